@@ -1,0 +1,148 @@
+// The one place settings are read. Every process validates its environment here at start-up:
+// a malformed value always stops it with a message naming the variable; a missing one stops it when
+// NODE_ENV=production and otherwise takes the dev default below, which is printed.
+import fs from 'node:fs';
+import { z } from 'zod';
+
+const hostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'expected host:port');
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgresql:// URL');
+const redisUrl = z.string().regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL');
+const port = z.coerce.number().int().min(1).max(65535);
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const taskQueue = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected a task queue name');
+
+interface Setting<T> {
+  schema: z.ZodType<T>;
+  /** Used when unset outside production (and printed). */
+  devDefault?: string;
+  /** Used when unset everywhere: tunables that a deployment rarely changes. */
+  fallback?: string;
+}
+
+function setting<T>(schema: z.ZodType<T>, defaults: Omit<Setting<T>, 'schema'>): Setting<T> {
+  return { schema, ...defaults };
+}
+
+const settings = {
+  NODE_ENV: setting(z.enum(['development', 'production', 'test']), { fallback: 'development' }),
+  DATABASE_URL: setting(postgresUrl, { devDefault: 'postgresql://postgres@127.0.0.1:5432/fulltime' }),
+  REDIS_URL: setting(redisUrl, { devDefault: 'redis://127.0.0.1:6379' }),
+  /** Every Redis key starts with this, so test runs and tenants can share one server. */
+  REDIS_KEY_PREFIX: setting(z.string().max(100), { fallback: 'fulltime:' }),
+  TEMPORAL_ADDRESS: setting(hostPort, { devDefault: '127.0.0.1:7233' }),
+  TEMPORAL_NAMESPACE: setting(nonEmpty, { devDefault: 'default' }),
+  API_TOKEN: setting(nonEmpty, { devDefault: 'dev-token' }),
+  PORT: setting(port, { devDefault: '3000' }),
+  TASK_QUEUE_MINUTES: setting(taskQueue, { fallback: 'fulltime-minutes' }),
+  LOG_LEVEL: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
+    fallback: 'info',
+  }),
+  /** How often the outbox relay looks for workflow starts that did not happen at write time. */
+  OUTBOX_RELAY_INTERVAL_MS: setting(z.coerce.number().int().min(50).max(600_000), { fallback: '1000' }),
+  // Temporal Cloud or any TLS-protected cluster: an API key, or an mTLS client certificate pair.
+  TEMPORAL_API_KEY: setting(nonEmpty.optional(), {}),
+  TEMPORAL_TLS: setting(z.enum(['true', 'false']).optional(), {}),
+  TEMPORAL_TLS_CERT_PATH: setting(nonEmpty.optional(), {}),
+  TEMPORAL_TLS_KEY_PATH: setting(nonEmpty.optional(), {}),
+} satisfies Record<string, Setting<unknown>>;
+
+type Settings = typeof settings;
+type RawConfig = { [K in keyof Settings]: Settings[K] extends Setting<infer T> ? T : never };
+
+export interface Config extends RawConfig {
+  taskQueues: { minutes: string };
+  temporalTls: { clientCertPair?: { crt: Buffer; key: Buffer } } | boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** `NAME=value` for every setting that took its dev default. */
+  devDefaultsUsed: string[];
+}
+
+/** The names of every setting, for tooling that checks deployments (docker-compose, .env.example). */
+export const settingNames = Object.keys(settings) as (keyof Settings)[];
+/** Settings that must be set explicitly when NODE_ENV=production. */
+export const productionRequired = settingNames.filter((name) => settings[name].devDefault !== undefined);
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const problems: string[] = [];
+  const devDefaultsUsed: string[] = [];
+  const production = env.NODE_ENV === 'production';
+  const raw: Record<string, unknown> = {};
+
+  for (const name of settingNames) {
+    const def: Setting<unknown> = settings[name];
+    let value = env[name];
+    if (value === undefined || value === '') {
+      if (def.fallback !== undefined) value = def.fallback;
+      else if (def.devDefault !== undefined) {
+        if (production) {
+          problems.push(`${name} is required when NODE_ENV=production`);
+          continue;
+        }
+        value = def.devDefault;
+        devDefaultsUsed.push(`${name}=${value}`);
+      } else value = undefined;
+    }
+    const parsed = def.schema.safeParse(value);
+    if (parsed.success) raw[name] = parsed.data;
+    else problems.push(`${name} is malformed: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  }
+
+  const certPath = raw.TEMPORAL_TLS_CERT_PATH as string | undefined;
+  const keyPath = raw.TEMPORAL_TLS_KEY_PATH as string | undefined;
+  if (Boolean(certPath) !== Boolean(keyPath)) {
+    problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together');
+  }
+  let temporalTls: Config['temporalTls'] = raw.TEMPORAL_TLS === 'true' || Boolean(raw.TEMPORAL_API_KEY);
+  if (certPath && keyPath) {
+    try {
+      temporalTls = { clientCertPair: { crt: fs.readFileSync(certPath), key: fs.readFileSync(keyPath) } };
+    } catch (err) {
+      problems.push(`TEMPORAL_TLS_CERT_PATH/TEMPORAL_TLS_KEY_PATH cannot be read: ${(err as Error).message}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const config = raw as RawConfig;
+  return {
+    config: { ...config, taskQueues: { minutes: config.TASK_QUEUE_MINUTES }, temporalTls },
+    devDefaultsUsed,
+  };
+}
+
+/** Loads a git-ignored `.env` into process.env without overriding variables already set. */
+export function loadDotEnv(path = '.env'): void {
+  if (!fs.existsSync(path)) return;
+  const before = { ...process.env };
+  process.loadEnvFile(path);
+  Object.assign(process.env, before);
+}
+
+/** For process entry points: validated config, or a clear message and exit code 1. */
+export function loadConfigOrExit(processName: string): Config {
+  loadDotEnv();
+  try {
+    const { config, devDefaultsUsed } = loadConfig();
+    if (devDefaultsUsed.length > 0 && config.NODE_ENV !== 'test') {
+      console.error(`[${processName}] using dev defaults: ${devDefaultsUsed.join(' ')}`);
+    }
+    return config;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`[${processName}] ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,140 @@
+// Minutes played from a game's lineup and event log (CONTRACT.md, "Minutes rules"). Pure: the same
+// function validates writes in the API and computes reports in the recalculation activity.
+import type { CardType } from '../shared.ts';
+import { isSendingOff } from '../shared.ts';
+
+export interface LineupEntry {
+  playerId: string;
+  starter: boolean;
+}
+
+interface EventBase {
+  id: string;
+  minute: number;
+  /** Orders events at the same minute: earlier-recorded first. */
+  recordedAt: Date;
+  seq: bigint | number;
+}
+
+export interface SubstitutionEvent extends EventBase {
+  kind: 'substitution';
+  playerOutId: string;
+  playerInId: string;
+}
+
+export interface CardEvent extends EventBase {
+  kind: 'card';
+  playerId: string;
+  cardType: CardType;
+}
+
+export type TimelineEvent = SubstitutionEvent | CardEvent;
+
+export interface PlayerMinutes {
+  playerId: string;
+  starter: boolean;
+  minutesPlayed: number;
+}
+
+export type MinutesResult =
+  | { ok: true; players: PlayerMinutes[] }
+  | { ok: false; eventId: string; error: string };
+
+interface PlayerState {
+  starter: boolean;
+  enteredAt: number | null;
+  leftAt: number | null;
+  leftBecause: 'substituted' | 'sent-off' | null;
+}
+
+function describe(event: TimelineEvent): string {
+  return event.kind === 'substitution'
+    ? `substitution ${event.id} (minute ${event.minute})`
+    : `${event.cardType} card ${event.id} (minute ${event.minute})`;
+}
+
+export function sortEvents(events: TimelineEvent[]): TimelineEvent[] {
+  return [...events].sort(
+    (a, b) =>
+      a.minute - b.minute ||
+      a.recordedAt.getTime() - b.recordedAt.getTime() ||
+      (a.kind === b.kind ? Number(a.seq) - Number(b.seq) : a.kind === 'substitution' ? -1 : 1),
+  );
+}
+
+/** Why `state` cannot leave the pitch now, or null when it can. */
+function notOnPitch(playerId: string, state: PlayerState): string | null {
+  if (state.leftBecause === 'sent-off') return `player ${playerId} was already sent off at minute ${state.leftAt}`;
+  if (state.leftBecause === 'substituted') {
+    return `player ${playerId} was already substituted off at minute ${state.leftAt}`;
+  }
+  if (state.enteredAt === null) return `player ${playerId} is not on the pitch (never came on)`;
+  return null;
+}
+
+/**
+ * Walks the events in time order. A starter enters at 0, a substitute at the minute they come on; a
+ * player leaves when substituted off or sent off (red or second yellow), or at the final whistle.
+ */
+export function calculateMinutes(input: {
+  durationMinutes: number;
+  lineup: LineupEntry[];
+  events: TimelineEvent[];
+}): MinutesResult {
+  const { durationMinutes } = input;
+  const players = new Map<string, PlayerState>();
+  for (const entry of input.lineup) {
+    players.set(entry.playerId, {
+      starter: entry.starter,
+      enteredAt: entry.starter ? 0 : null,
+      leftAt: null,
+      leftBecause: null,
+    });
+  }
+  const fail = (event: TimelineEvent, reason: string): MinutesResult => ({
+    ok: false,
+    eventId: event.id,
+    error: `${describe(event)}: ${reason}`,
+  });
+
+  for (const event of sortEvents(input.events)) {
+    if (!Number.isInteger(event.minute) || event.minute < 0 || event.minute > durationMinutes) {
+      return fail(event, `minute must be between 0 and ${durationMinutes}`);
+    }
+    if (event.kind === 'substitution') {
+      if (event.playerOutId === event.playerInId) return fail(event, 'a player cannot replace themselves');
+      const out = players.get(event.playerOutId);
+      const into = players.get(event.playerInId);
+      if (!out) return fail(event, `player ${event.playerOutId} is not in the lineup`);
+      if (!into) return fail(event, `player ${event.playerInId} is not in the lineup`);
+      const outProblem = notOnPitch(event.playerOutId, out);
+      if (outProblem) return fail(event, outProblem);
+      if (into.leftBecause === 'sent-off') {
+        return fail(event, `player ${event.playerInId} was already sent off at minute ${into.leftAt}`);
+      }
+      if (into.enteredAt !== null) {
+        return fail(event, `player ${event.playerInId} already came on at minute ${into.enteredAt}`);
+      }
+      out.leftAt = event.minute;
+      out.leftBecause = 'substituted';
+      into.enteredAt = event.minute;
+    } else {
+      const player = players.get(event.playerId);
+      if (!player) return fail(event, `player ${event.playerId} is not in the lineup`);
+      if (!isSendingOff(event.cardType)) continue; // a yellow card changes nothing
+      const problem = notOnPitch(event.playerId, player);
+      if (problem) return fail(event, problem);
+      player.leftAt = event.minute;
+      player.leftBecause = 'sent-off';
+    }
+  }
+
+  return {
+    ok: true,
+    players: input.lineup.map(({ playerId, starter }) => {
+      const state = players.get(playerId)!;
+      const minutesPlayed = state.enteredAt === null ? 0 : (state.leftAt ?? durationMinutes) - state.enteredAt;
+      return { playerId, starter, minutesPlayed };
+    }),
+  };
+}

@@ -1,0 +1,44 @@
+// The API process: HTTP on PORT, plus the outbox relay that starts any workflow whose start did not
+// happen at write time. SIGINT/SIGTERM stop accepting connections, finish in-flight requests, then
+// close connections.
+import type { Server } from 'node:http';
+import { loadConfigOrExit } from '../config.ts';
+import { createPrisma } from '../db/client.ts';
+import { createLogger } from '../logger.ts';
+import { WorkflowStarter } from '../outbox/outbox.ts';
+import { createRedis } from '../redis.ts';
+import { createTemporalClient } from '../temporal/connection.ts';
+import { createApp } from './app.ts';
+
+const config = loadConfigOrExit('api');
+const logger = createLogger('api', config.LOG_LEVEL);
+const prisma = createPrisma(config.DATABASE_URL, { poolSize: 20 });
+const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);
+let redisDown = false;
+redis.on('error', (err) => {
+  if (!redisDown) logger.warn({ err: err.message }, 'redis unreachable');
+  redisDown = true;
+});
+redis.on('ready', () => (redisDown = false));
+const temporal = createTemporalClient(config);
+const starter = new WorkflowStarter({ prisma, temporal, logger });
+const stopRelay = starter.startRelay(config.OUTBOX_RELAY_INTERVAL_MS);
+
+const app = createApp({ config, prisma, redis, temporal, starter, logger });
+const server: Server = app.listen(config.PORT, () => {
+  logger.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT}`);
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  server.close();
+  server.closeIdleConnections();
+  await stopRelay();
+  await Promise.allSettled([prisma.$disconnect(), redis.quit(), temporal.connection.close()]);
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,84 @@
+import type { Request } from 'express';
+import type { PrismaClient, Tx } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import { enqueueWorkflowStart, type WorkflowStarter, type WorkflowStart } from '../outbox/outbox.ts';
+import { conflict } from './errors.ts';
+import { requestFingerprint } from './request-context.ts';
+
+/** What a write handler gets: its transaction, its request ID, and the outbox. */
+export interface WriteScope {
+  tx: Tx;
+  requestId: string;
+  /** Records a workflow start that commits (or rolls back) with the rest of the write. */
+  enqueue(start: WorkflowStart): Promise<void>;
+}
+
+export interface WriteResponse {
+  status: number;
+  body: unknown;
+}
+
+export type WriteRunner = (req: Request, work: (scope: WriteScope) => Promise<WriteResponse>) => Promise<WriteResponse & { replayed: boolean }>;
+
+/**
+ * Runs a write in one transaction together with its Idempotency-Key record and its outbox rows.
+ *
+ * The key row is inserted first, so a concurrent repeat blocks on the unique index until this
+ * transaction ends, then finds the stored response (same status, same ids) and creates nothing. A
+ * write that fails rolls back everything, key included: a rejected request writes nothing. After
+ * commit the request's workflows are started at once; failures are left to the outbox relay.
+ */
+export function createWriteRunner(deps: { prisma: PrismaClient; starter: WorkflowStarter; logger: Logger }): WriteRunner {
+  return async (req, work) => {
+    const { requestId, idempotencyKey } = req.ctx;
+    const fingerprint = idempotencyKey ? requestFingerprint(req) : null;
+    let enqueued = false;
+
+    const result = await deps.prisma.$transaction(
+      async (tx) => {
+        if (idempotencyKey) {
+          const inserted = await tx.$executeRaw`INSERT INTO idempotency_keys
+              (key, fingerprint, method, path, response_status, response_body)
+            VALUES (${idempotencyKey}, ${fingerprint}, ${req.method}, ${req.originalUrl}, 0, 'null'::jsonb)
+            ON CONFLICT (key) DO NOTHING`;
+          if (inserted === 0) {
+            const [stored] = await tx.$queryRaw<{ fingerprint: string; response_status: number; response_body: unknown }[]>`
+              SELECT fingerprint, response_status, response_body FROM idempotency_keys WHERE key = ${idempotencyKey}`;
+            if (!stored || stored.fingerprint !== fingerprint) {
+              throw conflict(
+                'idempotency_key_reused',
+                'this Idempotency-Key was already used for a different request (method, path or body)',
+              );
+            }
+            return { status: stored.response_status, body: stored.response_body, replayed: true };
+          }
+        }
+        const response = await work({
+          tx,
+          requestId,
+          enqueue: async (start) => {
+            await enqueueWorkflowStart(tx, requestId, start);
+            enqueued = true;
+          },
+        });
+        // Store (and answer with) the JSON form, so a replay is byte-for-byte the first response.
+        const body = JSON.parse(JSON.stringify(response.body ?? null)) as unknown;
+        if (idempotencyKey) {
+          await tx.$executeRaw`UPDATE idempotency_keys
+            SET response_status = ${response.status}, response_body = ${JSON.stringify(body)}::jsonb
+            WHERE key = ${idempotencyKey}`;
+        }
+        return { status: response.status, body, replayed: false };
+      },
+      { maxWait: 10_000, timeout: 20_000 },
+    );
+
+    // A replay also nudges its workflows, in case the first attempt's start never happened.
+    if (enqueued || result.replayed) {
+      await deps.starter.dispatchRequest(requestId).catch((err) => {
+        deps.logger.warn({ err, requestId }, 'could not dispatch workflows now; the outbox relay will');
+      });
+    }
+    return result;
+  };
+}

@@ -1,0 +1,136 @@
+// Applies prisma/migrations/*/migration.sql in order with the same `_prisma_migrations` bookkeeping as
+// `prisma migrate deploy`, for machines where Prisma's schema engine binary cannot be installed. A
+// database migrated by either one can later be migrated by the other.
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+
+export const migrationsDir = path.resolve(import.meta.dirname, '../../prisma/migrations');
+/** The advisory lock key `prisma migrate` takes, so the two never run at once on one database. */
+const PRISMA_MIGRATE_LOCK = 72707369;
+
+export interface Migration {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export function readMigrations(dir = migrationsDir): Migration[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(dir, entry.name, 'migration.sql')))
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => {
+      const sql = fs.readFileSync(path.join(dir, name, 'migration.sql'), 'utf8');
+      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    });
+}
+
+/** Creates the database named in the URL when it does not exist yet (dev machines, test runs). */
+export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount) return false;
+    await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === '42P04') return false; // created concurrently
+    throw err;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface MigrateResult {
+  applied: string[];
+  alreadyApplied: string[];
+}
+
+export async function applyMigrations(
+  databaseUrl: string,
+  options: { log?: (line: string) => void; migrations?: Migration[] } = {},
+): Promise<MigrateResult> {
+  const log = options.log ?? (() => {});
+  const migrations = options.migrations ?? readMigrations();
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+      "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+      "checksum" VARCHAR(64) NOT NULL,
+      "finished_at" TIMESTAMPTZ,
+      "migration_name" VARCHAR(255) NOT NULL,
+      "logs" TEXT,
+      "rolled_back_at" TIMESTAMPTZ,
+      "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+      "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+    )`);
+    const { rows } = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
+      'SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL',
+    );
+    const done = new Map(rows.map((row) => [row.migration_name, row]));
+    const failed = rows.filter((row) => row.finished_at === null).map((row) => row.migration_name);
+    if (failed.length > 0) {
+      throw new Error(
+        `migration(s) ${failed.join(', ')} failed earlier; fix the database, then mark them with ` +
+          '`prisma migrate resolve` (or delete their _prisma_migrations rows) and run again',
+      );
+    }
+    const result: MigrateResult = { applied: [], alreadyApplied: [] };
+    for (const migration of migrations) {
+      const previous = done.get(migration.name);
+      if (previous) {
+        if (previous.checksum !== migration.checksum) {
+          log(`warning: ${migration.name} was modified after it was applied (checksum differs)`);
+        }
+        result.alreadyApplied.push(migration.name);
+        continue;
+      }
+      const id = randomUUID();
+      await client.query(
+        'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())',
+        [id, migration.checksum, migration.name],
+      );
+      try {
+        await client.query('BEGIN');
+        await client.query(migration.sql);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        await client.query('UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1', [id, String(err)]);
+        throw new Error(`migration ${migration.name} failed: ${(err as Error).message}`);
+      }
+      await client.query(
+        'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
+        [id],
+      );
+      log(`applied ${migration.name}`);
+      result.applied.push(migration.name);
+    }
+    return result;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK]).catch(() => {});
+    await client.end();
+  }
+}

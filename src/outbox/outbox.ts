@@ -1,0 +1,146 @@
+// Transactional outbox for workflow starts. A write stores "start workflow W" in the same PostgreSQL
+// transaction as the data that needs it; right after commit the API starts W, and the relay starts
+// whatever is still undispatched (Temporal was down, the process died between commit and start).
+// Starts use REJECT_DUPLICATE, so however often a row is dispatched, W runs once.
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { PrismaClient, Tx } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import { toSearchAttributePairs, type StoredSearchAttributes } from '../temporal/search-attributes.ts';
+
+export interface WorkflowStart {
+  workflowId: string;
+  workflowType: string;
+  taskQueue: string;
+  args: unknown[];
+  searchAttributes: StoredSearchAttributes;
+  memo: Record<string, unknown>;
+}
+
+interface OutboxRow {
+  id: bigint;
+  request_id: string;
+  workflow_id: string;
+  workflow_type: string;
+  task_queue: string;
+  args: unknown[];
+  search_attributes: StoredSearchAttributes;
+  memo: Record<string, unknown>;
+  attempts: number;
+}
+
+/** How long the relay leaves a fresh row to the API that wrote it before starting it itself. */
+const API_DISPATCH_GRACE_SECONDS = 5;
+/** How long a claimed row is hidden from other relays while one tries to start it. */
+const CLAIM_LEASE_SECONDS = 30;
+
+export async function enqueueWorkflowStart(tx: Tx, requestId: string, start: WorkflowStart): Promise<void> {
+  await tx.$executeRaw`INSERT INTO workflow_outbox
+      (request_id, workflow_id, workflow_type, task_queue, args, search_attributes, memo, next_attempt_at)
+    VALUES (${requestId}, ${start.workflowId}, ${start.workflowType}, ${start.taskQueue},
+      ${JSON.stringify(start.args)}::jsonb, ${JSON.stringify(start.searchAttributes)}::jsonb,
+      ${JSON.stringify(start.memo)}::jsonb, now() + make_interval(secs => ${API_DISPATCH_GRACE_SECONDS}))`;
+}
+
+export interface DispatchResult {
+  started: number;
+  alreadyStarted: number;
+  failed: number;
+}
+
+export class WorkflowStarter {
+  constructor(
+    private readonly deps: { prisma: PrismaClient; temporal: Client; logger: Logger; startTimeoutMs?: number },
+  ) {}
+
+  /** Starts the request's undispatched workflows now; what fails is left to the relay. */
+  async dispatchRequest(requestId: string): Promise<DispatchResult> {
+    const rows = await this.deps.prisma.$queryRaw<OutboxRow[]>`
+      SELECT * FROM workflow_outbox WHERE request_id = ${requestId} AND dispatched_at IS NULL ORDER BY id`;
+    return this.dispatch(rows, { fromRelay: false });
+  }
+
+  /** One relay pass: claims due rows (SKIP LOCKED, so many relays can run) and starts them. */
+  async relayOnce(batchSize = 100): Promise<DispatchResult> {
+    const rows = await this.deps.prisma.$queryRaw<OutboxRow[]>`
+      UPDATE workflow_outbox SET attempts = attempts + 1,
+        next_attempt_at = now() + make_interval(secs => ${CLAIM_LEASE_SECONDS})
+      WHERE id IN (
+        SELECT id FROM workflow_outbox
+        WHERE dispatched_at IS NULL AND next_attempt_at <= now()
+        ORDER BY next_attempt_at LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
+      RETURNING *`;
+    return this.dispatch(rows, { fromRelay: true });
+  }
+
+  /** Runs relay passes every `intervalMs` until the returned function is called. */
+  startRelay(intervalMs: number): () => Promise<void> {
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    let running: Promise<unknown> = Promise.resolve();
+    const tick = () => {
+      running = this.relayOnce()
+        .then((result) => {
+          if (result.started + result.alreadyStarted + result.failed > 0) {
+            this.deps.logger.info(result, 'outbox relay pass');
+          }
+        })
+        .catch((err) => this.deps.logger.warn({ err }, 'outbox relay pass failed'))
+        .finally(() => {
+          if (!stopped) timer = setTimeout(tick, intervalMs);
+        });
+    };
+    timer = setTimeout(tick, intervalMs);
+    return async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    };
+  }
+
+  private async dispatch(rows: OutboxRow[], { fromRelay }: { fromRelay: boolean }): Promise<DispatchResult> {
+    const result: DispatchResult = { started: 0, alreadyStarted: 0, failed: 0 };
+    await Promise.all(
+      rows.map(async (row) => {
+        const log = this.deps.logger.child({ requestId: row.request_id, workflowId: row.workflow_id });
+        try {
+          const outcome = await this.start(row);
+          result[outcome]++;
+          await this.deps.prisma.$executeRaw`UPDATE workflow_outbox
+            SET dispatched_at = now(), next_attempt_at = 'infinity', last_error = NULL WHERE id = ${row.id}`;
+          log.debug({ outcome, fromRelay }, 'workflow dispatched');
+        } catch (err) {
+          result.failed++;
+          const message = err instanceof Error ? err.message : String(err);
+          log.warn({ err: message, fromRelay }, 'workflow start failed; the outbox relay will retry');
+          // Back off exponentially (1 s .. 60 s) between relay attempts.
+          const delay = Math.min(60, 2 ** Math.min(row.attempts, 6));
+          await this.deps.prisma.$executeRaw`UPDATE workflow_outbox SET last_error = ${message},
+              next_attempt_at = now() + make_interval(secs => ${fromRelay ? delay : API_DISPATCH_GRACE_SECONDS})
+            WHERE id = ${row.id} AND dispatched_at IS NULL`.catch(() => {});
+        }
+      }),
+    );
+    return result;
+  }
+
+  private async start(row: OutboxRow): Promise<'started' | 'alreadyStarted'> {
+    const { temporal } = this.deps;
+    try {
+      await temporal.connection.withDeadline(Date.now() + (this.deps.startTimeoutMs ?? 3000), () =>
+        temporal.workflow.start(row.workflow_type, {
+          workflowId: row.workflow_id,
+          taskQueue: row.task_queue,
+          args: row.args,
+          typedSearchAttributes: toSearchAttributePairs(row.search_attributes),
+          memo: row.memo,
+          // A workflow ID names one request's work: never run it twice, even after it closed.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      );
+      return 'started';
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return 'alreadyStarted';
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { PrismaClient, Tx } from '../db/client.ts';
+import { badRequest, conflict, notFound } from '../api/errors.ts';
+import type { WriteScope } from '../api/write.ts';
+import { Triggers } from '../shared.ts';
+import { enqueueRecalculation } from './recalculation.ts';
+
+export interface CreateGameInput {
+  homeTeam: string;
+  awayTeam: string;
+  kickoffAt: string;
+  durationMinutes: number;
+  season?: string;
+  tournamentId?: string;
+  providerGameId?: string;
+  lineup: { playerId: string; starter: boolean }[];
+}
+
+type GameRow = NonNullable<Awaited<ReturnType<typeof findGame>>>;
+
+function findGame(db: Tx | PrismaClient, gameId: string) {
+  return db.game.findUnique({
+    where: { id: gameId },
+    include: { lineup: { orderBy: [{ starter: 'desc' }, { playerId: 'asc' }] } },
+  });
+}
+
+export function gameView(game: GameRow) {
+  return {
+    id: game.id,
+    status: game.status,
+    homeTeam: game.homeTeam,
+    awayTeam: game.awayTeam,
+    kickoffAt: game.kickoffAt.toISOString(),
+    durationMinutes: game.durationMinutes,
+    season: game.season,
+    tournamentId: game.tournamentId,
+    providerGameId: game.providerGameId,
+    homeGoals: game.homeGoals,
+    awayGoals: game.awayGoals,
+    eventsVersion: game.eventsVersion,
+    lineup: game.lineup.map(({ playerId, starter }) => ({ playerId, starter })),
+  };
+}
+
+export async function getGame(prisma: PrismaClient, gameId: string) {
+  const game = await findGame(prisma, gameId);
+  if (!game) throw notFound('game', gameId);
+  return gameView(game);
+}
+
+export async function createGame(scope: WriteScope, taskQueue: string, input: CreateGameInput) {
+  const { tx } = scope;
+  if (input.tournamentId && !(await tx.tournament.findUnique({ where: { id: input.tournamentId } }))) {
+    throw badRequest(`tournament ${input.tournamentId} does not exist`, [{ path: 'tournamentId', message: 'unknown tournament' }]);
+  }
+  const playerIds = input.lineup.map((entry) => entry.playerId);
+  const known = new Set(
+    (await tx.player.findMany({ where: { id: { in: playerIds } }, select: { id: true } })).map((p) => p.id),
+  );
+  const unknown = playerIds.filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw badRequest(
+      `unknown player(s) in lineup: ${unknown.join(', ')}`,
+      unknown.map((id) => ({ path: `lineup.${playerIds.indexOf(id)}.playerId`, message: `player ${id} does not exist` })),
+    );
+  }
+  if (input.providerGameId && (await tx.game.findUnique({ where: { providerGameId: input.providerGameId } }))) {
+    throw conflict('provider_game_id_taken', `a game with providerGameId ${input.providerGameId} already exists`);
+  }
+  const kickoffAt = new Date(input.kickoffAt);
+  const id = randomUUID();
+  await tx.game.create({
+    data: {
+      id,
+      homeTeam: input.homeTeam,
+      awayTeam: input.awayTeam,
+      kickoffAt,
+      durationMinutes: input.durationMinutes,
+      season: input.season ?? String(kickoffAt.getUTCFullYear()),
+      tournamentId: input.tournamentId ?? null,
+      providerGameId: input.providerGameId ?? null,
+      lineup: { createMany: { data: input.lineup } },
+    },
+  });
+  // The first report (every starter at full time) comes from the same workflow as every later one.
+  const recalculation = await enqueueRecalculation(scope, taskQueue, id, Triggers.gameCreated, 0);
+  return { ...gameView((await findGame(tx, id))!), recalculation };
+}

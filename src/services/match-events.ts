@@ -1,0 +1,190 @@
+// Substitutions, disciplinary actions and goals. Each write locks the game row, checks the input
+// against the lineup and the resulting timeline, and (when minutes can change) bumps eventsVersion and
+// records the recalculation workflow in the same transaction.
+import { randomUUID } from 'node:crypto';
+import { badRequest, conflict, notFound } from '../api/errors.ts';
+import type { WriteScope } from '../api/write.ts';
+import type { Tx } from '../db/client.ts';
+import { cardTypeFromDb, cardTypeToDb, loadTimeline, type GameTimeline } from '../minutes/load-timeline.ts';
+import { calculateMinutes, type TimelineEvent } from '../minutes/timeline.ts';
+import { isSendingOff, Triggers, type CardType, type Trigger } from '../shared.ts';
+import { bumpAndRecalculate } from './recalculation.ts';
+
+export interface SubstitutionInput {
+  minute: number;
+  playerOutId: string;
+  playerInId: string;
+}
+export interface CardInput {
+  playerId: string;
+  cardType: CardType;
+  minute: number;
+}
+export interface GoalInput {
+  scorerId: string;
+  assistId?: string;
+  minute: number;
+  ownGoal: boolean;
+}
+
+async function lockGame(tx: Tx, gameId: string): Promise<GameTimeline> {
+  const timeline = await loadTimeline(tx, gameId, 'FOR UPDATE');
+  if (!timeline) throw notFound('game', gameId);
+  return timeline;
+}
+
+/** CONTRACT.md input rules: minute within the game, every named player in its lineup. */
+function checkInput(timeline: GameTimeline, minute: number, players: Record<string, string | undefined>): void {
+  const details: { path: string; message: string }[] = [];
+  if (minute > timeline.durationMinutes) {
+    details.push({ path: 'minute', message: `must be between 0 and ${timeline.durationMinutes} (the game's duration)` });
+  }
+  const lineup = new Set(timeline.lineup.map((entry) => entry.playerId));
+  for (const [path, playerId] of Object.entries(players)) {
+    if (playerId !== undefined && !lineup.has(playerId)) {
+      details.push({ path, message: `player ${playerId} is not in the lineup of game ${timeline.gameId}` });
+    }
+  }
+  if (details.length > 0) throw badRequest(details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
+}
+
+/**
+ * Refuses (409) a write that turns a possible timeline into an impossible one. When the stored
+ * timeline is already impossible (events from outside the API), the write is accepted and the
+ * recalculation reports the problem, so it can still be repaired step by step.
+ */
+function checkTimeline(timeline: GameTimeline, events: TimelineEvent[]): void {
+  const after = calculateMinutes({ ...timeline, events });
+  if (after.ok || !calculateMinutes(timeline).ok) return;
+  throw conflict('impossible_timeline', after.error, [{ eventId: after.eventId }]);
+}
+
+const substitutionView = (s: { id: string; minute: number; playerOutId: string; playerInId: string }) => ({
+  id: s.id,
+  minute: s.minute,
+  playerOutId: s.playerOutId,
+  playerInId: s.playerInId,
+});
+
+const cardView = (a: { id: string; playerId: string; cardType: 'yellow' | 'second_yellow' | 'red'; minute: number }) => ({
+  id: a.id,
+  playerId: a.playerId,
+  cardType: cardTypeFromDb(a.cardType),
+  minute: a.minute,
+});
+
+export function createMatchEventService(taskQueue: string) {
+  const recalculate = (scope: WriteScope, gameId: string, trigger: Trigger) =>
+    bumpAndRecalculate(scope, taskQueue, gameId, trigger);
+
+  async function findSubstitution(tx: Tx, gameId: string, id: string) {
+    const found = await tx.substitution.findFirst({ where: { id, gameId } });
+    if (!found) throw notFound('substitution', id);
+    return found;
+  }
+
+  async function findCard(tx: Tx, gameId: string, id: string) {
+    const found = await tx.disciplinaryAction.findFirst({ where: { id, gameId } });
+    if (!found) throw notFound('disciplinary action', id);
+    return found;
+  }
+
+  return {
+    async createSubstitution(scope: WriteScope, gameId: string, input: SubstitutionInput) {
+      const timeline = await lockGame(scope.tx, gameId);
+      checkInput(timeline, input.minute, { playerOutId: input.playerOutId, playerInId: input.playerInId });
+      const id = randomUUID();
+      const recordedAt = new Date();
+      checkTimeline(timeline, [
+        ...timeline.events,
+        { kind: 'substitution', id, recordedAt, seq: Number.MAX_SAFE_INTEGER, ...input },
+      ]);
+      const substitution = await scope.tx.substitution.create({ data: { id, gameId, createdAt: recordedAt, ...input } });
+      const recalculation = await recalculate(scope, gameId, Triggers.substitutionCreated);
+      return { substitution: substitutionView(substitution), recalculation };
+    },
+
+    async updateSubstitution(scope: WriteScope, gameId: string, id: string, patch: Partial<SubstitutionInput>) {
+      const timeline = await lockGame(scope.tx, gameId);
+      const current = await findSubstitution(scope.tx, gameId, id);
+      const next = { minute: current.minute, playerOutId: current.playerOutId, playerInId: current.playerInId, ...patch };
+      if (next.playerInId === next.playerOutId) {
+        throw badRequest('playerInId must differ from playerOutId', [{ path: 'playerInId', message: 'same as playerOutId' }]);
+      }
+      checkInput(timeline, next.minute, { playerOutId: next.playerOutId, playerInId: next.playerInId });
+      checkTimeline(
+        timeline,
+        timeline.events.map((e) => (e.kind === 'substitution' && e.id === id ? { ...e, ...next } : e)),
+      );
+      const substitution = await scope.tx.substitution.update({ where: { id }, data: next });
+      const recalculation = await recalculate(scope, gameId, Triggers.substitutionUpdated);
+      return { substitution: substitutionView(substitution), recalculation };
+    },
+
+    async deleteSubstitution(scope: WriteScope, gameId: string, id: string) {
+      const timeline = await lockGame(scope.tx, gameId);
+      await findSubstitution(scope.tx, gameId, id);
+      checkTimeline(timeline, timeline.events.filter((e) => !(e.kind === 'substitution' && e.id === id)));
+      await scope.tx.substitution.delete({ where: { id } });
+      return { recalculation: await recalculate(scope, gameId, Triggers.substitutionDeleted) };
+    },
+
+    async createCard(scope: WriteScope, gameId: string, input: CardInput) {
+      const timeline = await lockGame(scope.tx, gameId);
+      checkInput(timeline, input.minute, { playerId: input.playerId });
+      const id = randomUUID();
+      const recordedAt = new Date();
+      checkTimeline(timeline, [...timeline.events, { kind: 'card', id, recordedAt, seq: Number.MAX_SAFE_INTEGER, ...input }]);
+      const action = await scope.tx.disciplinaryAction.create({
+        data: { id, gameId, createdAt: recordedAt, playerId: input.playerId, minute: input.minute, cardType: cardTypeToDb(input.cardType) },
+      });
+      // Only a sending-off changes minutes; a yellow card starts nothing.
+      const recalculation = isSendingOff(input.cardType)
+        ? await recalculate(scope, gameId, Triggers.disciplinaryActionCreated)
+        : null;
+      return { action: cardView(action), recalculation };
+    },
+
+    async updateCard(scope: WriteScope, gameId: string, id: string, patch: Partial<CardInput>) {
+      const timeline = await lockGame(scope.tx, gameId);
+      const current = await findCard(scope.tx, gameId, id);
+      const before = cardTypeFromDb(current.cardType);
+      const next = { playerId: current.playerId, minute: current.minute, cardType: before, ...patch };
+      checkInput(timeline, next.minute, { playerId: next.playerId });
+      checkTimeline(timeline, timeline.events.map((e) => (e.kind === 'card' && e.id === id ? { ...e, ...next } : e)));
+      const action = await scope.tx.disciplinaryAction.update({
+        where: { id },
+        data: { playerId: next.playerId, minute: next.minute, cardType: cardTypeToDb(next.cardType) },
+      });
+      const recalculation =
+        isSendingOff(before) || isSendingOff(next.cardType)
+          ? await recalculate(scope, gameId, Triggers.disciplinaryActionUpdated)
+          : null;
+      return { action: cardView(action), recalculation };
+    },
+
+    async deleteCard(scope: WriteScope, gameId: string, id: string) {
+      const timeline = await lockGame(scope.tx, gameId);
+      const current = await findCard(scope.tx, gameId, id);
+      checkTimeline(timeline, timeline.events.filter((e) => !(e.kind === 'card' && e.id === id)));
+      await scope.tx.disciplinaryAction.delete({ where: { id } });
+      const recalculation = isSendingOff(cardTypeFromDb(current.cardType))
+        ? await recalculate(scope, gameId, Triggers.disciplinaryActionDeleted)
+        : null;
+      return { recalculation };
+    },
+
+    async createGoal(scope: WriteScope, gameId: string, input: GoalInput) {
+      const timeline = await lockGame(scope.tx, gameId);
+      checkInput(timeline, input.minute, { scorerId: input.scorerId, assistId: input.assistId });
+      const goal = await scope.tx.goal.create({
+        data: { id: randomUUID(), gameId, scorerId: input.scorerId, assistId: input.assistId ?? null, minute: input.minute, ownGoal: input.ownGoal },
+      });
+      return {
+        goal: { id: goal.id, scorerId: goal.scorerId, assistId: goal.assistId, minute: goal.minute, ownGoal: goal.ownGoal },
+      };
+    },
+  };
+}
+
+export type MatchEventService = ReturnType<typeof createMatchEventService>;

@@ -1,0 +1,34 @@
+// A worker process for one task queue: `tsx src/workers/worker.ts minutes` (the default).
+// Stops gracefully on SIGINT/SIGTERM: it finishes in-flight activities (up to the grace time), then
+// closes its database and Temporal connections.
+import { Worker } from '@temporalio/worker';
+import { loadConfigOrExit } from '../config.ts';
+import { createPrisma } from '../db/client.ts';
+import { createLogger } from '../logger.ts';
+import { connectWorker } from '../temporal/connection.ts';
+import { workerDefinition, type TaskQueueName } from './task-queues.ts';
+
+const config = loadConfigOrExit('worker');
+const queueName = (process.argv[2] ?? process.env.WORKER_QUEUE ?? 'minutes') as TaskQueueName;
+if (!(queueName in config.taskQueues)) {
+  console.error(`[worker] unknown task queue "${queueName}"; expected one of: ${Object.keys(config.taskQueues).join(', ')}`);
+  process.exit(1);
+}
+const logger = createLogger(`worker:${queueName}`, config.LOG_LEVEL);
+const prisma = createPrisma(config.DATABASE_URL);
+const connection = await connectWorker(config);
+try {
+  const definition = workerDefinition(queueName, config, { prisma });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    ...definition,
+    shutdownGraceTime: '20 seconds',
+  });
+  logger.info({ taskQueue: definition.taskQueue, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
+  await worker.run(); // resolves once a shutdown signal has drained the worker
+  logger.info('worker stopped');
+} finally {
+  await connection.close();
+  await prisma.$disconnect();
+}

@@ -1,0 +1,2 @@
+// The workflow bundle's entry point: every workflow the workers register.
+export { recalculateMinutesWorkflow } from './minutes.ts';

@@ -1,0 +1,29 @@
+import { proxyActivities, log } from '@temporalio/workflow';
+import type { MinutesActivities } from '../activities/minutes.ts';
+import type { FailureTypes, RecalculateMinutesInput, RecalculationResult } from '../shared.ts';
+
+type FailureType = (typeof FailureTypes)[keyof typeof FailureTypes];
+
+const { recalculateGameMinutes } = proxyActivities<MinutesActivities>({
+  // One read-compute-write of a game: seconds at most, so a hung attempt is cut short and retried.
+  startToCloseTimeout: '30 seconds',
+  // Keep trying through a database outage of up to a day; the report shows `pending` meanwhile.
+  scheduleToCloseTimeout: '24 hours',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    // Bad data (an impossible timeline, an unknown game) fails at once instead of retrying forever.
+    nonRetryableErrorTypes: ['InvalidTimeline', 'GameNotFound'] satisfies FailureType[],
+  },
+});
+
+/**
+ * Recomputes minutes played for one game from its whole event log. Started once per request that
+ * changed the game's events (workflow ID from the request ID); concurrent runs are safe because the
+ * activity only ever moves the report forward.
+ */
+export async function recalculateMinutesWorkflow(input: RecalculateMinutesInput): Promise<RecalculationResult> {
+  log.info('recalculating minutes', { gameId: input.gameId, requestId: input.requestId, trigger: input.trigger });
+  return await recalculateGameMinutes({ gameId: input.gameId });
+}

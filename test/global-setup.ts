@@ -1,1 +1,62 @@
-export default function setup() {}
+// Once per `vitest run`: an isolated PostgreSQL database (migrated) and Redis key prefix for this run,
+// and the workflow bundle built once for every test worker. All are removed at the end.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { Redis } from 'ioredis';
+import type { TestProject } from 'vitest/node';
+import { applyMigrations, dropDatabase, ensureDatabase } from '../src/db/migrate.ts';
+import { workflowsPath } from '../src/workers/task-queues.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    redisUrl: string;
+    redisKeyPrefix: string;
+    workflowBundlePath: string;
+  }
+}
+
+async function reachable(what: string, probe: () => Promise<unknown>, hint: string): Promise<void> {
+  try {
+    await probe();
+  } catch (err) {
+    throw new Error(`${what} is unreachable (${(err as Error).message}). ${hint}`);
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const runId = `${Date.now().toString(36)}_${process.pid}`;
+  const databaseUrl = new URL(process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  databaseUrl.pathname = `/fulltime_test_${runId}`;
+  const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redisKeyPrefix = `fulltime:test:${runId}:`;
+  const hint = 'Start it (docker compose up -d postgres redis, or the OS service) or set TEST_DATABASE_URL / TEST_REDIS_URL.';
+
+  await reachable('PostgreSQL', () => ensureDatabase(databaseUrl.toString()), hint);
+  await applyMigrations(databaseUrl.toString());
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0 });
+  await reachable('Redis', () => redis.connect(), hint);
+
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } });
+  const workflowBundlePath = path.join(os.tmpdir(), `fulltime-workflows-${runId}.js`);
+  fs.writeFileSync(workflowBundlePath, code);
+
+  project.provide('databaseUrl', databaseUrl.toString());
+  project.provide('redisUrl', redisUrl);
+  project.provide('redisKeyPrefix', redisKeyPrefix);
+  project.provide('workflowBundlePath', workflowBundlePath);
+
+  return async () => {
+    fs.rmSync(workflowBundlePath, { force: true });
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisKeyPrefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    redis.disconnect();
+    if (!process.env.KEEP_TEST_DATABASE) await dropDatabase(databaseUrl.toString());
+  };
+}

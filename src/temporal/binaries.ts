@@ -1,0 +1,44 @@
+// Where the Temporal binaries come from, in order: an explicit path (TEMPORAL_CLI_PATH /
+// TEMPORAL_TEST_SERVER_PATH), the pinned copies in the project's .venv, a `temporal` on PATH, and
+// last the SDK's own download (which needs internet access).
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const projectRoot = path.resolve(import.meta.dirname, '../..');
+const venvBin = path.join(projectRoot, '.venv', process.platform === 'win32' ? 'Scripts' : 'bin');
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, name);
+    if (dir && fs.existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function resolveBinary(envVar: string, name: string, searchPath: boolean): string | undefined {
+  const explicit = process.env[envVar];
+  if (explicit) {
+    if (!fs.existsSync(explicit)) throw new Error(`${envVar}=${explicit} does not exist`);
+    return explicit;
+  }
+  const pinned = path.join(venvBin, name);
+  if (fs.existsSync(pinned)) return pinned;
+  return searchPath ? onPath(name) : undefined;
+}
+
+/** The `temporal` CLI, or undefined to let the SDK download one. */
+export function temporalCliPath(): string | undefined {
+  return resolveBinary('TEMPORAL_CLI_PATH', 'temporal', true);
+}
+
+/** The time-skipping test server, or undefined to let the SDK download one. */
+export function temporalTestServerPath(): string | undefined {
+  return resolveBinary('TEMPORAL_TEST_SERVER_PATH', 'temporal-test-server', true);
+}
+
+/** The `executable` option of TestWorkflowEnvironment / ephemeral servers. */
+export function executableOption(binary: string | undefined) {
+  return binary
+    ? ({ type: 'existing-path', path: binary } as const)
+    : ({ type: 'cached-download' } as const);
+}

@@ -1,0 +1,180 @@
+// Helpers for tests that run the real thing: the API over HTTP, workers on a Temporal dev server
+// (createLocal) or the time-skipping test server, against this run's PostgreSQL database and Redis
+// key prefix (see global-setup.ts).
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Runtime, DefaultLogger, Worker, type NativeConnection } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createApp } from '../src/api/app.ts';
+import { loadConfig, type Config } from '../src/config.ts';
+import { createPrisma, type PrismaClient } from '../src/db/client.ts';
+import { createActivities, type ActivityDeps } from '../src/activities/index.ts';
+import { createLogger } from '../src/logger.ts';
+import { WorkflowStarter } from '../src/outbox/outbox.ts';
+import { createRedis, type Redis } from '../src/redis.ts';
+import { executableOption, temporalCliPath, temporalTestServerPath } from '../src/temporal/binaries.ts';
+import { searchAttributeKeys } from '../src/temporal/search-attributes.ts';
+
+let runtimeInstalled = false;
+/** Keeps the SDK's own logs to errors, so test output stays readable. */
+function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+}
+
+export const TEST_TOKEN = 'test-token';
+
+/** A config for this test run; each call gets its own task queue so files never share work. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: inject('databaseUrl'),
+    REDIS_URL: inject('redisUrl'),
+    REDIS_KEY_PREFIX: inject('redisKeyPrefix'),
+    TEMPORAL_ADDRESS: '127.0.0.1:7233',
+    TEMPORAL_NAMESPACE: 'default',
+    API_TOKEN: TEST_TOKEN,
+    PORT: '3000',
+    TASK_QUEUE_MINUTES: `test-minutes-${randomUUID()}`,
+    LOG_LEVEL: 'silent',
+    OUTBOX_RELAY_INTERVAL_MS: '200',
+    ...overrides,
+  }).config;
+}
+
+/** A Temporal dev server from the pinned CLI, with the project's search attributes registered. */
+export function startLocalTemporal(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: executableOption(temporalCliPath()), searchAttributes: searchAttributeKeys },
+  });
+}
+
+/** The time-skipping test server from the pinned binary. */
+export function startTimeSkippingTemporal(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: executableOption(temporalTestServerPath()) },
+  });
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+/** Runs a worker (with the prebuilt workflow bundle) until `stop()`. */
+export async function startWorker(
+  connection: NativeConnection,
+  taskQueue: string,
+  activities: Record<string, (...args: never[]) => Promise<unknown>>,
+  namespace = 'default',
+): Promise<RunningWorker> {
+  const worker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    activities,
+  });
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}
+
+export interface TestApi {
+  baseUrl: string;
+  config: Config;
+  prisma: PrismaClient;
+  redis: Redis;
+  temporal: Client;
+  starter: WorkflowStarter;
+  close(): Promise<void>;
+}
+
+/** The HTTP API on an ephemeral port, talking to `temporalAddress`. */
+export async function startApi(config: Config, options: { temporal?: Client } = {}): Promise<TestApi> {
+  const logger = createLogger('test-api', 'silent');
+  const prisma = createPrisma(config.DATABASE_URL);
+  const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);
+  redis.on('error', () => {});
+  const temporal =
+    options.temporal ??
+    new Client({ connection: Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: '2s' }), namespace: config.TEMPORAL_NAMESPACE });
+  const starter = new WorkflowStarter({ prisma, temporal, logger, startTimeoutMs: 2000 });
+  const app = createApp({ config, prisma, redis, temporal, starter, logger });
+  const server = await new Promise<import('node:http').Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    config,
+    prisma,
+    redis,
+    temporal,
+    starter,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await prisma.$disconnect();
+      redis.disconnect();
+      if (!options.temporal) await temporal.connection.close();
+    },
+  };
+}
+
+export interface HttpResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A small JSON client for the API under test. */
+export function httpClient(baseUrl: string, defaultToken: string | null = TEST_TOKEN) {
+  return async function request<T = any>(
+    method: string,
+    path: string,
+    options: { body?: unknown; rawBody?: string; key?: string; token?: string | null } = {},
+  ): Promise<HttpResult<T>> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const token = options.token === undefined ? defaultToken : options.token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (options.key !== undefined) headers['idempotency-key'] = options.key;
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  };
+}
+
+/** Polls `probe` until it returns a truthy value, or fails after `timeoutMs`. */
+export async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export function activitiesFor(deps: ActivityDeps) {
+  return createActivities(deps);
+}

@@ -1,0 +1,175 @@
+// Every bad input of CONTRACT.md gets its status and error body, and writes nothing and starts nothing.
+// No Temporal server is needed: rejected requests never get as far as the outbox.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpClient, startApi, testConfig, type TestApi } from '../../test/harness.ts';
+
+let api: TestApi;
+let http: ReturnType<typeof httpClient>;
+let game: { id: string; starter: string; bench: string; outsider: string; subId: string; cardId: string };
+
+beforeAll(async () => {
+  // Temporal is unreachable on purpose: accepted writes still succeed (they wait in the outbox).
+  api = await startApi(testConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1' }));
+  http = httpClient(api.baseUrl);
+  const ids = await Promise.all(['S', 'B', 'O'].map(async (name) => (await http('POST', '/api/players', { body: { name } })).body.id));
+  const [starter, bench, outsider] = ids as [string, string, string];
+  const created = await http('POST', '/api/games', {
+    body: {
+      homeTeam: 'A', awayTeam: 'B', kickoffAt: '2026-05-01T12:00:00.000Z',
+      lineup: [{ playerId: starter, starter: true }, { playerId: bench, starter: false }],
+    },
+  });
+  expect(created.status).toBe(201);
+  const sub = await http('POST', `/api/games/${created.body.id}/substitutions`, {
+    body: { minute: 50, playerOutId: starter, playerInId: bench },
+  });
+  const card = await http('POST', `/api/games/${created.body.id}/disciplinary-actions`, {
+    body: { playerId: bench, cardType: 'yellow', minute: 70 },
+  });
+  expect([sub.status, card.status]).toEqual([201, 201]);
+  game = { id: created.body.id, starter, bench, outsider, subId: sub.body.substitution.id, cardId: card.body.action.id };
+});
+
+afterAll(async () => {
+  await api?.close();
+});
+
+/** Row counts of every table a write can touch, plus the game's version. */
+async function snapshot() {
+  const p = api.prisma;
+  const [players, users, tournaments, games, lineups, subs, cards, goals, keys, outbox, version, sub, card] = await Promise.all([
+    p.player.count(), p.user.count(), p.tournament.count(), p.game.count(), p.gameLineup.count(),
+    p.substitution.count(), p.disciplinaryAction.count(), p.goal.count(), p.idempotencyKey.count(), p.workflowOutbox.count(),
+    p.game.findUnique({ where: { id: game.id }, select: { eventsVersion: true } }),
+    p.substitution.findUnique({ where: { id: game.subId } }),
+    p.disciplinaryAction.findUnique({ where: { id: game.cardId } }),
+  ]);
+  return { players, users, tournaments, games, lineups, subs, cards, goals, keys, outbox, version, sub, card };
+}
+
+/** Cases are written before the game exists: `$starter` etc. stand for its ids until the test runs. */
+function resolve<T>(value: T): T {
+  if (value === undefined) return value;
+  let text = JSON.stringify(value);
+  for (const [name, id] of Object.entries(game)) text = text.replaceAll(`$${name}`, id);
+  return JSON.parse(text) as T;
+}
+
+type Case = [name: string, method: string, path: () => string, body: unknown, status: number, code: string, extra?: { token?: string | null; key?: string; rawBody?: string }];
+
+const g = () => `/api/games/${game.id}`;
+const cases: Case[] = [
+  ['no token', 'POST', () => '/api/players', { name: 'x' }, 401, 'unauthorized', { token: null }],
+  ['wrong token', 'POST', () => '/api/players', { name: 'x' }, 401, 'unauthorized', { token: 'nope' }],
+  ['malformed JSON', 'POST', () => '/api/players', undefined, 400, 'malformed_json', { rawBody: '{"name":' }],
+  ['body over 1 MiB', 'POST', () => '/api/players', { name: 'x'.repeat(1024 * 1024 + 10) }, 413, 'payload_too_large'],
+  ['Idempotency-Key over 200 chars', 'POST', () => '/api/players', { name: 'x' }, 400, 'invalid_idempotency_key', { key: 'k'.repeat(201) }],
+  ['Idempotency-Key not printable', 'POST', () => '/api/players', { name: 'x' }, 400, 'invalid_idempotency_key', { key: 'tab\there' }],
+  ['player without name', 'POST', () => '/api/players', {}, 400, 'validation_failed'],
+  ['user with empty name', 'POST', () => '/api/users', { name: '  ' }, 400, 'validation_failed'],
+  ['tournament name not a string', 'POST', () => '/api/tournaments', { name: 7 }, 400, 'validation_failed'],
+  ['game without teams', 'POST', () => '/api/games', { kickoffAt: '2026-05-01T12:00:00Z' }, 400, 'validation_failed'],
+  ['game with a bad kickoffAt', 'POST', () => '/api/games', { homeTeam: 'A', awayTeam: 'B', kickoffAt: 'tomorrow' }, 400, 'validation_failed'],
+  ['game of 0 minutes', 'POST', () => '/api/games', { homeTeam: 'A', awayTeam: 'B', kickoffAt: '2026-05-01T12:00:00Z', durationMinutes: 0 }, 400, 'validation_failed'],
+  ['game of 151 minutes', 'POST', () => '/api/games', { homeTeam: 'A', awayTeam: 'B', kickoffAt: '2026-05-01T12:00:00Z', durationMinutes: 151 }, 400, 'validation_failed'],
+  ['game of 90.5 minutes', 'POST', () => '/api/games', { homeTeam: 'A', awayTeam: 'B', kickoffAt: '2026-05-01T12:00:00Z', durationMinutes: 90.5 }, 400, 'validation_failed'],
+  ['lineup naming a player twice', 'POST', () => '/api/games', { homeTeam: 'A', awayTeam: 'B', kickoffAt: '2026-05-01T12:00:00Z', lineup: [{ playerId: '$starter', starter: true }, { playerId: '$starter', starter: false }] }, 400, 'validation_failed'],
+  ['lineup with an unknown player', 'POST', () => '/api/games', { homeTeam: 'A', awayTeam: 'B', kickoffAt: '2026-05-01T12:00:00Z', lineup: [{ playerId: 'ghost', starter: true }] }, 400, 'validation_failed'],
+  ['lineup entry without starter', 'POST', () => '/api/games', { homeTeam: 'A', awayTeam: 'B', kickoffAt: '2026-05-01T12:00:00Z', lineup: [{ playerId: '$starter' }] }, 400, 'validation_failed'],
+  ['game in an unknown tournament', 'POST', () => '/api/games', { homeTeam: 'A', awayTeam: 'B', kickoffAt: '2026-05-01T12:00:00Z', tournamentId: 'ghost' }, 400, 'validation_failed'],
+  ['substitution in an unknown game', 'POST', () => '/api/games/ghost/substitutions', { minute: 10, playerOutId: 'a', playerInId: 'b' }, 404, 'not_found'],
+  ['substitution at minute -1', 'POST', () => `${g()}/substitutions`, { minute: -1, playerOutId: '$starter', playerInId: '$bench' }, 400, 'validation_failed'],
+  ['substitution after full time', 'POST', () => `${g()}/substitutions`, { minute: 91, playerOutId: '$starter', playerInId: '$bench' }, 400, 'validation_failed'],
+  ['substitution at a fractional minute', 'POST', () => `${g()}/substitutions`, { minute: 10.5, playerOutId: '$starter', playerInId: '$bench' }, 400, 'validation_failed'],
+  ['substitution with a minute string', 'POST', () => `${g()}/substitutions`, { minute: '10', playerOutId: '$starter', playerInId: '$bench' }, 400, 'validation_failed'],
+  ['substitution of a player for themselves', 'POST', () => `${g()}/substitutions`, { minute: 10, playerOutId: '$starter', playerInId: '$starter' }, 400, 'validation_failed'],
+  ['substitution naming a player outside the lineup', 'POST', () => `${g()}/substitutions`, { minute: 10, playerOutId: '$starter', playerInId: '$outsider' }, 400, 'validation_failed'],
+  ['substitution bringing on a player twice', 'POST', () => `${g()}/substitutions`, { minute: 60, playerOutId: '$bench', playerInId: '$starter' }, 409, 'impossible_timeline'],
+  ['update of an unknown substitution', 'PUT', () => `${g()}/substitutions/ghost`, { minute: 10 }, 404, 'not_found'],
+  ['update with nothing to change', 'PUT', () => `${g()}/substitutions/$subId`, {}, 400, 'validation_failed'],
+  ['update to the same player in and out', 'PUT', () => `${g()}/substitutions/$subId`, { playerInId: '$starter' }, 400, 'validation_failed'],
+  ['update past full time', 'PUT', () => `${g()}/substitutions/$subId`, { minute: 95 }, 400, 'validation_failed'],
+  ['update to a player outside the lineup', 'PUT', () => `${g()}/substitutions/$subId`, { playerInId: '$outsider' }, 400, 'validation_failed'],
+  ['delete of an unknown substitution', 'DELETE', () => `${g()}/substitutions/ghost`, undefined, 404, 'not_found'],
+  ['card of an unknown type', 'POST', () => `${g()}/disciplinary-actions`, { playerId: '$starter', cardType: 'blue', minute: 10 }, 400, 'validation_failed'],
+  ['card for a player outside the lineup', 'POST', () => `${g()}/disciplinary-actions`, { playerId: '$outsider', cardType: 'yellow', minute: 10 }, 400, 'validation_failed'],
+  ['card after full time', 'POST', () => `${g()}/disciplinary-actions`, { playerId: '$starter', cardType: 'red', minute: 120 }, 400, 'validation_failed'],
+  ['red card for a player already off', 'POST', () => `${g()}/disciplinary-actions`, { playerId: '$starter', cardType: 'red', minute: 80 }, 409, 'impossible_timeline'],
+  ['update of an unknown card', 'PUT', () => `${g()}/disciplinary-actions/ghost`, { minute: 10 }, 404, 'not_found'],
+  ['update making a card red for a player off', 'PUT', () => `${g()}/disciplinary-actions/$cardId`, { playerId: '$starter', cardType: 'red' }, 409, 'impossible_timeline'],
+  ['delete of an unknown card', 'DELETE', () => `${g()}/disciplinary-actions/ghost`, undefined, 404, 'not_found'],
+  ['goal assisted by its scorer', 'POST', () => `${g()}/goals`, { scorerId: '$starter', assistId: '$starter', minute: 10 }, 400, 'validation_failed'],
+  ['goal by a player outside the lineup', 'POST', () => `${g()}/goals`, { scorerId: '$outsider', minute: 10 }, 400, 'validation_failed'],
+  ['goal without a minute', 'POST', () => `${g()}/goals`, { scorerId: '$starter' }, 400, 'validation_failed'],
+  ['a route that does not exist', 'POST', () => '/api/nothing-here', {}, 404, 'not_found'],
+];
+
+describe('bad input', () => {
+  it.each(cases)('%s -> %i %s, writes nothing', async (_name, method, path, body, status, code, extra = {}) => {
+    const before = await snapshot();
+    const res = await http(method, resolve(path()), { body: resolve(body), ...extra });
+    expect(res.status).toBe(status);
+    expect(res.body).toEqual({ error: { code, message: expect.any(String), details: expect.any(Array) } });
+    expect(res.body.error.message.length).toBeGreaterThan(5);
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('names each invalid field in details', async () => {
+    const res = await http('POST', '/api/games', { body: { homeTeam: '', kickoffAt: 'x', durationMinutes: 0 } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(
+      ['awayTeam', 'durationMinutes', 'homeTeam', 'kickoffAt'],
+    );
+  });
+
+  it('rejects a reused Idempotency-Key with a different body (409) and keeps the first response', async () => {
+    const key = `reuse-${game.id}`;
+    const first = await http('POST', '/api/players', { body: { name: 'First' }, key });
+    expect(first.status).toBe(201);
+    const before = await snapshot();
+    const other = await http('POST', '/api/players', { body: { name: 'Second' }, key });
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('idempotency_key_reused');
+    const otherPath = await http('POST', '/api/users', { body: { name: 'First' }, key });
+    expect(otherPath.status).toBe(409);
+    expect(await snapshot()).toEqual(before);
+    const again = await http('POST', '/api/players', { body: { name: 'First' }, key });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  it('lets a key whose first use was rejected be used again', async () => {
+    const key = `retry-after-400-${game.id}`;
+    expect((await http('POST', '/api/players', { body: {}, key })).status).toBe(400);
+    const ok = await http('POST', '/api/players', { body: { name: 'Fixed' }, key });
+    expect(ok.status).toBe(201);
+  });
+
+  it('serves public GETs without a token and answers unknown ids with 404', async () => {
+    expect((await http('GET', `${g()}/report`, { token: null })).status).toBe(200);
+    const missing = await http('GET', '/api/games/ghost', { token: null });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('not_found');
+    expect((await http('GET', '/api/games/ghost/report', { token: null })).status).toBe(404);
+  });
+
+  it('needs the token for admin routes, GETs included', async () => {
+    const res = await http('GET', '/api/admin/jobs', { token: null });
+    expect(res.status).toBe(401);
+    expect((await http('GET', '/api/v2/admin/cron', { token: null })).status).toBe(401);
+  });
+
+  it('reports liveness always and readiness per dependency', async () => {
+    const live = await fetch(`${api.baseUrl}/healthz`);
+    expect(live.status).toBe(200);
+    const ready = await fetch(`${api.baseUrl}/readyz`);
+    expect(ready.status).toBe(503); // Temporal is unreachable in this file
+    const body = await ready.json();
+    expect(body.status).toBe('not_ready');
+    expect(body.checks.postgres.status).toBe('up');
+    expect(body.checks.redis.status).toBe('up');
+    expect(body.checks.temporal.status).toBe('down');
+  });
+});

@@ -39,7 +39,7 @@ export function createWriteRunner(deps: { prisma: PrismaClient; starter: Workflo
         if (idempotencyKey) {
           const inserted = await tx.$executeRaw`INSERT INTO idempotency_keys
               (key, fingerprint, method, path, response_status, response_body)
-            VALUES (${idempotencyKey}, ${fingerprint}, ${req.method}, ${req.originalUrl}, 0, 'null'::jsonb)
+            VALUES (${idempotencyKey}, ${fingerprint}, ${req.method}, ${req.originalUrl}, 0, 'null'::json)
             ON CONFLICT (key) DO NOTHING`;
           if (inserted === 0) {
             const [stored] = await tx.$queryRaw<{ fingerprint: string; response_status: number; response_body: unknown }[]>`
@@ -65,7 +65,7 @@ export function createWriteRunner(deps: { prisma: PrismaClient; starter: Workflo
         const body = JSON.parse(JSON.stringify(response.body ?? null)) as unknown;
         if (idempotencyKey) {
           await tx.$executeRaw`UPDATE idempotency_keys
-            SET response_status = ${response.status}, response_body = ${JSON.stringify(body)}::jsonb
+            SET response_status = ${response.status}, response_body = ${JSON.stringify(body)}::json
             WHERE key = ${idempotencyKey}`;
         }
         return { status: response.status, body, replayed: false };

@@ -133,7 +133,7 @@ CREATE TABLE "idempotency_keys" (
     "method" TEXT NOT NULL,
     "path" TEXT NOT NULL,
     "response_status" INTEGER NOT NULL,
-    "response_body" JSONB NOT NULL,
+    "response_body" JSON NOT NULL,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "idempotency_keys_pkey" PRIMARY KEY ("key")

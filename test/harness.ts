@@ -9,6 +9,7 @@ import { Runtime, DefaultLogger, Worker, type NativeConnection } from '@temporal
 import { inject } from 'vitest';
 import { createApp } from '../src/api/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
+import { applyMigrations, dropDatabase, ensureDatabase } from '../src/db/migrate.ts';
 import { createPrisma, type PrismaClient } from '../src/db/client.ts';
 import { createActivities, type ActivityDeps } from '../src/activities/index.ts';
 import { createLogger } from '../src/logger.ts';
@@ -16,6 +17,18 @@ import { WorkflowStarter } from '../src/outbox/outbox.ts';
 import { createRedis, type Redis } from '../src/redis.ts';
 import { executableOption, temporalCliPath, temporalTestServerPath } from '../src/temporal/binaries.ts';
 import { searchAttributeKeys } from '../src/temporal/search-attributes.ts';
+
+/**
+ * A database of its own (migrated), for tests that count whole tables or scan every game and so
+ * must not see other files' rows. Drop it in afterAll.
+ */
+export async function createScratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const url = new URL(inject('databaseUrl'));
+  url.pathname = `${url.pathname}_${randomUUID().slice(0, 8)}`;
+  await ensureDatabase(url.toString());
+  await applyMigrations(url.toString());
+  return { url: url.toString(), drop: () => dropDatabase(url.toString()) };
+}
 
 let runtimeInstalled = false;
 /** Keeps the SDK's own logs to errors, so test output stays readable. */

@@ -1,15 +1,18 @@
 // Every bad input of CONTRACT.md gets its status and error body, and writes nothing and starts nothing.
 // No Temporal server is needed: rejected requests never get as far as the outbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpClient, startApi, testConfig, type TestApi } from '../../test/harness.ts';
+import { createScratchDatabase, httpClient, startApi, testConfig, type TestApi } from '../../test/harness.ts';
 
 let api: TestApi;
+let database: Awaited<ReturnType<typeof createScratchDatabase>>;
 let http: ReturnType<typeof httpClient>;
 let game: { id: string; starter: string; bench: string; outsider: string; subId: string; cardId: string };
 
 beforeAll(async () => {
   // Temporal is unreachable on purpose: accepted writes still succeed (they wait in the outbox).
-  api = await startApi(testConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1' }));
+  // Its own database: the no-write check counts whole tables.
+  database = await createScratchDatabase();
+  api = await startApi(testConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', DATABASE_URL: database.url }));
   http = httpClient(api.baseUrl);
   const ids = await Promise.all(['S', 'B', 'O'].map(async (name) => (await http('POST', '/api/players', { body: { name } })).body.id));
   const [starter, bench, outsider] = ids as [string, string, string];
@@ -32,6 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.close();
+  await database?.drop();
 });
 
 /** Row counts of every table a write can touch, plus the game's version. */

@@ -47,13 +47,19 @@ export interface DispatchResult {
   failed: number;
 }
 
+/** After a failed start, the API leaves new rows to the relay for this long (keeps writes fast while Temporal is down). */
+const START_BREAKER_MS = 5000;
+
 export class WorkflowStarter {
+  private startsPausedUntil = 0;
+
   constructor(
     private readonly deps: { prisma: PrismaClient; temporal: Client; logger: Logger; startTimeoutMs?: number },
   ) {}
 
   /** Starts the request's undispatched workflows now; what fails is left to the relay. */
   async dispatchRequest(requestId: string): Promise<DispatchResult> {
+    if (Date.now() < this.startsPausedUntil) return { started: 0, alreadyStarted: 0, failed: 0 };
     const rows = await this.deps.prisma.$queryRaw<OutboxRow[]>`
       SELECT * FROM workflow_outbox WHERE request_id = ${requestId} AND dispatched_at IS NULL ORDER BY id`;
     return this.dispatch(rows, { fromRelay: false });
@@ -105,11 +111,13 @@ export class WorkflowStarter {
         try {
           const outcome = await this.start(row);
           result[outcome]++;
+          this.startsPausedUntil = 0;
           await this.deps.prisma.$executeRaw`UPDATE workflow_outbox
             SET dispatched_at = now(), next_attempt_at = 'infinity', last_error = NULL WHERE id = ${row.id}`;
           log.debug({ outcome, fromRelay }, 'workflow dispatched');
         } catch (err) {
           result.failed++;
+          this.startsPausedUntil = Date.now() + START_BREAKER_MS;
           const message = err instanceof Error ? err.message : String(err);
           log.warn({ err: message, fromRelay }, 'workflow start failed; the outbox relay will retry');
           // Back off exponentially (1 s .. 60 s) between relay attempts.

@@ -1,6 +1,7 @@
 // Applies prisma/migrations/*/migration.sql in order with the same `_prisma_migrations` bookkeeping as
 // `prisma migrate deploy`, for machines where Prisma's schema engine binary cannot be installed. A
 // database migrated by either one can later be migrated by the other.
+import { spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -133,4 +134,32 @@ export async function applyMigrations(
     await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK]).catch(() => {});
     await client.end();
   }
+}
+
+/** True where Prisma's schema engine binary is installed, so `prisma migrate deploy` can run. */
+export function schemaEngineInstalled(): boolean {
+  const fromEnv = process.env.PRISMA_SCHEMA_ENGINE_BINARY;
+  if (fromEnv) return fs.existsSync(fromEnv) && fs.statSync(fromEnv).size > 1_000_000;
+  const enginesDir = path.resolve(import.meta.dirname, '../../node_modules/@prisma/engines');
+  return fs.existsSync(enginesDir) && fs.readdirSync(enginesDir).some((f) => f.startsWith('schema-engine'));
+}
+
+/**
+ * Creates the database if needed and brings it up to date: `prisma migrate deploy` where the schema
+ * engine exists, our runner otherwise. Both keep the same `_prisma_migrations` table.
+ */
+export async function migrateDatabase(databaseUrl: string, log: (line: string) => void = console.log): Promise<void> {
+  if (await ensureDatabase(databaseUrl)) log(`created database ${new URL(databaseUrl).pathname.slice(1)}`);
+  if (schemaEngineInstalled()) {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const run = spawnSync(path.join(root, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+    });
+    if (run.status !== 0) throw new Error(`prisma migrate deploy failed (exit code ${run.status})`);
+    return;
+  }
+  const result = await applyMigrations(databaseUrl, { log });
+  log(`migrations: ${result.applied.length} applied, ${result.alreadyApplied.length} already applied (fulltime runner; Prisma's schema engine is not installed)`);
 }

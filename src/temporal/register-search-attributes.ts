@@ -1,5 +1,7 @@
 import type { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import protos from '@temporalio/proto';
+
+const { temporal } = protos;
 import { searchAttributeKeys } from './search-attributes.ts';
 
 /**

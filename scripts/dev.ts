@@ -1,0 +1,189 @@
+// `npm run dev` (after scripts/setup.mjs): checks PostgreSQL and Redis, migrates, starts a Temporal dev
+// server persisted under .data/ (unless one already answers at TEMPORAL_ADDRESS), the worker and the
+// API, seeds demo data, and prints the URLs. Ctrl-C stops every process it started.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { Redis } from 'ioredis';
+import { ConfigError, loadConfig, loadDotEnv } from '../src/config.ts';
+import { migrateDatabase } from '../src/db/migrate.ts';
+import { seedDemoData } from '../src/demo/seed.ts';
+import { projectRoot, temporalCliPath } from '../src/temporal/binaries.ts';
+import { registerSearchAttributes } from '../src/temporal/register-search-attributes.ts';
+import { searchAttributeKeys } from '../src/temporal/search-attributes.ts';
+
+const say = (line: string) => console.log(`[dev] ${line}`);
+const children: { name: string; child: ChildProcess }[] = [];
+let stopping = false;
+
+function fail(message: string): never {
+  console.error(`[dev] ${message}`);
+  void stopAll(1);
+  throw new Error(message);
+}
+
+async function stopAll(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  const running = children.filter(({ child }) => child.exitCode === null && child.signalCode === null);
+  if (running.length > 0) say(`stopping ${running.map((c) => c.name).join(', ')}`);
+  // Reverse start order: API and worker drain before Temporal goes away.
+  for (const { child } of [...running].reverse()) child.kill('SIGTERM');
+  await Promise.all(
+    running.map(({ child }) => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+      child.once('exit', () => { clearTimeout(timer); resolve(); });
+    })),
+  );
+  process.exit(code);
+}
+
+/** Starts a child process whose output lines are prefixed with its name. */
+function startChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(command, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
+    let buffer = '';
+    stream.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) out.write(`[${name}] ${line}\n`);
+    });
+  };
+  prefix(child.stdout!, process.stdout);
+  prefix(child.stderr!, process.stderr);
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`[dev] ${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the stack`);
+      void stopAll(1);
+    }
+  });
+  children.push({ name, child });
+  return child;
+}
+
+async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (stopping) throw new Error('stopping');
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  fail(`${what} did not come up within ${timeoutMs / 1000} s`);
+}
+
+async function temporalAnswers(address: string, namespace: string): Promise<boolean> {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: '1s' });
+    try {
+      await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.describeNamespace({ namespace }));
+      return true;
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+loadDotEnv();
+let loaded;
+try {
+  loaded = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) fail(err.message);
+  throw err;
+}
+const { config, devDefaultsUsed } = loaded;
+if (devDefaultsUsed.length > 0) say(`settings not set in the environment or .env, using dev defaults:\n  ${devDefaultsUsed.join('\n  ')}`);
+
+// 1. PostgreSQL and Redis must already run: say which is missing and how to start it.
+const startHint = 'Start it with `docker compose up -d postgres redis`, or as an OS service ' +
+  '(e.g. `sudo systemctl start postgresql redis-server`, `brew services start postgresql redis`).';
+try {
+  await migrateDatabase(config.DATABASE_URL, (line) => say(line));
+} catch (err) {
+  const url = new URL(config.DATABASE_URL);
+  fail(`PostgreSQL is unreachable at ${url.hostname}:${url.port || 5432} (${(err as Error).message}). ${startHint}`);
+}
+const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000 });
+let redisError: Error | undefined;
+redis.on('error', (err: Error) => (redisError = err));
+try {
+  await redis.connect();
+  await redis.ping();
+  redis.disconnect();
+} catch (err) {
+  redis.disconnect();
+  fail(`Redis is unreachable at ${config.REDIS_URL} (${(redisError ?? (err as Error)).message}). ${startHint}`);
+}
+
+// 2. Temporal: use the server at TEMPORAL_ADDRESS if one answers, else start the pinned dev server.
+const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+let webUi = `http://localhost:${uiPort}`;
+if (await temporalAnswers(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE)) {
+  say(`using the Temporal server already answering at ${config.TEMPORAL_ADDRESS}`);
+  webUi = process.env.TEMPORAL_UI_URL ?? `${webUi} (if that server runs its Web UI there)`;
+} else {
+  const cli = temporalCliPath();
+  if (!cli) fail('no `temporal` CLI found: run `npm run setup`, or set TEMPORAL_CLI_PATH');
+  const [host, port] = [config.TEMPORAL_ADDRESS.slice(0, config.TEMPORAL_ADDRESS.lastIndexOf(':')), config.TEMPORAL_ADDRESS.split(':').pop()!];
+  const dataDir = path.join(projectRoot, '.data');
+  fs.mkdirSync(dataDir, { recursive: true });
+  say(`starting the Temporal dev server (${cli}) on ${config.TEMPORAL_ADDRESS}, state in .data/temporal.db`);
+  startChild('temporal', cli, [
+    'server', 'start-dev',
+    '--ip', host === 'localhost' ? '127.0.0.1' : host,
+    '--port', port,
+    '--ui-port', String(uiPort),
+    '--db-filename', path.join(dataDir, 'temporal.db'),
+    '--namespace', config.TEMPORAL_NAMESPACE,
+    '--log-level', 'error',
+    ...searchAttributeKeys.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+  ], process.env);
+  await waitUntil('the Temporal dev server', () => temporalAnswers(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE), 60_000);
+}
+{
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const added = await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+  if (added.length > 0) say(`registered search attributes: ${added.join(', ')}`);
+  await connection.close();
+}
+
+// 3. The worker and the API, with the resolved settings (so both use the same dev defaults).
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  DATABASE_URL: config.DATABASE_URL,
+  REDIS_URL: config.REDIS_URL,
+  TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+  TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+  API_TOKEN: config.API_TOKEN,
+  PORT: String(config.PORT),
+};
+const tsx = path.join(projectRoot, 'node_modules/.bin/tsx');
+startChild('worker', tsx, ['src/workers/worker.ts', 'minutes'], env);
+startChild('api', tsx, ['src/api/server.ts'], env);
+const apiUrl = `http://localhost:${config.PORT}`;
+await waitUntil('the API', async () => (await fetch(`${apiUrl}/readyz`)).ok, 60_000);
+
+// 4. Demo data, then the URLs.
+const demo = await seedDemoData({ baseUrl: apiUrl, token: config.API_TOKEN, log: say });
+console.log(`
+  Fulltime is running. Ctrl-C stops everything.
+
+  API          ${apiUrl}   (token: ${config.API_TOKEN})
+  Temporal UI  ${webUi}
+  Temporal     ${config.TEMPORAL_ADDRESS}, namespace ${config.TEMPORAL_NAMESPACE}
+
+  Try:
+    curl ${apiUrl}/api/games/${demo.games[0]!.id}/report
+    curl -X POST ${apiUrl}/api/games/${demo.games[0]!.id}/disciplinary-actions \\
+      -H 'Authorization: Bearer ${config.API_TOKEN}' -H 'Content-Type: application/json' \\
+      -d '{"playerId":"${demo.playerIds[0]}","cardType":"red","minute":80}'
+    temporal workflow list --query 'FulltimeGameId = "${demo.games[0]!.id}"'
+`);

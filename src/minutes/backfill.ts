@@ -1,0 +1,72 @@
+// Recalculates every game's minutes, a bounded batch at a time. The workflow ID names the game and
+// its events version, so running the backfill twice starts nothing for games already recalculated at
+// their current version (REJECT_DUPLICATE), and a game edited since gets a new run.
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
+import type { PrismaClient } from '../db/client.ts';
+import { toSearchAttributePairs } from '../temporal/search-attributes.ts';
+import { Triggers, WorkflowTypes, type RecalculateMinutesInput } from '../shared.ts';
+
+export interface BackfillProgress {
+  total: number;
+  processed: number;
+  started: number;
+  alreadyDone: number;
+  invalid: number;
+  failed: number;
+}
+
+export function backfillRequestId(gameId: string, eventsVersion: number): string {
+  return `backfill:${gameId}:v${eventsVersion}`;
+}
+
+export async function backfillRecalculations(options: {
+  prisma: PrismaClient;
+  temporal: Client;
+  taskQueue: string;
+  batchSize?: number;
+  onProgress?: (progress: BackfillProgress) => void;
+}): Promise<BackfillProgress> {
+  const { prisma, temporal, taskQueue } = options;
+  const batchSize = options.batchSize ?? 50;
+  const progress: BackfillProgress = { total: await prisma.game.count(), processed: 0, started: 0, alreadyDone: 0, invalid: 0, failed: 0 };
+  let after: string | undefined;
+
+  for (;;) {
+    const games = await prisma.game.findMany({
+      select: { id: true, eventsVersion: true },
+      orderBy: { id: 'asc' },
+      take: batchSize,
+      ...(after ? { cursor: { id: after }, skip: 1 } : {}),
+    });
+    if (games.length === 0) break;
+    after = games[games.length - 1]!.id;
+
+    // One batch in flight at a time: start it, then wait for its runs before taking the next.
+    await Promise.all(
+      games.map(async ({ id: gameId, eventsVersion }) => {
+        const requestId = backfillRequestId(gameId, eventsVersion);
+        const input: RecalculateMinutesInput = { gameId, requestId, trigger: Triggers.backfill };
+        try {
+          const handle = await temporal.workflow.start(WorkflowTypes.recalculateMinutes, {
+            taskQueue,
+            workflowId: `minutes-recalc:${requestId}`,
+            args: [input],
+            typedSearchAttributes: toSearchAttributePairs({ trigger: Triggers.backfill, requestId, gameId }),
+            memo: { gameId, requestId, trigger: Triggers.backfill, eventsVersion },
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          });
+          progress.started++;
+          await handle.result();
+        } catch (err) {
+          if (err instanceof WorkflowExecutionAlreadyStartedError) progress.alreadyDone++;
+          else if (err instanceof WorkflowFailedError) progress.invalid++;
+          else progress.failed++;
+        } finally {
+          progress.processed++;
+        }
+      }),
+    );
+    options.onProgress?.({ ...progress });
+  }
+  return progress;
+}

@@ -27,7 +27,7 @@ function setting<T>(schema: z.ZodType<T>, defaults: Omit<Setting<T>, 'schema'>):
 
 const settings = {
   NODE_ENV: setting(z.enum(['development', 'production', 'test']), { fallback: 'development' }),
-  DATABASE_URL: setting(postgresUrl, { devDefault: 'postgresql://postgres@127.0.0.1:5432/fulltime' }),
+  DATABASE_URL: setting(postgresUrl, { devDefault: 'postgresql://postgres:postgres@127.0.0.1:5432/fulltime' }),
   REDIS_URL: setting(redisUrl, { devDefault: 'redis://127.0.0.1:6379' }),
   /** Every Redis key starts with this, so test runs and tenants can share one server. */
   REDIS_KEY_PREFIX: setting(z.string().max(100), { fallback: 'fulltime:' }),

@@ -6,6 +6,7 @@ import { loadConfigOrExit } from '../config.ts';
 import { createPrisma } from '../db/client.ts';
 import { createLogger } from '../logger.ts';
 import { connectWorker } from '../temporal/connection.ts';
+import { registerSearchAttributes } from '../temporal/register-search-attributes.ts';
 import { workerDefinition, type TaskQueueName } from './task-queues.ts';
 
 const config = loadConfigOrExit('worker');
@@ -18,6 +19,12 @@ const logger = createLogger(`worker:${queueName}`, config.LOG_LEVEL);
 const prisma = createPrisma(config.DATABASE_URL);
 const connection = await connectWorker(config);
 try {
+  // Any cluster (docker compose, a shared dev cluster) gets the search attributes the API sets.
+  const added = await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE).catch((err: Error) => {
+    logger.warn({ err: err.message }, 'could not register search attributes; register them with `temporal operator search-attribute create`');
+    return [];
+  });
+  if (added.length > 0) logger.info({ added }, 'registered search attributes');
   const definition = workerDefinition(queueName, config, { prisma });
   const worker = await Worker.create({
     connection,

@@ -142,6 +142,10 @@ if (await temporalAnswers(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE)) {
     '--port', port,
     '--ui-port', String(uiPort),
     '--db-filename', path.join(dataDir, 'temporal.db'),
+    // WAL with synchronous=normal: survives process crashes, and is several times faster than the
+    // default rollback journal that fsyncs every workflow state change.
+    '--sqlite-pragma', 'journal_mode=wal',
+    '--sqlite-pragma', 'synchronous=normal',
     '--namespace', config.TEMPORAL_NAMESPACE,
     '--log-level', 'error',
     ...searchAttributeKeys.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),

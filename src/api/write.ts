@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import { enqueueWorkflowStart, type WorkflowStarter, type WorkflowStart } from '../outbox/outbox.ts';
+import { enqueueWorkflowStart, type EnqueuedStart, type WorkflowStarter, type WorkflowStart } from '../outbox/outbox.ts';
 import { conflict } from './errors.ts';
 import { requestFingerprint } from './request-context.ts';
 
@@ -26,13 +26,14 @@ export type WriteRunner = (req: Request, work: (scope: WriteScope) => Promise<Wr
  * The key row is inserted first, so a concurrent repeat blocks on the unique index until this
  * transaction ends, then finds the stored response (same status, same ids) and creates nothing. A
  * write that fails rolls back everything, key included: a rejected request writes nothing. After
- * commit the request's workflows are started at once; failures are left to the outbox relay.
+ * commit the request's workflows are started at once, without holding the response; failures are
+ * left to the outbox relay.
  */
 export function createWriteRunner(deps: { prisma: PrismaClient; starter: WorkflowStarter; logger: Logger }): WriteRunner {
   return async (req, work) => {
     const { requestId, idempotencyKey } = req.ctx;
     const fingerprint = idempotencyKey ? requestFingerprint(req) : null;
-    let enqueued = false;
+    const enqueued: EnqueuedStart[] = [];
 
     const result = await deps.prisma.$transaction(
       async (tx) => {
@@ -57,8 +58,7 @@ export function createWriteRunner(deps: { prisma: PrismaClient; starter: Workflo
           tx,
           requestId,
           enqueue: async (start) => {
-            await enqueueWorkflowStart(tx, requestId, start);
-            enqueued = true;
+            enqueued.push(await enqueueWorkflowStart(tx, requestId, start));
           },
         });
         // Store (and answer with) the JSON form, so a replay is byte-for-byte the first response.
@@ -73,9 +73,12 @@ export function createWriteRunner(deps: { prisma: PrismaClient; starter: Workflo
       { maxWait: 10_000, timeout: 20_000 },
     );
 
+    // The commit made the request durable, so the response does not wait for Temporal: the
+    // workflows start right away in the background, and the relay retries any start that fails.
     // A replay also nudges its workflows, in case the first attempt's start never happened.
-    if (enqueued || result.replayed) {
-      await deps.starter.dispatchRequest(requestId).catch((err) => {
+    if (enqueued.length > 0 || result.replayed) {
+      const dispatch = result.replayed ? deps.starter.dispatchRequest(requestId) : deps.starter.dispatchCommitted(enqueued);
+      dispatch.catch((err) => {
         deps.logger.warn({ err, requestId }, 'could not dispatch workflows now; the outbox relay will');
       });
     }

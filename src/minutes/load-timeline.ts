@@ -20,41 +20,37 @@ export async function loadTimeline(
   gameId: string,
   lock: 'FOR UPDATE' | 'FOR SHARE',
 ): Promise<GameTimeline | null> {
-  const games = await tx.$queryRaw<{ duration_minutes: number; events_version: number }[]>`
-    SELECT duration_minutes, events_version FROM games WHERE id = ${gameId} ${Prisma.raw(lock)}`;
-  const game = games[0];
+  // One round trip: the locked game row with its lineup and events aggregated as JSON. This runs on
+  // every event write and every recalculation, so it is kept to a single statement.
+  const rows = await tx.$queryRaw<TimelineRow[]>`
+    SELECT g.duration_minutes, g.events_version,
+      (SELECT coalesce(json_agg(json_build_object('playerId', l.player_id, 'starter', l.starter)
+                ORDER BY l.starter DESC, l.player_id), '[]') FROM game_lineups l WHERE l.game_id = g.id) AS lineup,
+      (SELECT coalesce(json_agg(json_build_object('id', s.id, 'minute', s.minute, 'seq', s.seq, 'recordedAt', s.created_at,
+                'playerOutId', s.player_out_id, 'playerInId', s.player_in_id)), '[]') FROM substitutions s WHERE s.game_id = g.id) AS substitutions,
+      (SELECT coalesce(json_agg(json_build_object('id', d.id, 'minute', d.minute, 'seq', d.seq, 'recordedAt', d.created_at,
+                'playerId', d.player_id, 'cardType', d.card_type)), '[]') FROM disciplinary_actions d WHERE d.game_id = g.id) AS cards
+    FROM games g WHERE g.id = ${gameId} ${Prisma.raw(lock)} OF g`;
+  const game = rows[0];
   if (!game) return null;
-  const [lineup, substitutions, cards] = await Promise.all([
-    tx.gameLineup.findMany({ where: { gameId }, orderBy: [{ starter: 'desc' }, { playerId: 'asc' }] }),
-    tx.substitution.findMany({ where: { gameId } }),
-    tx.disciplinaryAction.findMany({ where: { gameId } }),
-  ]);
   return {
     gameId,
     durationMinutes: game.duration_minutes,
     eventsVersion: game.events_version,
-    lineup: lineup.map(({ playerId, starter }) => ({ playerId, starter })),
+    lineup: game.lineup,
     events: [
-      ...substitutions.map((s) => ({
-        kind: 'substitution' as const,
-        id: s.id,
-        minute: s.minute,
-        recordedAt: s.createdAt,
-        seq: s.seq,
-        playerOutId: s.playerOutId,
-        playerInId: s.playerInId,
-      })),
-      ...cards.map((c) => ({
-        kind: 'card' as const,
-        id: c.id,
-        minute: c.minute,
-        recordedAt: c.createdAt,
-        seq: c.seq,
-        playerId: c.playerId,
-        cardType: cardTypeFromDb(c.cardType),
-      })),
+      ...game.substitutions.map((s) => ({ kind: 'substitution' as const, ...s, recordedAt: new Date(s.recordedAt) })),
+      ...game.cards.map((c) => ({ kind: 'card' as const, ...c, recordedAt: new Date(c.recordedAt) })),
     ],
   };
+}
+
+interface TimelineRow {
+  duration_minutes: number;
+  events_version: number;
+  lineup: LineupEntry[];
+  substitutions: { id: string; minute: number; seq: number; recordedAt: string; playerOutId: string; playerInId: string }[];
+  cards: { id: string; minute: number; seq: number; recordedAt: string; playerId: string; cardType: CardType }[];
 }
 
 /** Prisma spells the enum member `second_yellow`; the API and database say `second-yellow`. */

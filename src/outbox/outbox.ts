@@ -33,12 +33,20 @@ const API_DISPATCH_GRACE_SECONDS = 5;
 /** How long a claimed row is hidden from other relays while one tries to start it. */
 const CLAIM_LEASE_SECONDS = 30;
 
-export async function enqueueWorkflowStart(tx: Tx, requestId: string, start: WorkflowStart): Promise<void> {
-  await tx.$executeRaw`INSERT INTO workflow_outbox
+export interface EnqueuedStart {
+  id: bigint;
+  requestId: string;
+  start: WorkflowStart;
+}
+
+export async function enqueueWorkflowStart(tx: Tx, requestId: string, start: WorkflowStart): Promise<EnqueuedStart> {
+  const [row] = await tx.$queryRaw<{ id: bigint }[]>`INSERT INTO workflow_outbox
       (request_id, workflow_id, workflow_type, task_queue, args, search_attributes, memo, next_attempt_at)
     VALUES (${requestId}, ${start.workflowId}, ${start.workflowType}, ${start.taskQueue},
       ${JSON.stringify(start.args)}::jsonb, ${JSON.stringify(start.searchAttributes)}::jsonb,
-      ${JSON.stringify(start.memo)}::jsonb, now() + make_interval(secs => ${API_DISPATCH_GRACE_SECONDS}))`;
+      ${JSON.stringify(start.memo)}::jsonb, now() + make_interval(secs => ${API_DISPATCH_GRACE_SECONDS}))
+    RETURNING id`;
+  return { id: row!.id, requestId, start };
 }
 
 export interface DispatchResult {
@@ -63,6 +71,25 @@ export class WorkflowStarter {
     const rows = await this.deps.prisma.$queryRaw<OutboxRow[]>`
       SELECT * FROM workflow_outbox WHERE request_id = ${requestId} AND dispatched_at IS NULL ORDER BY id`;
     return this.dispatch(rows, { fromRelay: false });
+  }
+
+  /** Starts rows a request has just committed (no need to read them back). */
+  async dispatchCommitted(rows: EnqueuedStart[]): Promise<DispatchResult> {
+    if (Date.now() < this.startsPausedUntil) return { started: 0, alreadyStarted: 0, failed: 0 };
+    return this.dispatch(
+      rows.map((row) => ({
+        id: row.id,
+        request_id: row.requestId,
+        workflow_id: row.start.workflowId,
+        workflow_type: row.start.workflowType,
+        task_queue: row.start.taskQueue,
+        args: row.start.args,
+        search_attributes: row.start.searchAttributes,
+        memo: row.start.memo,
+        attempts: 0,
+      })),
+      { fromRelay: false },
+    );
   }
 
   /** One relay pass: claims due rows (SKIP LOCKED, so many relays can run) and starts them. */

@@ -1,6 +1,7 @@
 // The recalculation activity against real PostgreSQL: idempotent, and version-guarded so concurrent
 // recalculations of one game never leave an older result on top of a newer one.
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/harness.ts';
 import { createPrisma, type PrismaClient } from '../db/client.ts';
@@ -78,6 +79,33 @@ describe('recalculateGameMinutes', () => {
     await prisma.gameReport.update({ where: { gameId }, data: { checkedVersion: 5, calculatedVersion: 5 } });
     expect((await activities.recalculateGameMinutes({ gameId })).outcome).toBe('superseded');
     expect(await prisma.gameReport.findUniqueOrThrow({ where: { gameId } })).toMatchObject({ checkedVersion: 5, calculatedVersion: 5 });
+  });
+
+  it('reads the events of the version it reports when it had to wait for a writer', async () => {
+    const { gameId, starters, bench } = await bigGame();
+    await activities.recalculateGameMinutes({ gameId });
+    // A writer holds the game's row lock while it adds a substitution and bumps the version...
+    const writer = new pg.Client({ connectionString: testConfig().DATABASE_URL });
+    await writer.connect();
+    try {
+      await writer.query('BEGIN');
+      await writer.query('SELECT 1 FROM games WHERE id = $1 FOR UPDATE', [gameId]);
+      await writer.query(
+        'INSERT INTO substitutions (id, game_id, minute, player_out_id, player_in_id) VALUES ($1, $2, 30, $3, $4)',
+        [randomUUID(), gameId, starters[0], bench[0]],
+      );
+      await writer.query('UPDATE games SET events_version = events_version + 1 WHERE id = $1', [gameId]);
+      // ...so this recalculation waits for the lock; it must then see the writer's events, not older ones.
+      const recalculation = activities.recalculateGameMinutes({ gameId });
+      await new Promise((r) => setTimeout(r, 300));
+      await writer.query('COMMIT');
+      expect(await recalculation).toEqual({ gameId, eventsVersion: 1, outcome: 'calculated' });
+    } finally {
+      await writer.end();
+    }
+    await expectReportMatchesCurrentEvents(gameId);
+    const minutes = await prisma.playerMinutes.findUniqueOrThrow({ where: { gameId_playerId: { gameId, playerId: starters[0]! } } });
+    expect(minutes.minutesPlayed).toBe(30);
   });
 
   it('ends at the newest version with the right minutes under concurrent edits and recalculations', async () => {

@@ -237,8 +237,15 @@ describe('match events to minutes played', () => {
     expect(invalid.calculatedVersion).toBe(good.calculatedVersion);
     expect(invalid.players).toEqual(good.players);
 
-    const failed = env.client.workflow.getHandle(later.body.recalculation.workflowId);
-    await expect(failed.result()).rejects.toThrow();
+    // Whichever recalculation first sees version 2 fails (non-retryably); any other one is superseded.
+    const failedIds = await waitFor(async () => {
+      const ids: string[] = [];
+      for await (const wf of env.client.workflow.list({ query: `FulltimeGameId = "${gameId}" AND ExecutionStatus = "Failed"` })) ids.push(wf.workflowId);
+      return ids.length > 0 ? ids : null;
+    }, 10_000, 'the failed recalculation to be visible');
+    expect(failedIds).toHaveLength(1);
+    const failed = env.client.workflow.getHandle(failedIds[0]!);
+    await expect(failed.result()).rejects.toThrow('Workflow execution failed');
     const history = await failed.fetchHistory();
     const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
     expect(attempts).toEqual([1]); // non-retryable: one attempt, no retries

@@ -20,8 +20,13 @@ export async function loadTimeline(
   gameId: string,
   lock: 'FOR UPDATE' | 'FOR SHARE',
 ): Promise<GameTimeline | null> {
-  // One round trip: the locked game row with its lineup and events aggregated as JSON. This runs on
-  // every event write and every recalculation, so it is kept to a single statement.
+  // Two statements on purpose. The lock must come first and alone: a statement that waits for a row
+  // lock re-reads that row afterwards, but its subqueries keep the snapshot taken before the wait, so
+  // a combined query could pair a new events_version with old events. Once we hold the lock, writers
+  // of this game are blocked and the second statement's fresh snapshot matches the version.
+  const locked = await tx.$queryRaw<{ duration_minutes: number; events_version: number }[]>`
+    SELECT duration_minutes, events_version FROM games WHERE id = ${gameId} ${Prisma.raw(lock)}`;
+  if (locked.length === 0) return null;
   const rows = await tx.$queryRaw<TimelineRow[]>`
     SELECT g.duration_minutes, g.events_version,
       (SELECT coalesce(json_agg(json_build_object('playerId', l.player_id, 'starter', l.starter)
@@ -30,7 +35,7 @@ export async function loadTimeline(
                 'playerOutId', s.player_out_id, 'playerInId', s.player_in_id)), '[]') FROM substitutions s WHERE s.game_id = g.id) AS substitutions,
       (SELECT coalesce(json_agg(json_build_object('id', d.id, 'minute', d.minute, 'seq', d.seq, 'recordedAt', d.created_at,
                 'playerId', d.player_id, 'cardType', d.card_type)), '[]') FROM disciplinary_actions d WHERE d.game_id = g.id) AS cards
-    FROM games g WHERE g.id = ${gameId} ${Prisma.raw(lock)} OF g`;
+    FROM games g WHERE g.id = ${gameId}`;
   const game = rows[0];
   if (!game) return null;
   return {

@@ -29,7 +29,7 @@ interface OutboxRow {
 }
 
 /** How long the relay leaves a fresh row to the API that wrote it before starting it itself. */
-const API_DISPATCH_GRACE_SECONDS = 5;
+const API_DISPATCH_GRACE_SECONDS = 2;
 /** How long a claimed row is hidden from other relays while one tries to start it. */
 const CLAIM_LEASE_SECONDS = 30;
 
@@ -55,8 +55,14 @@ export interface DispatchResult {
   failed: number;
 }
 
-/** After a failed start, the API leaves new rows to the relay for this long (keeps writes fast while Temporal is down). */
+/** When Temporal is unreachable, the API leaves new rows to the relay for this long instead of trying each. */
 const START_BREAKER_MS = 5000;
+
+/** Temporal down or unreachable (as opposed to slow): gRPC UNAVAILABLE or a failed connection. */
+function isUnreachable(err: unknown): boolean {
+  const code = (err as { code?: number; cause?: { code?: number } })?.code ?? (err as { cause?: { code?: number } })?.cause?.code;
+  return code === 14 || /connect|UNAVAILABLE|ECONNREFUSED/i.test(String((err as Error)?.message ?? err));
+}
 
 export class WorkflowStarter {
   private startsPausedUntil = 0;
@@ -144,7 +150,7 @@ export class WorkflowStarter {
           log.debug({ outcome, fromRelay }, 'workflow dispatched');
         } catch (err) {
           result.failed++;
-          this.startsPausedUntil = Date.now() + START_BREAKER_MS;
+          if (isUnreachable(err)) this.startsPausedUntil = Date.now() + START_BREAKER_MS;
           const message = err instanceof Error ? err.message : String(err);
           log.warn({ err: message, fromRelay }, 'workflow start failed; the outbox relay will retry');
           // Back off exponentially (1 s .. 60 s) between relay attempts.

@@ -136,6 +136,7 @@ export async function startApi(config: Config, options: { temporal?: Client } = 
     temporal,
     starter,
     async close() {
+      await starter.drain();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await prisma.$disconnect();

@@ -34,8 +34,10 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down');
-  server.close();
+  // Finish in-flight requests (up to 10 s), then the starts they dispatched, then close connections.
+  const closed = new Promise((resolve) => server.close(resolve));
   server.closeIdleConnections();
+  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
   await stopRelay();
   await Promise.allSettled([prisma.$disconnect(), redis.quit(), temporal.connection.close()]);
   process.exit(0);

@@ -64,8 +64,15 @@ function isUnreachable(err: unknown): boolean {
   return code === 14 || /connect|UNAVAILABLE|ECONNREFUSED/i.test(String((err as Error)?.message ?? err));
 }
 
+/** Started rows are marked dispatched in one UPDATE per this interval instead of one per row. */
+const MARK_DISPATCHED_EVERY_MS = 50;
+
 export class WorkflowStarter {
   private startsPausedUntil = 0;
+  private toMark: bigint[] = [];
+  private markTimer: NodeJS.Timeout | undefined;
+  private marking: Promise<void> = Promise.resolve();
+  private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly deps: { prisma: PrismaClient; temporal: Client; logger: Logger; startTimeoutMs?: number },
@@ -133,10 +140,27 @@ export class WorkflowStarter {
       stopped = true;
       clearTimeout(timer);
       await running;
+      await this.drain();
     };
   }
 
-  private async dispatch(rows: OutboxRow[], { fromRelay }: { fromRelay: boolean }): Promise<DispatchResult> {
+  /**
+   * Waits for in-flight starts (each bounded by its deadline) and writes pending marks. Call before
+   * closing the Temporal connection, so no start is still retrying on a closed channel.
+   */
+  async drain(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    await this.flushMarks();
+  }
+
+  private dispatch(rows: OutboxRow[], options: { fromRelay: boolean }): Promise<DispatchResult> {
+    const work = this.dispatchRows(rows, options);
+    this.inflight.add(work);
+    void work.finally(() => this.inflight.delete(work)).catch(() => {});
+    return work;
+  }
+
+  private async dispatchRows(rows: OutboxRow[], { fromRelay }: { fromRelay: boolean }): Promise<DispatchResult> {
     const result: DispatchResult = { started: 0, alreadyStarted: 0, failed: 0 };
     await Promise.all(
       rows.map(async (row) => {
@@ -145,8 +169,9 @@ export class WorkflowStarter {
           const outcome = await this.start(row);
           result[outcome]++;
           this.startsPausedUntil = 0;
-          await this.deps.prisma.$executeRaw`UPDATE workflow_outbox
-            SET dispatched_at = now(), next_attempt_at = 'infinity', last_error = NULL WHERE id = ${row.id}`;
+          // A row left unmarked by a crash is dispatched again later: harmless (REJECT_DUPLICATE).
+          if (fromRelay) await this.markDispatched([row.id]);
+          else this.markDispatchedSoon(row.id);
           log.debug({ outcome, fromRelay }, 'workflow dispatched');
         } catch (err) {
           result.failed++;
@@ -162,6 +187,32 @@ export class WorkflowStarter {
       }),
     );
     return result;
+  }
+
+  private markDispatched(ids: bigint[]): Promise<number> {
+    return this.deps.prisma.$executeRaw`UPDATE workflow_outbox
+      SET dispatched_at = now(), next_attempt_at = 'infinity', last_error = NULL WHERE id = ANY(${ids})`;
+  }
+
+  private markDispatchedSoon(id: bigint): void {
+    this.toMark.push(id);
+    this.markTimer ??= setTimeout(() => void this.flushMarks(), MARK_DISPATCHED_EVERY_MS);
+  }
+
+  /** Writes pending dispatched-marks now; `startRelay`'s stop function and tests call it. */
+  async flushMarks(): Promise<void> {
+    clearTimeout(this.markTimer);
+    this.markTimer = undefined;
+    const ids = this.toMark.splice(0);
+    if (ids.length > 0) {
+      this.marking = this.marking.then(() =>
+        this.markDispatched(ids).then(
+          () => undefined,
+          (err) => this.deps.logger.warn({ err, rows: ids.length }, 'could not mark outbox rows dispatched; the relay will recheck them'),
+        ),
+      );
+    }
+    await this.marking;
   }
 
   private async start(row: OutboxRow): Promise<'started' | 'alreadyStarted'> {

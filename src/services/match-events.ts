@@ -6,7 +6,7 @@ import { badRequest, conflict, notFound } from '../api/errors.ts';
 import type { WriteScope } from '../api/write.ts';
 import type { Tx } from '../db/client.ts';
 import { cardTypeFromDb, cardTypeToDb, loadTimeline, type GameTimeline } from '../minutes/load-timeline.ts';
-import { calculateMinutes, type TimelineEvent } from '../minutes/timeline.ts';
+import { calculateMinutes, type CardEvent, type SubstitutionEvent, type TimelineEvent } from '../minutes/timeline.ts';
 import { isSendingOff, Triggers, type CardType, type Trigger } from '../shared.ts';
 import { bumpAndRecalculate } from './recalculation.ts';
 
@@ -77,14 +77,15 @@ export function createMatchEventService(taskQueue: string) {
   const recalculate = (scope: WriteScope, gameId: string, trigger: Trigger) =>
     bumpAndRecalculate(scope, taskQueue, gameId, trigger);
 
-  async function findSubstitution(tx: Tx, gameId: string, id: string) {
-    const found = await tx.substitution.findFirst({ where: { id, gameId } });
+  // The event being changed is already in the locked timeline: no second read.
+  function findSubstitution(timeline: GameTimeline, id: string): SubstitutionEvent {
+    const found = timeline.events.find((e): e is SubstitutionEvent => e.kind === 'substitution' && e.id === id);
     if (!found) throw notFound('substitution', id);
     return found;
   }
 
-  async function findCard(tx: Tx, gameId: string, id: string) {
-    const found = await tx.disciplinaryAction.findFirst({ where: { id, gameId } });
+  function findCard(timeline: GameTimeline, id: string): CardEvent {
+    const found = timeline.events.find((e): e is CardEvent => e.kind === 'card' && e.id === id);
     if (!found) throw notFound('disciplinary action', id);
     return found;
   }
@@ -106,7 +107,7 @@ export function createMatchEventService(taskQueue: string) {
 
     async updateSubstitution(scope: WriteScope, gameId: string, id: string, patch: Partial<SubstitutionInput>) {
       const timeline = await lockGame(scope.tx, gameId);
-      const current = await findSubstitution(scope.tx, gameId, id);
+      const current = findSubstitution(timeline, id);
       const next = { minute: current.minute, playerOutId: current.playerOutId, playerInId: current.playerInId, ...patch };
       if (next.playerInId === next.playerOutId) {
         throw badRequest('playerInId must differ from playerOutId', [{ path: 'playerInId', message: 'same as playerOutId' }]);
@@ -123,7 +124,7 @@ export function createMatchEventService(taskQueue: string) {
 
     async deleteSubstitution(scope: WriteScope, gameId: string, id: string) {
       const timeline = await lockGame(scope.tx, gameId);
-      await findSubstitution(scope.tx, gameId, id);
+      findSubstitution(timeline, id);
       checkTimeline(timeline, timeline.events.filter((e) => !(e.kind === 'substitution' && e.id === id)));
       await scope.tx.substitution.delete({ where: { id } });
       return { recalculation: await recalculate(scope, gameId, Triggers.substitutionDeleted) };
@@ -147,8 +148,8 @@ export function createMatchEventService(taskQueue: string) {
 
     async updateCard(scope: WriteScope, gameId: string, id: string, patch: Partial<CardInput>) {
       const timeline = await lockGame(scope.tx, gameId);
-      const current = await findCard(scope.tx, gameId, id);
-      const before = cardTypeFromDb(current.cardType);
+      const current = findCard(timeline, id);
+      const before = current.cardType;
       const next = { playerId: current.playerId, minute: current.minute, cardType: before, ...patch };
       checkInput(timeline, next.minute, { playerId: next.playerId });
       checkTimeline(timeline, timeline.events.map((e) => (e.kind === 'card' && e.id === id ? { ...e, ...next } : e)));
@@ -165,10 +166,10 @@ export function createMatchEventService(taskQueue: string) {
 
     async deleteCard(scope: WriteScope, gameId: string, id: string) {
       const timeline = await lockGame(scope.tx, gameId);
-      const current = await findCard(scope.tx, gameId, id);
+      const current = findCard(timeline, id);
       checkTimeline(timeline, timeline.events.filter((e) => !(e.kind === 'card' && e.id === id)));
       await scope.tx.disciplinaryAction.delete({ where: { id } });
-      const recalculation = isSendingOff(cardTypeFromDb(current.cardType))
+      const recalculation = isSendingOff(current.cardType)
         ? await recalculate(scope, gameId, Triggers.disciplinaryActionDeleted)
         : null;
       return { recalculation };

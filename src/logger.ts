@@ -2,7 +2,14 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-/** Structured JSON logs; child loggers carry requestId / workflowId so one search finds a request's story. */
+/**
+ * Structured JSON logs; child loggers carry requestId / workflowId so one search finds a request's
+ * story. Written asynchronously (buffered) so a slow stdout reader never stalls request handling;
+ * processes flush the buffer when they shut down.
+ */
 export function createLogger(name: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ name, level, base: { service: 'fulltime', component: name } });
+  const destination = level === 'silent' ? undefined : pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const logger = pino({ name, level, base: { service: 'fulltime', component: name } }, destination!);
+  if (destination) process.once('beforeExit', () => destination.flushSync());
+  return logger;
 }

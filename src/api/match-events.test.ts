@@ -246,9 +246,10 @@ describe('match events to minutes played', () => {
     expect(failedIds).toHaveLength(1);
     const failed = env.client.workflow.getHandle(failedIds[0]!);
     await expect(failed.result()).rejects.toThrow('Workflow execution failed');
-    const history = await failed.fetchHistory();
-    const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
-    expect(attempts).toEqual([1]); // non-retryable: one attempt, no retries
+    // Non-retryable: one attempt (one local-activity marker) and no backoff timer.
+    const history = (await failed.fetchHistory()).events!;
+    expect(history.filter((e) => e.markerRecordedEventAttributes)).toHaveLength(1);
+    expect(history.filter((e) => e.timerStartedEventAttributes)).toHaveLength(0);
 
     const repaired = await http('DELETE', `/api/games/${gameId}/substitutions/bad-${gameId}`);
     expect(repaired.status).toBe(200);

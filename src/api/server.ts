@@ -40,7 +40,8 @@ async function shutdown(signal: string) {
   await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
   await stopRelay();
   await Promise.allSettled([prisma.$disconnect(), redis.quit(), temporal.connection.close()]);
-  process.exit(0);
+  logger.flush();
+  setTimeout(() => process.exit(0), 100); // let the log buffer drain
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

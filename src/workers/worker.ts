@@ -35,6 +35,7 @@ try {
   logger.info({ taskQueue: definition.taskQueue, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
   await worker.run(); // resolves once a shutdown signal has drained the worker
   logger.info('worker stopped');
+  logger.flush();
 } finally {
   await connection.close();
   await prisma.$disconnect();

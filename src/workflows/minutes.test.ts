@@ -2,7 +2,7 @@
 // off and retry until they succeed; bad data fails at once.
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTimeSkippingTemporal, startWorker, testConfig, type RunningWorker } from '../../test/harness.ts';
@@ -59,6 +59,14 @@ async function gameWith(events: 'valid' | 'impossible'): Promise<string> {
   return gameId;
 }
 
+/** The ApplicationFailure the activity threw, wherever it sits in the failure's cause chain. */
+function applicationFailureIn(err: unknown): ApplicationFailure {
+  for (let cause = err; cause; cause = (cause as Error).cause) {
+    if (cause instanceof ApplicationFailure) return cause;
+  }
+  throw new Error(`no ApplicationFailure in ${String(err)}`);
+}
+
 async function start(gameId: string) {
   return env.client.workflow.start(recalculateMinutesWorkflow, {
     taskQueue,
@@ -109,10 +117,9 @@ describe('recalculateMinutesWorkflow retry policy', () => {
     const gameId = await gameWith('impossible');
     const failure = await run(gameId).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    const activityFailure = (failure as WorkflowFailedError).cause as ActivityFailure;
-    expect(activityFailure).toBeInstanceOf(ActivityFailure);
-    const cause = activityFailure.cause as ApplicationFailure;
+    const cause = applicationFailureIn(failure);
     expect(cause.type).toBe('InvalidTimeline');
+    expect(cause.nonRetryable).toBe(true);
     expect(cause.message).toMatch(`red card red-${gameId} (minute 80)`);
     expect(attempts.get(gameId)).toEqual([1]);
     const report = await prisma.gameReport.findUniqueOrThrow({ where: { gameId } });
@@ -121,8 +128,9 @@ describe('recalculateMinutesWorkflow retry policy', () => {
 
   it('fails at once for a game that does not exist', async () => {
     const gameId = `missing-${randomUUID()}`;
-    const failure = (await run(gameId).catch((err: unknown) => err)) as WorkflowFailedError;
-    expect(((failure.cause as ActivityFailure).cause as ApplicationFailure).type).toBe('GameNotFound');
+    const failure = await run(gameId).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(applicationFailureIn(failure).type).toBe('GameNotFound');
     expect(attempts.get(gameId)).toEqual([1]);
   });
 });

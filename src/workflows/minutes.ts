@@ -1,14 +1,19 @@
-import { proxyActivities, log } from '@temporalio/workflow';
+import { log, proxyLocalActivities } from '@temporalio/workflow';
 import type { MinutesActivities } from '../activities/minutes.ts';
 import type { FailureTypes, RecalculateMinutesInput, RecalculationResult } from '../shared.ts';
 
 type FailureType = (typeof FailureTypes)[keyof typeof FailureTypes];
 
-const { recalculateGameMinutes } = proxyActivities<MinutesActivities>({
+// A local activity: one short database transaction runs inside the workflow task, so a
+// recalculation costs the server one workflow task instead of two plus an activity task (about three
+// times the throughput on the same cluster). Retries stay durable and visible: with
+// localRetryThreshold 0 every backoff is a server-side timer in the workflow history.
+const { recalculateGameMinutes } = proxyLocalActivities<MinutesActivities>({
   // One read-compute-write of a game: seconds at most, so a hung attempt is cut short and retried.
   startToCloseTimeout: '30 seconds',
   // Keep trying through a database outage of up to a day; the report shows `pending` meanwhile.
   scheduleToCloseTimeout: '24 hours',
+  localRetryThreshold: 0,
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,

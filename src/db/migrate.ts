@@ -29,37 +29,37 @@ export function readMigrations(dir = migrationsDir): Migration[] {
     });
 }
 
-/** Creates the database named in the URL when it does not exist yet (dev machines, test runs). */
-export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
+/** Runs `fn` on a connection to the server's `postgres` database, with the quoted name of the URL's database. */
+async function onMaintenanceDb<T>(databaseUrl: string, fn: (client: pg.Client, name: string, quoted: string) => Promise<T>): Promise<T> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   url.pathname = '/postgres';
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (rowCount) return false;
-    await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
-    return true;
-  } catch (err) {
-    if ((err as { code?: string }).code === '42P04') return false; // created concurrently
-    throw err;
+    return await fn(client, name, `"${name.replaceAll('"', '""')}"`);
   } finally {
     await client.end();
   }
 }
 
+/** Creates the database named in the URL when it does not exist yet (dev machines, test runs). */
+export function ensureDatabase(databaseUrl: string): Promise<boolean> {
+  return onMaintenanceDb(databaseUrl, async (client, name, quoted) => {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount) return false;
+    try {
+      await client.query(`CREATE DATABASE ${quoted}`);
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === '42P04') return false; // created concurrently
+      throw err;
+    }
+  });
+}
+
 export async function dropDatabase(databaseUrl: string): Promise<void> {
-  const url = new URL(databaseUrl);
-  const name = decodeURIComponent(url.pathname.slice(1));
-  url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+  await onMaintenanceDb(databaseUrl, (client, _name, quoted) => client.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`));
 }
 
 export interface MigrateResult {

@@ -18,11 +18,10 @@ export interface CreateGameInput {
 
 type GameRow = NonNullable<Awaited<ReturnType<typeof findGame>>>;
 
+const lineupInOrder = { lineup: { orderBy: [{ starter: 'desc' as const }, { playerId: 'asc' as const }] } };
+
 function findGame(db: Tx | PrismaClient, gameId: string) {
-  return db.game.findUnique({
-    where: { id: gameId },
-    include: { lineup: { orderBy: [{ starter: 'desc' }, { playerId: 'asc' }] } },
-  });
+  return db.game.findUnique({ where: { id: gameId }, include: lineupInOrder });
 }
 
 export function gameView(game: GameRow) {
@@ -70,7 +69,7 @@ export async function createGame(scope: WriteScope, taskQueue: string, input: Cr
   }
   const kickoffAt = new Date(input.kickoffAt);
   const id = randomUUID();
-  await tx.game.create({
+  const game = await tx.game.create({
     data: {
       id,
       homeTeam: input.homeTeam,
@@ -82,8 +81,9 @@ export async function createGame(scope: WriteScope, taskQueue: string, input: Cr
       providerGameId: input.providerGameId ?? null,
       lineup: { createMany: { data: input.lineup } },
     },
+    include: lineupInOrder,
   });
   // The first report (every starter at full time) comes from the same workflow as every later one.
   const recalculation = await enqueueRecalculation(scope, taskQueue, id, Triggers.gameCreated, 0);
-  return { ...gameView((await findGame(tx, id))!), recalculation };
+  return { ...gameView(game), recalculation };
 }

@@ -3,7 +3,7 @@
 // key prefix (see global-setup.ts).
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker, type NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
@@ -17,6 +17,7 @@ import { WorkflowStarter } from '../src/outbox/outbox.ts';
 import { createRedis, type Redis } from '../src/redis.ts';
 import { executableOption, temporalCliPath, temporalTestServerPath } from '../src/temporal/binaries.ts';
 import { searchAttributeKeys } from '../src/temporal/search-attributes.ts';
+import { createTemporalClient } from '../src/temporal/connection.ts';
 
 /**
  * A database of its own (migrated), for tests that count whole tables or scan every game and so
@@ -119,9 +120,8 @@ export async function startApi(config: Config, options: { temporal?: Client } = 
   const prisma = createPrisma(config.DATABASE_URL);
   const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);
   redis.on('error', () => {});
-  const temporal =
-    options.temporal ??
-    new Client({ connection: Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: '2s' }), namespace: config.TEMPORAL_NAMESPACE });
+  // As in src/api/server.ts: no in-process gRPC retries (the outbox relay retries).
+  const temporal = options.temporal ?? createTemporalClient(config, { grpcRetries: false });
   const starter = new WorkflowStarter({ prisma, temporal, logger, startTimeoutMs: 2000 });
   const app = createApp({ config, prisma, redis, temporal, starter, logger });
   const server = await new Promise<import('node:http').Server>((resolve) => {

@@ -20,7 +20,7 @@ redis.on('error', (err) => {
   redisDown = true;
 });
 redis.on('ready', () => (redisDown = false));
-const temporal = createTemporalClient(config);
+const temporal = createTemporalClient(config, { grpcRetries: false });
 const starter = new WorkflowStarter({ prisma, temporal, logger });
 const stopRelay = starter.startRelay(config.OUTBOX_RELAY_INTERVAL_MS);
 

@@ -15,9 +15,20 @@ function connectionOptions(config: TemporalSettings) {
 /**
  * A client whose connection is made on first use, so the API starts (and accepts writes into the
  * outbox) while Temporal is still down.
+ *
+ * `grpcRetries: false` drops the SDK's in-process gRPC retries: the API retries failed workflow starts
+ * durably through the outbox relay, and a readiness probe should report, not retry. (The SDK's retry
+ * timers also outlive a closed connection and then throw.)
  */
-export function createTemporalClient(config: TemporalSettings & Pick<Config, 'TEMPORAL_NAMESPACE'>): Client {
-  const connection = Connection.lazy({ ...connectionOptions(config), connectTimeout: '3s' });
+export function createTemporalClient(
+  config: TemporalSettings & Pick<Config, 'TEMPORAL_NAMESPACE'>,
+  options: { grpcRetries?: boolean } = {},
+): Client {
+  const connection = Connection.lazy({
+    ...connectionOptions(config),
+    connectTimeout: '3s',
+    ...(options.grpcRetries === false ? { interceptors: [] } : {}),
+  });
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 }
 

@@ -1,6 +1,6 @@
 // The worker process as operators run it: it starts against a real server, registers the search
 // attributes, serves its task queue, and on SIGTERM drains and exits 0.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -12,6 +12,7 @@ import { Triggers } from '../shared.ts';
 const root = path.resolve(import.meta.dirname, '../..');
 let env: TestWorkflowEnvironment;
 let prisma: PrismaClient;
+let child: ChildProcess | undefined;
 
 beforeAll(async () => {
   env = await startLocalTemporal();
@@ -19,6 +20,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Even if the test timed out before its own SIGTERM: never leave a worker process behind.
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await prisma?.$disconnect();
   await env?.teardown();
 });
@@ -26,7 +29,7 @@ afterAll(async () => {
 describe('worker process', () => {
   it('serves its task queue and exits 0 on SIGTERM', async () => {
     const config = testConfig({ TEMPORAL_ADDRESS: env.address });
-    const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/workers/worker.ts', 'minutes'], {
+    child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/workers/worker.ts', 'minutes'], {
       cwd: root,
       env: {
         PATH: process.env.PATH,
@@ -42,10 +45,11 @@ describe('worker process', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const worker = child;
     let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    worker.stdout!.on('data', (chunk) => (output += chunk));
+    worker.stderr!.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => worker.on('exit', (code) => resolve(code)));
     try {
       await waitFor(async () => output.includes('"worker started"'), 60_000, 'the worker to start');
 
@@ -62,7 +66,7 @@ describe('worker process', () => {
       });
       expect(result).toEqual({ gameId, eventsVersion: 0, outcome: 'calculated' });
     } finally {
-      child.kill('SIGTERM');
+      worker.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
     expect(output).toContain('"worker stopped"');

@@ -16,6 +16,18 @@ if (!(queueName in config.taskQueues)) {
   process.exit(1);
 }
 const logger = createLogger(`worker:${queueName}`, config.LOG_LEVEL);
+// The SDK drains on SIGINT/SIGTERM (up to the grace time below). If the server is gone too, that
+// drain can wait forever: exit anyway once the deadline passes, so orchestrators see the process end.
+const SHUTDOWN_DEADLINE_MS = 30_000;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    setTimeout(() => {
+      logger.error({ signal }, `worker did not stop within ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting`);
+      logger.flush();
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+  });
+}
 const prisma = createPrisma(config.DATABASE_URL);
 const connection = await connectWorker(config);
 try {

@@ -11,7 +11,6 @@ import { createApp } from '../src/api/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { applyMigrations, dropDatabase, ensureDatabase } from '../src/db/migrate.ts';
 import { createPrisma, type PrismaClient } from '../src/db/client.ts';
-import { createActivities, type ActivityDeps } from '../src/activities/index.ts';
 import { createLogger } from '../src/logger.ts';
 import { WorkflowStarter } from '../src/outbox/outbox.ts';
 import { createRedis, type Redis } from '../src/redis.ts';
@@ -187,8 +186,4 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | null | fal
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
-
-export function activitiesFor(deps: ActivityDeps) {
-  return createActivities(deps);
 }

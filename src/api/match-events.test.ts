@@ -3,7 +3,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   httpClient,
-  activitiesFor,
   startApi,
   startLocalTemporal,
   startWorker,
@@ -12,6 +11,7 @@ import {
   type RunningWorker,
   type TestApi,
 } from '../../test/harness.ts';
+import { createActivities } from '../activities/index.ts';
 
 let env: TestWorkflowEnvironment;
 let api: TestApi;
@@ -22,7 +22,7 @@ beforeAll(async () => {
   env = await startLocalTemporal();
   const config = testConfig({ TEMPORAL_ADDRESS: env.address });
   api = await startApi(config, { temporal: env.client });
-  worker = await startWorker(env.nativeConnection, config.taskQueues.minutes, activitiesFor({ prisma: api.prisma }));
+  worker = await startWorker(env.nativeConnection, config.taskQueues.minutes, createActivities({ prisma: api.prisma }));
   http = httpClient(api.baseUrl);
 });
 

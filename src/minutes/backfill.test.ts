@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activitiesFor, createScratchDatabase, startLocalTemporal, startWorker, type RunningWorker } from '../../test/harness.ts';
+import { createScratchDatabase, startLocalTemporal, startWorker, type RunningWorker } from '../../test/harness.ts';
+import { createActivities } from '../activities/index.ts';
 import { createPrisma, type PrismaClient } from '../db/client.ts';
 import { backfillRecalculations, type BackfillProgress } from './backfill.ts';
 
@@ -15,7 +16,7 @@ beforeAll(async () => {
   // Its own database: the backfill walks every game there is.
   [env, database] = await Promise.all([startLocalTemporal(), createScratchDatabase()]);
   prisma = createPrisma(database.url);
-  worker = await startWorker(env.nativeConnection, taskQueue, activitiesFor({ prisma }));
+  worker = await startWorker(env.nativeConnection, taskQueue, createActivities({ prisma }));
 });
 
 afterAll(async () => {

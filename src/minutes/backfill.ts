@@ -1,10 +1,11 @@
 // Recalculates every game's minutes, a bounded batch at a time. The workflow ID names the game and
 // its events version, so running the backfill twice starts nothing for games already recalculated at
 // their current version (REJECT_DUPLICATE), and a game edited since gets a new run.
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '../db/client.ts';
-import { toSearchAttributePairs } from '../temporal/search-attributes.ts';
-import { Triggers, WorkflowTypes, type RecalculateMinutesInput } from '../shared.ts';
+import { recalculationStart } from '../services/recalculation.ts';
+import { Triggers } from '../shared.ts';
+import { startWorkflowOnce } from '../temporal/start-workflow.ts';
 
 export interface BackfillProgress {
   total: number;
@@ -45,21 +46,19 @@ export async function backfillRecalculations(options: {
     await Promise.all(
       games.map(async ({ id: gameId, eventsVersion }) => {
         const requestId = backfillRequestId(gameId, eventsVersion);
-        const input: RecalculateMinutesInput = { gameId, requestId, trigger: Triggers.backfill };
         try {
-          const handle = await temporal.workflow.start(WorkflowTypes.recalculateMinutes, {
-            taskQueue,
-            workflowId: `minutes-recalc:${requestId}`,
-            args: [input],
-            typedSearchAttributes: toSearchAttributePairs({ trigger: Triggers.backfill, requestId, gameId }),
-            memo: { gameId, requestId, trigger: Triggers.backfill, eventsVersion },
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          });
+          const started = await startWorkflowOnce(
+            temporal,
+            recalculationStart({ requestId, gameId, trigger: Triggers.backfill, eventsVersion, taskQueue }),
+          );
+          if (started.outcome === 'alreadyStarted') {
+            progress.alreadyDone++;
+            return;
+          }
           progress.started++;
-          await handle.result();
+          await started.handle.result();
         } catch (err) {
-          if (err instanceof WorkflowExecutionAlreadyStartedError) progress.alreadyDone++;
-          else if (err instanceof WorkflowFailedError) progress.invalid++;
+          if (err instanceof WorkflowFailedError) progress.invalid++;
           else progress.failed++;
         } finally {
           progress.processed++;

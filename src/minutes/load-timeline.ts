@@ -26,33 +26,29 @@ export async function loadTimeline(
   // of this game are blocked and the second statement's fresh snapshot matches the version.
   const locked = await tx.$queryRaw<{ duration_minutes: number; events_version: number }[]>`
     SELECT duration_minutes, events_version FROM games WHERE id = ${gameId} ${Prisma.raw(lock)}`;
-  if (locked.length === 0) return null;
-  const rows = await tx.$queryRaw<TimelineRow[]>`
-    SELECT g.duration_minutes, g.events_version,
-      (SELECT coalesce(json_agg(json_build_object('playerId', l.player_id, 'starter', l.starter)
-                ORDER BY l.starter DESC, l.player_id), '[]') FROM game_lineups l WHERE l.game_id = g.id) AS lineup,
-      (SELECT coalesce(json_agg(json_build_object('id', s.id, 'minute', s.minute, 'seq', s.seq, 'recordedAt', s.created_at,
-                'playerOutId', s.player_out_id, 'playerInId', s.player_in_id)), '[]') FROM substitutions s WHERE s.game_id = g.id) AS substitutions,
-      (SELECT coalesce(json_agg(json_build_object('id', d.id, 'minute', d.minute, 'seq', d.seq, 'recordedAt', d.created_at,
-                'playerId', d.player_id, 'cardType', d.card_type)), '[]') FROM disciplinary_actions d WHERE d.game_id = g.id) AS cards
-    FROM games g WHERE g.id = ${gameId}`;
-  const game = rows[0];
+  const game = locked[0];
   if (!game) return null;
+  const [events] = await tx.$queryRaw<TimelineRow[]>`
+    SELECT
+      (SELECT coalesce(json_agg(json_build_object('playerId', l.player_id, 'starter', l.starter)
+                ORDER BY l.starter DESC, l.player_id), '[]') FROM game_lineups l WHERE l.game_id = ${gameId}) AS lineup,
+      (SELECT coalesce(json_agg(json_build_object('id', s.id, 'minute', s.minute, 'seq', s.seq, 'recordedAt', s.created_at,
+                'playerOutId', s.player_out_id, 'playerInId', s.player_in_id)), '[]') FROM substitutions s WHERE s.game_id = ${gameId}) AS substitutions,
+      (SELECT coalesce(json_agg(json_build_object('id', d.id, 'minute', d.minute, 'seq', d.seq, 'recordedAt', d.created_at,
+                'playerId', d.player_id, 'cardType', d.card_type)), '[]') FROM disciplinary_actions d WHERE d.game_id = ${gameId}) AS cards`;
   return {
     gameId,
     durationMinutes: game.duration_minutes,
     eventsVersion: game.events_version,
-    lineup: game.lineup,
+    lineup: events!.lineup,
     events: [
-      ...game.substitutions.map((s) => ({ kind: 'substitution' as const, ...s, recordedAt: new Date(s.recordedAt) })),
-      ...game.cards.map((c) => ({ kind: 'card' as const, ...c, recordedAt: new Date(c.recordedAt) })),
+      ...events!.substitutions.map((s) => ({ kind: 'substitution' as const, ...s, recordedAt: new Date(s.recordedAt) })),
+      ...events!.cards.map((c) => ({ kind: 'card' as const, ...c, recordedAt: new Date(c.recordedAt) })),
     ],
   };
 }
 
 interface TimelineRow {
-  duration_minutes: number;
-  events_version: number;
   lineup: LineupEntry[];
   substitutions: { id: string; minute: number; seq: number; recordedAt: string; playerOutId: string; playerInId: string }[];
   cards: { id: string; minute: number; seq: number; recordedAt: string; playerId: string; cardType: CardType }[];

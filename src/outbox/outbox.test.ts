@@ -2,7 +2,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  activitiesFor,
   httpClient,
   startApi,
   startLocalTemporal,
@@ -12,6 +11,7 @@ import {
   type RunningWorker,
   type TestApi,
 } from '../../test/harness.ts';
+import { createActivities } from '../activities/index.ts';
 import { createPrisma, type PrismaClient } from '../db/client.ts';
 import { createLogger } from '../logger.ts';
 import { WorkflowStarter } from './outbox.ts';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   env = await startLocalTemporal();
   taskQueue = `outbox-${Date.now()}`;
   workerPrisma = createPrisma(testConfig().DATABASE_URL);
-  worker = await startWorker(env.nativeConnection, taskQueue, activitiesFor({ prisma: workerPrisma }));
+  worker = await startWorker(env.nativeConnection, taskQueue, createActivities({ prisma: workerPrisma }));
 });
 
 afterAll(async () => {

@@ -2,19 +2,13 @@
 // transaction as the data that needs it; right after commit the API starts W, and the relay starts
 // whatever is still undispatched (Temporal was down, the process died between commit and start).
 // Starts use REJECT_DUPLICATE, so however often a row is dispatched, W runs once.
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import { toSearchAttributePairs, type StoredSearchAttributes } from '../temporal/search-attributes.ts';
+import type { StoredSearchAttributes } from '../temporal/search-attributes.ts';
+import { startWorkflowOnce, type WorkflowStart } from '../temporal/start-workflow.ts';
 
-export interface WorkflowStart {
-  workflowId: string;
-  workflowType: string;
-  taskQueue: string;
-  args: unknown[];
-  searchAttributes: StoredSearchAttributes;
-  memo: Record<string, unknown>;
-}
+export type { WorkflowStart };
 
 interface OutboxRow {
   id: bigint;
@@ -216,23 +210,14 @@ export class WorkflowStarter {
   }
 
   private async start(row: OutboxRow): Promise<'started' | 'alreadyStarted'> {
-    const { temporal } = this.deps;
-    try {
-      await temporal.connection.withDeadline(Date.now() + (this.deps.startTimeoutMs ?? 3000), () =>
-        temporal.workflow.start(row.workflow_type, {
-          workflowId: row.workflow_id,
-          taskQueue: row.task_queue,
-          args: row.args,
-          typedSearchAttributes: toSearchAttributePairs(row.search_attributes),
-          memo: row.memo,
-          // A workflow ID names one request's work: never run it twice, even after it closed.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        }),
-      );
-      return 'started';
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return 'alreadyStarted';
-      throw err;
-    }
+    const start: WorkflowStart = {
+      workflowId: row.workflow_id,
+      workflowType: row.workflow_type,
+      taskQueue: row.task_queue,
+      args: row.args,
+      searchAttributes: row.search_attributes,
+      memo: row.memo,
+    };
+    return (await startWorkflowOnce(this.deps.temporal, start, this.deps.startTimeoutMs ?? 3000)).outcome;
   }
 }

@@ -18,7 +18,8 @@ export interface CreateGameInput {
 
 type GameRow = NonNullable<Awaited<ReturnType<typeof findGame>>>;
 
-const lineupInOrder = { lineup: { orderBy: [{ starter: 'desc' as const }, { playerId: 'asc' as const }] } };
+/** A lineup as every view lists it: starters first, then by player ID. */
+export const lineupInOrder = { lineup: { orderBy: [{ starter: 'desc' as const }, { playerId: 'asc' as const }] } };
 
 function findGame(db: Tx | PrismaClient, gameId: string) {
   return db.game.findUnique({ where: { id: gameId }, include: lineupInOrder });

@@ -1,5 +1,26 @@
 import type { WriteScope } from '../api/write.ts';
 import { recalculationWorkflowId, WorkflowTypes, type RecalculateMinutesInput, type Trigger } from '../shared.ts';
+import type { WorkflowStart } from '../temporal/start-workflow.ts';
+
+/** The start of the recalculation a request (or a backfill step) asks for. */
+export function recalculationStart(options: {
+  requestId: string;
+  gameId: string;
+  trigger: Trigger;
+  eventsVersion: number;
+  taskQueue: string;
+}): WorkflowStart {
+  const { requestId, gameId, trigger, eventsVersion, taskQueue } = options;
+  const input: RecalculateMinutesInput = { gameId, requestId, trigger };
+  return {
+    workflowId: recalculationWorkflowId(requestId),
+    workflowType: WorkflowTypes.recalculateMinutes,
+    taskQueue,
+    args: [input],
+    searchAttributes: { trigger, requestId, gameId },
+    memo: { gameId, requestId, trigger, eventsVersion },
+  };
+}
 
 /**
  * Marks the game's minutes-relevant events as changed (bumps eventsVersion) and records, in the same
@@ -26,15 +47,7 @@ export async function enqueueRecalculation(
   trigger: Trigger,
   eventsVersion: number,
 ): Promise<{ workflowId: string }> {
-  const workflowId = recalculationWorkflowId(scope.requestId);
-  const input: RecalculateMinutesInput = { gameId, requestId: scope.requestId, trigger };
-  await scope.enqueue({
-    workflowId,
-    workflowType: WorkflowTypes.recalculateMinutes,
-    taskQueue,
-    args: [input],
-    searchAttributes: { trigger, requestId: scope.requestId, gameId },
-    memo: { gameId, requestId: scope.requestId, trigger, eventsVersion },
-  });
-  return { workflowId };
+  const start = recalculationStart({ requestId: scope.requestId, gameId, trigger, eventsVersion, taskQueue });
+  await scope.enqueue(start);
+  return { workflowId: start.workflowId };
 }

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../db/client.ts';
 import { notFound } from '../api/errors.ts';
+import { lineupInOrder } from './games.ts';
 
 export type ReportStatus = 'pending' | 'calculated' | 'invalid';
 
@@ -14,7 +15,7 @@ export async function getReport(prisma: PrismaClient, gameId: string) {
     select: {
       eventsVersion: true,
       report: true,
-      lineup: { orderBy: [{ starter: 'desc' }, { playerId: 'asc' }] },
+      ...lineupInOrder,
       minutes: true,
     },
   });

@@ -5,8 +5,8 @@ import type { FailureTypes, RecalculateMinutesInput, RecalculationResult } from 
 type FailureType = (typeof FailureTypes)[keyof typeof FailureTypes];
 
 // A local activity: one short database transaction runs inside the workflow task, so a
-// recalculation costs the server one workflow task instead of two plus an activity task (about three
-// times the throughput on the same cluster). Retries stay durable and visible: with
+// recalculation costs the server one workflow task instead of two plus an activity task (measured on
+// the dev server: ~1.2x the workflow rate, BENCHMARKS.md). Retries stay durable and visible: with
 // localRetryThreshold 0 every backoff is a server-side timer in the workflow history.
 const { recalculateGameMinutes } = proxyLocalActivities<MinutesActivities>({
   // One read-compute-write of a game: seconds at most, so a hung attempt is cut short and retried.

@@ -1,8 +1,8 @@
-// `npm run recalc:all [-- --batch-size N]`: recalculates every game's minutes (see src/minutes/backfill.ts).
+// `npm run recalc:all [-- --batch-size N]`: recalculates every game's minutes (see src/services/minutes/recalculation.ts).
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config.ts';
 import { createPrisma } from '../src/db/client.ts';
-import { backfillRecalculations } from '../src/minutes/backfill.ts';
+import { backfillRecalculations } from '../src/services/minutes/recalculation.ts';
 import { createTemporalClient } from '../src/temporal/connection.ts';
 
 const { values } = parseArgs({ options: { 'batch-size': { type: 'string', default: '50' } } });

@@ -17,6 +17,7 @@ import { createRedis, type Redis } from '../src/redis.ts';
 import { executableOption, temporalCliPath, temporalTestServerPath } from '../src/temporal/binaries.ts';
 import { searchAttributeKeys } from '../src/temporal/search-attributes.ts';
 import { createTemporalClient } from '../src/temporal/connection.ts';
+import { ResponseValidator } from './openapi-validator.ts';
 
 /**
  * A database of its own (migrated), for tests that count whole tables or scan every game and so
@@ -151,14 +152,33 @@ export interface HttpResult<T = any> {
   headers: Headers;
 }
 
-/** A small JSON client for the API under test. */
+const validators = new Map<string, Promise<ResponseValidator>>();
+/** The validator for the document the API at `baseUrl` serves (fetched once per API). */
+function validatorFor(baseUrl: string): Promise<ResponseValidator> {
+  let validator = validators.get(baseUrl);
+  if (!validator) {
+    validator = fetch(`${baseUrl}/api/openapi.json`).then(async (res) => {
+      if (!res.ok) throw new Error(`GET /api/openapi.json -> ${res.status}`);
+      return new ResponseValidator((await res.json()) as ConstructorParameters<typeof ResponseValidator>[0]);
+    });
+    validators.set(baseUrl, validator);
+  }
+  return validator;
+}
+
+/**
+ * A small JSON client for the API under test. Every response it receives is checked against the
+ * OpenAPI document the API serves (route, status, content type and body schema), so a test fails as
+ * soon as the API answers something the document does not describe. `validate: false` only for
+ * checks of the transport itself (a body that is not even JSON).
+ */
 export function httpClient(baseUrl: string, defaultToken: string | null = TEST_TOKEN) {
   return async function request<T = any>(
     method: string,
     path: string,
-    options: { body?: unknown; rawBody?: string; key?: string; token?: string | null } = {},
+    options: { body?: unknown; rawBody?: string; key?: string; token?: string | null; headers?: Record<string, string>; validate?: boolean } = {},
   ): Promise<HttpResult<T>> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
     const token = options.token === undefined ? defaultToken : options.token;
     if (token) headers.authorization = `Bearer ${token}`;
     if (options.key !== undefined) headers['idempotency-key'] = options.key;
@@ -168,7 +188,12 @@ export function httpClient(baseUrl: string, defaultToken: string | null = TEST_T
       body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    const contentType = res.headers.get('content-type');
+    const body = text && contentType?.includes('json') ? JSON.parse(text) : text || undefined;
+    if (options.validate !== false) {
+      (await validatorFor(baseUrl)).check(method, `${baseUrl}${path}`, res.status, contentType, body);
+    }
+    return { status: res.status, body, headers: res.headers };
   };
 }
 

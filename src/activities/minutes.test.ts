@@ -5,8 +5,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/harness.ts';
 import { createPrisma, type PrismaClient } from '../db/client.ts';
-import { loadTimeline } from '../minutes/load-timeline.ts';
-import { calculateMinutes } from '../minutes/timeline.ts';
+import { loadTimeline } from '../services/minutes/timeline-store.ts';
+import { calculateMinutes } from '../domain/minutes/timeline.ts';
 import { createMinutesActivities } from './minutes.ts';
 
 let prisma: PrismaClient;

@@ -1,15 +1,22 @@
 import type { Client } from '@temporalio/client';
 import express from 'express';
+import swaggerUi from 'swagger-ui-express';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { WorkflowStarter } from '../outbox/outbox.ts';
+import { packageVersion } from '../paths.ts';
 import type { Redis } from '../redis.ts';
+import { createWriteRunner } from '../services/write.ts';
 import { errorHandler, notFoundRoute } from './errors.ts';
-import { readiness } from './health.ts';
+import { buildOpenApiDocument, type OpenApiDocument } from './openapi.ts';
 import { requestContext, requireToken } from './request-context.ts';
-import { createRouter } from './routes.ts';
-import { createWriteRunner } from './write.ts';
+import type { Route } from './route.ts';
+import { createRouter } from './router.ts';
+import { gameRoutes } from './routes/games.ts';
+import { docsRoutes, healthRoutes } from './routes/health.ts';
+import { minutesRoutes } from './routes/minutes.ts';
+import { peopleRoutes } from './routes/people.ts';
 
 export interface AppDeps {
   config: Config;
@@ -20,8 +27,23 @@ export interface AppDeps {
   logger: Logger;
 }
 
+/** Every route the API serves, in the order the document lists them. */
+export function apiRoutes(deps: AppDeps): { routes: Route[]; document: OpenApiDocument } {
+  let document: OpenApiDocument | undefined;
+  const routes: Route[] = [
+    ...healthRoutes(deps),
+    ...peopleRoutes(),
+    ...gameRoutes(deps),
+    ...minutesRoutes(deps),
+    ...docsRoutes(() => document!),
+  ];
+  document = buildOpenApiDocument(routes, { version: packageVersion });
+  return { routes, document };
+}
+
 export function createApp(deps: AppDeps): express.Express {
   const { config, prisma, logger } = deps;
+  const { routes } = apiRoutes(deps);
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext);
@@ -35,16 +57,12 @@ export function createApp(deps: AppDeps): express.Express {
     });
     next();
   });
-
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', readiness(deps));
-
   app.use(requireToken(config.API_TOKEN));
   // Every body is read as JSON, whatever its Content-Type, so the 1 MiB limit always applies.
   app.use(express.json({ limit: '1mb', type: () => true }));
-  app.use('/api', createRouter({ prisma, config, runWrite: createWriteRunner({ prisma, starter: deps.starter, logger }) }));
+  app.use(createRouter(routes, createWriteRunner({ prisma, starter: deps.starter, logger })));
+  // Swagger UI's scripts and styles, after the router so GET /docs itself is the documented page.
+  app.use('/docs', swaggerUi.serve);
   app.use(notFoundRoute);
   app.use(errorHandler(logger));
   return app;

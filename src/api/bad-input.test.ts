@@ -1,4 +1,4 @@
-// Every bad input of CONTRACT.md gets its status and error body, and writes nothing and starts nothing.
+// Every bad input gets its status and error body (docs/api.md), and writes nothing and starts nothing.
 // No Temporal server is needed: rejected requests never get as far as the outbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase, httpClient, startApi, testConfig, type TestApi } from '../../test/harness.ts';
@@ -166,14 +166,12 @@ describe('bad input', () => {
   });
 
   it('reports liveness always and readiness per dependency', async () => {
-    const live = await fetch(`${api.baseUrl}/healthz`);
-    expect(live.status).toBe(200);
-    const ready = await fetch(`${api.baseUrl}/readyz`);
+    expect((await http('GET', '/healthz', { token: null })).status).toBe(200);
+    const ready = await http('GET', '/readyz', { token: null });
     expect(ready.status).toBe(503); // Temporal is unreachable in this file
-    const body = await ready.json();
-    expect(body.status).toBe('not_ready');
-    expect(body.checks.postgres.status).toBe('up');
-    expect(body.checks.redis.status).toBe('up');
-    expect(body.checks.temporal.status).toBe('down');
+    expect(ready.body.status).toBe('not_ready');
+    expect(ready.body.checks.postgres.status).toBe('up');
+    expect(ready.body.checks.redis.status).toBe('up');
+    expect(ready.body.checks.temporal.status).toBe('down');
   });
 });

@@ -1,25 +1,21 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
+import { ConflictError, DependencyUnavailableError, DomainError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
 import type { Logger } from '../logger.ts';
 
-/** An error meant for the client: becomes `{"error": {code, message, details}}` with `status`. */
+/** An error that exists only in HTTP terms (malformed JSON, a missing token, an unknown route…). */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly details: unknown[] = [],
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'ApiError';
   }
 }
-
-export const badRequest = (message: string, details: unknown[] = []) =>
-  new ApiError(400, 'validation_failed', message, details);
-export const notFound = (what: string, id: string) => new ApiError(404, 'not_found', `${what} ${id} does not exist`);
-export const conflict = (code: string, message: string, details: unknown[] = []) =>
-  new ApiError(409, code, message, details);
 
 /** Validates `value` with `schema`, or throws a 400 listing every problem with its path. */
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what = 'request body'): T {
@@ -29,31 +25,49 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what = 'requ
     path: issue.path.join('.'),
     message: issue.message,
   }));
-  throw badRequest(`invalid ${what}: ${details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}`, details);
+  throw new ApiError(
+    400,
+    'validation_failed',
+    `invalid ${what}: ${details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}`,
+    details,
+  );
 }
 
 export const notFoundRoute: RequestHandler = (req, _res, next) => {
   next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`));
 };
 
+/** The one place where errors become HTTP statuses and the contract's error body. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof DomainError) {
+    const status =
+      err instanceof InvalidInputError ? 400
+      : err instanceof NotFoundError ? 404
+      : err instanceof ConflictError ? 409
+      : err instanceof DependencyUnavailableError ? 503
+      : 500;
+    return new ApiError(status, err.code, err.message, err.details);
+  }
+  const e = err as { type?: string; status?: number; message?: string } | undefined;
+  if (e?.type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'request body is larger than 1 MiB');
+  if (e?.type === 'entity.parse.failed') {
+    return new ApiError(400, 'malformed_json', `request body is not valid JSON: ${e.message}`);
+  }
+  if (e?.type && typeof e.status === 'number' && e.status < 500) return new ApiError(e.status, 'bad_request', e.message ?? 'bad request');
+  if (isUnavailable(err)) {
+    return new ApiError(503, 'service_unavailable', 'a dependency is down; the request was not saved, retry it later');
+  }
+  return new ApiError(500, 'internal_error', 'unexpected error; the request id identifies it in the logs');
+}
+
 /** The last middleware: every error leaves as the contract's JSON error body. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    let apiError: ApiError;
-    if (err instanceof ApiError) apiError = err;
-    else if (err?.type === 'entity.too.large') {
-      apiError = new ApiError(413, 'payload_too_large', 'request body is larger than 1 MiB');
-    } else if (err?.type === 'entity.parse.failed') {
-      apiError = new ApiError(400, 'malformed_json', `request body is not valid JSON: ${err.message}`);
-    } else if (err?.type && typeof err.status === 'number' && err.status < 500) {
-      apiError = new ApiError(err.status, 'bad_request', err.message);
-    } else if (isUnavailable(err)) {
-      apiError = new ApiError(503, 'service_unavailable', 'a dependency is down; the request was not saved, retry it later');
-    } else {
-      apiError = new ApiError(500, 'internal_error', 'unexpected error; the request id identifies it in the logs');
-    }
+    const apiError = toApiError(err);
     const log = logger.child({ requestId: res.getHeader('X-Request-Id') });
     if (apiError.status >= 500) log.error({ err, method: req.method, path: req.path }, apiError.message);
+    for (const [name, value] of Object.entries(apiError.headers)) res.setHeader(name, value);
     res.status(apiError.status).json({
       error: { code: apiError.code, message: apiError.message, details: apiError.details },
     });

@@ -2,7 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { ApiError } from './errors.ts';
 
-/** 1-200 printable ASCII characters (CONTRACT.md). */
+/** 1-200 printable ASCII characters (docs/api.md, "Idempotency-Key"). */
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,200}$/;
 
 export interface RequestContext {

@@ -1,62 +1,44 @@
-// Request body schemas (zod). Rules that need the database (lineup membership, minute within the
-// game's duration, impossible timelines) live in the services.
+// Schemas every route family shares. Response schemas are strict (no extra properties), so the
+// OpenAPI document says exactly what a client gets, and the tests that validate every response
+// against it notice any field the document does not name.
 import { z } from 'zod';
 
-const id = z.string().trim().min(1).max(200);
-const optionalId = id.nullish().transform((value) => value ?? undefined);
-const name = z.string().trim().min(1).max(200);
-const minute = z.number().int().min(0).max(150);
+/** An ID in a path or a body: 1-200 characters. */
+export const Id = z.string().trim().min(1).max(200);
+/** An optional ID that may also be sent as null. */
+export const OptionalId = Id.nullish().transform((value) => value ?? undefined);
+export const Name = z.string().trim().min(1).max(200);
+export const IsoTime = z.iso.datetime({ offset: true });
 
-export const NamedBody = z.object({ name });
-
-export const CreateGameBody = z
-  .object({
-    homeTeam: name,
-    awayTeam: name,
-    kickoffAt: z.iso.datetime({ offset: true }),
-    durationMinutes: z.number().int().min(1).max(150).default(90),
-    season: z.string().trim().min(1).max(50).nullish().transform((v) => v ?? undefined),
-    tournamentId: optionalId,
-    providerGameId: optionalId,
-    lineup: z.array(z.object({ playerId: id, starter: z.boolean() })).max(100).default([]),
+export const ErrorBody = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.string().meta({ description: 'snake_case, stable: `validation_failed`, `not_found`, `impossible_timeline`, …' }),
+      message: z.string().meta({ description: 'What is wrong, for a person.' }),
+      details: z.array(z.unknown()).meta({ description: 'For `validation_failed`: one `{path, message}` per field.' }),
+    }),
   })
-  .superRefine((game, ctx) => {
-    const seen = new Set<string>();
-    game.lineup.forEach((entry, index) => {
-      if (seen.has(entry.playerId)) {
-        ctx.addIssue({ code: 'custom', path: ['lineup', index, 'playerId'], message: `player ${entry.playerId} is listed twice` });
-      }
-      seen.add(entry.playerId);
-    });
-  });
+  .meta({ id: 'Error', description: 'Every error response has this body.' });
 
-const differentPlayers = (s: { playerOutId?: string; playerInId?: string }) =>
-  s.playerInId === undefined || s.playerInId !== s.playerOutId;
-const differentPlayersIssue = { message: 'playerInId must differ from playerOutId', path: ['playerInId'] };
+export const WorkflowRef = z.strictObject({ workflowId: z.string() }).meta({ id: 'WorkflowRef' });
 
-export const SubstitutionBody = z
-  .object({ minute, playerOutId: id, playerInId: id })
-  .refine(differentPlayers, differentPlayersIssue);
+/**
+ * `schema` or null. For a schema with a component id, use this instead of `.nullable()`: the generator
+ * renders `.nullable()` of a `$ref` as an `allOf` that null cannot satisfy; a union becomes `anyOf`.
+ */
+export function orNull<S extends z.ZodType>(schema: S) {
+  return z.union([schema, z.null()]);
+}
 
-export const SubstitutionPatch = z
-  .object({ minute: minute.optional(), playerOutId: id.optional(), playerInId: id.optional() })
-  .refine(differentPlayers, differentPlayersIssue)
-  .refine((patch) => Object.values(patch).some((v) => v !== undefined), { message: 'nothing to change' });
-
-export const cardType = z.enum(['yellow', 'second-yellow', 'red']);
-export const CardBody = z.object({ playerId: id, cardType, minute });
-export const CardPatch = z
-  .object({ playerId: id.optional(), cardType: cardType.optional(), minute: minute.optional() })
-  .refine((patch) => Object.values(patch).some((v) => v !== undefined), { message: 'nothing to change' });
-
-export const GoalBody = z
-  .object({ scorerId: id, assistId: optionalId, minute, ownGoal: z.boolean().default(false) })
-  .refine((g) => g.assistId === undefined || g.assistId !== g.scorerId, {
-    message: 'assistId must differ from scorerId',
-    path: ['assistId'],
-  });
+export const GameParams = z.object({ gameId: Id });
 
 /** Drops keys whose value is undefined (a PATCH-style body's absent fields). */
 export function definedOnly<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as never;
 }
+
+/** At least one field set (for PUT bodies where every field is optional). */
+export const somethingToChange = [
+  (patch: object) => Object.values(patch).some((v) => v !== undefined),
+  { message: 'nothing to change' },
+] as const;

@@ -5,20 +5,14 @@
 import type { Client } from '@temporalio/client';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import type { StoredSearchAttributes } from '../temporal/search-attributes.ts';
-import { startWorkflowOnce, type WorkflowStart } from '../temporal/start-workflow.ts';
+import { startWorkflowOnce, type AnyWorkflowStart } from '../temporal/start-workflow.ts';
 
-export type { WorkflowStart };
-
-interface OutboxRow {
+/** A start waiting in the outbox: the typed start exactly as the write built it, plus bookkeeping. */
+export interface OutboxEntry {
   id: bigint;
-  request_id: string;
-  workflow_id: string;
-  workflow_type: string;
-  task_queue: string;
-  args: unknown[];
-  search_attributes: StoredSearchAttributes;
-  memo: Record<string, unknown>;
+  requestId: string;
+  start: AnyWorkflowStart;
+  /** Relay attempts so far (0 for a start dispatched straight after its commit). */
   attempts: number;
 }
 
@@ -27,20 +21,19 @@ const API_DISPATCH_GRACE_SECONDS = 2;
 /** How long a claimed row is hidden from other relays while one tries to start it. */
 const CLAIM_LEASE_SECONDS = 30;
 
-export interface EnqueuedStart {
-  id: bigint;
-  requestId: string;
-  start: WorkflowStart;
+/** Records `start` in the write's transaction (serialised once, as it is); returns the row's id. */
+export async function enqueueWorkflowStart(tx: Tx, requestId: string, start: AnyWorkflowStart): Promise<bigint> {
+  const [row] = await tx.$queryRaw<{ id: bigint }[]>`INSERT INTO workflow_outbox
+      (request_id, workflow_id, start, next_attempt_at)
+    VALUES (${requestId}, ${start.workflowId}, ${JSON.stringify(start)}::jsonb,
+      now() + make_interval(secs => ${API_DISPATCH_GRACE_SECONDS}))
+    RETURNING id`;
+  return row!.id;
 }
 
-export async function enqueueWorkflowStart(tx: Tx, requestId: string, start: WorkflowStart): Promise<EnqueuedStart> {
-  const [row] = await tx.$queryRaw<{ id: bigint }[]>`INSERT INTO workflow_outbox
-      (request_id, workflow_id, workflow_type, task_queue, args, search_attributes, memo, next_attempt_at)
-    VALUES (${requestId}, ${start.workflowId}, ${start.workflowType}, ${start.taskQueue},
-      ${JSON.stringify(start.args)}::jsonb, ${JSON.stringify(start.searchAttributes)}::jsonb,
-      ${JSON.stringify(start.memo)}::jsonb, now() + make_interval(secs => ${API_DISPATCH_GRACE_SECONDS}))
-    RETURNING id`;
-  return { id: row!.id, requestId, start };
+/** Reads outbox rows back into entries (the start column is the typed start, rebuilt once). */
+function toEntries(rows: { id: bigint; request_id: string; start: AnyWorkflowStart; attempts: number }[]): OutboxEntry[] {
+  return rows.map((row) => ({ id: row.id, requestId: row.request_id, start: row.start, attempts: row.attempts }));
 }
 
 export interface DispatchResult {
@@ -75,41 +68,29 @@ export class WorkflowStarter {
   /** Starts the request's undispatched workflows now; what fails is left to the relay. */
   async dispatchRequest(requestId: string): Promise<DispatchResult> {
     if (Date.now() < this.startsPausedUntil) return { started: 0, alreadyStarted: 0, failed: 0 };
-    const rows = await this.deps.prisma.$queryRaw<OutboxRow[]>`
-      SELECT * FROM workflow_outbox WHERE request_id = ${requestId} AND dispatched_at IS NULL ORDER BY id`;
-    return this.dispatch(rows, { fromRelay: false });
+    const rows = await this.deps.prisma.$queryRaw<Parameters<typeof toEntries>[0]>`
+      SELECT id, request_id, start, attempts FROM workflow_outbox
+      WHERE request_id = ${requestId} AND dispatched_at IS NULL ORDER BY id`;
+    return this.dispatch(toEntries(rows), { fromRelay: false });
   }
 
-  /** Starts rows a request has just committed (no need to read them back). */
-  async dispatchCommitted(rows: EnqueuedStart[]): Promise<DispatchResult> {
+  /** Starts entries a request has just committed, from memory (no need to read them back). */
+  async dispatchCommitted(entries: Omit<OutboxEntry, 'attempts'>[]): Promise<DispatchResult> {
     if (Date.now() < this.startsPausedUntil) return { started: 0, alreadyStarted: 0, failed: 0 };
-    return this.dispatch(
-      rows.map((row) => ({
-        id: row.id,
-        request_id: row.requestId,
-        workflow_id: row.start.workflowId,
-        workflow_type: row.start.workflowType,
-        task_queue: row.start.taskQueue,
-        args: row.start.args,
-        search_attributes: row.start.searchAttributes,
-        memo: row.start.memo,
-        attempts: 0,
-      })),
-      { fromRelay: false },
-    );
+    return this.dispatch(entries.map((entry) => ({ ...entry, attempts: 0 })), { fromRelay: false });
   }
 
   /** One relay pass: claims due rows (SKIP LOCKED, so many relays can run) and starts them. */
   async relayOnce(batchSize = 100): Promise<DispatchResult> {
-    const rows = await this.deps.prisma.$queryRaw<OutboxRow[]>`
+    const rows = await this.deps.prisma.$queryRaw<Parameters<typeof toEntries>[0]>`
       UPDATE workflow_outbox SET attempts = attempts + 1,
         next_attempt_at = now() + make_interval(secs => ${CLAIM_LEASE_SECONDS})
       WHERE id IN (
         SELECT id FROM workflow_outbox
         WHERE dispatched_at IS NULL AND next_attempt_at <= now()
         ORDER BY next_attempt_at LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
-      RETURNING *`;
-    return this.dispatch(rows, { fromRelay: true });
+      RETURNING id, request_id, start, attempts`;
+    return this.dispatch(toEntries(rows), { fromRelay: true });
   }
 
   /** Runs relay passes every `intervalMs` until the returned function is called. */
@@ -147,20 +128,20 @@ export class WorkflowStarter {
     await this.flushMarks();
   }
 
-  private dispatch(rows: OutboxRow[], options: { fromRelay: boolean }): Promise<DispatchResult> {
+  private dispatch(rows: OutboxEntry[], options: { fromRelay: boolean }): Promise<DispatchResult> {
     const work = this.dispatchRows(rows, options);
     this.inflight.add(work);
     void work.finally(() => this.inflight.delete(work)).catch(() => {});
     return work;
   }
 
-  private async dispatchRows(rows: OutboxRow[], { fromRelay }: { fromRelay: boolean }): Promise<DispatchResult> {
+  private async dispatchRows(rows: OutboxEntry[], { fromRelay }: { fromRelay: boolean }): Promise<DispatchResult> {
     const result: DispatchResult = { started: 0, alreadyStarted: 0, failed: 0 };
     await Promise.all(
       rows.map(async (row) => {
-        const log = this.deps.logger.child({ requestId: row.request_id, workflowId: row.workflow_id });
+        const log = this.deps.logger.child({ requestId: row.requestId, workflowId: row.start.workflowId });
         try {
-          const outcome = await this.start(row);
+          const { outcome } = await startWorkflowOnce(this.deps.temporal, row.start, this.deps.startTimeoutMs ?? 3000);
           result[outcome]++;
           this.startsPausedUntil = 0;
           // A row left unmarked by a crash is dispatched again later: harmless (REJECT_DUPLICATE).
@@ -207,17 +188,5 @@ export class WorkflowStarter {
       );
     }
     await this.marking;
-  }
-
-  private async start(row: OutboxRow): Promise<'started' | 'alreadyStarted'> {
-    const start: WorkflowStart = {
-      workflowId: row.workflow_id,
-      workflowType: row.workflow_type,
-      taskQueue: row.task_queue,
-      args: row.args,
-      searchAttributes: row.search_attributes,
-      memo: row.memo,
-    };
-    return (await startWorkflowOnce(this.deps.temporal, start, this.deps.startTimeoutMs ?? 3000)).outcome;
   }
 }

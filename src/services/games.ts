@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient, Tx } from '../db/client.ts';
-import { badRequest, conflict, notFound } from '../api/errors.ts';
-import type { WriteScope } from '../api/write.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
 import { Triggers } from '../shared.ts';
-import { enqueueRecalculation } from './recalculation.ts';
+import { enqueueRecalculation } from './minutes/recalculation.ts';
+import type { WriteScope } from './write.ts';
 
 export interface CreateGameInput {
   homeTeam: string;
@@ -45,14 +45,14 @@ export function gameView(game: GameRow) {
 
 export async function getGame(prisma: PrismaClient, gameId: string) {
   const game = await findGame(prisma, gameId);
-  if (!game) throw notFound('game', gameId);
+  if (!game) throw new NotFoundError('game', gameId);
   return gameView(game);
 }
 
 export async function createGame(scope: WriteScope, taskQueue: string, input: CreateGameInput) {
   const { tx } = scope;
   if (input.tournamentId && !(await tx.tournament.findUnique({ where: { id: input.tournamentId } }))) {
-    throw badRequest(`tournament ${input.tournamentId} does not exist`, [{ path: 'tournamentId', message: 'unknown tournament' }]);
+    throw InvalidInputError.of([{ path: 'tournamentId', message: `tournament ${input.tournamentId} does not exist` }]);
   }
   const playerIds = input.lineup.map((entry) => entry.playerId);
   const known = new Set(
@@ -60,13 +60,12 @@ export async function createGame(scope: WriteScope, taskQueue: string, input: Cr
   );
   const unknown = playerIds.filter((id) => !known.has(id));
   if (unknown.length > 0) {
-    throw badRequest(
-      `unknown player(s) in lineup: ${unknown.join(', ')}`,
+    throw InvalidInputError.of(
       unknown.map((id) => ({ path: `lineup.${playerIds.indexOf(id)}.playerId`, message: `player ${id} does not exist` })),
     );
   }
   if (input.providerGameId && (await tx.game.findUnique({ where: { providerGameId: input.providerGameId } }))) {
-    throw conflict('provider_game_id_taken', `a game with providerGameId ${input.providerGameId} already exists`);
+    throw new ConflictError('provider_game_id_taken', `a game with providerGameId ${input.providerGameId} already exists`);
   }
   const kickoffAt = new Date(input.kickoffAt);
   const id = randomUUID();

@@ -1,14 +1,31 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type * as workflows from '../workflows/index.ts';
 import { toSearchAttributePairs, type StoredSearchAttributes } from './search-attributes.ts';
 
-/** Everything needed to start one workflow; plain JSON, so the outbox can store it. */
-export interface WorkflowStart {
+/** Every workflow the workers register, by name: the bundle's exports (type-only; no workflow code is loaded). */
+export type Workflows = typeof workflows;
+export type WorkflowName = keyof Workflows;
+
+/**
+ * Everything needed to start one workflow, typed by the workflow function it names: `workflowType`
+ * must be a registered workflow and `args` its parameters (`typeof recalculateMinutesWorkflow`).
+ * Plain JSON, so the outbox stores it as it is and rebuilds the same object.
+ */
+export interface WorkflowStart<N extends WorkflowName = WorkflowName> {
+  workflowType: N;
   workflowId: string;
-  workflowType: string;
   taskQueue: string;
-  args: unknown[];
+  args: Parameters<Workflows[N]>;
   searchAttributes: StoredSearchAttributes;
   memo: Record<string, unknown>;
+}
+
+/** A start of any registered workflow (a union, so each member keeps its own argument types). */
+export type AnyWorkflowStart = { [N in WorkflowName]: WorkflowStart<N> }[WorkflowName];
+
+/** Builds a start for workflow `N`, checking its arguments against that workflow's signature. */
+export function workflowStart<N extends WorkflowName>(workflowType: N, options: Omit<WorkflowStart<N>, 'workflowType'>): WorkflowStart<N> {
+  return { workflowType, ...options };
 }
 
 export type StartOutcome = { outcome: 'started'; handle: WorkflowHandle } | { outcome: 'alreadyStarted' };
@@ -17,7 +34,7 @@ export type StartOutcome = { outcome: 'started'; handle: WorkflowHandle } | { ou
  * Starts the workflow unless its ID has ever run: a workflow ID names one request's work, so it is
  * never run twice, even after it closed (REJECT_DUPLICATE). `deadlineMs` bounds the call.
  */
-export async function startWorkflowOnce(client: Client, start: WorkflowStart, deadlineMs?: number): Promise<StartOutcome> {
+export async function startWorkflowOnce(client: Client, start: AnyWorkflowStart, deadlineMs?: number): Promise<StartOutcome> {
   const call = () =>
     client.workflow.start(start.workflowType, {
       workflowId: start.workflowId,

@@ -1,16 +1,29 @@
-import type { Request } from 'express';
+// The unit of every write: one PostgreSQL transaction holding the request's Idempotency-Key record,
+// its data and its outbox rows, so a request is applied once or not at all, and the work it starts
+// is never lost.
 import type { PrismaClient, Tx } from '../db/client.ts';
+import { ConflictError } from '../domain/errors.ts';
 import type { Logger } from '../logger.ts';
-import { enqueueWorkflowStart, type EnqueuedStart, type WorkflowStarter, type WorkflowStart } from '../outbox/outbox.ts';
-import { conflict } from './errors.ts';
-import { requestFingerprint } from './request-context.ts';
+import { enqueueWorkflowStart, type WorkflowStarter } from '../outbox/outbox.ts';
+import type { AnyWorkflowStart } from '../temporal/start-workflow.ts';
 
-/** What a write handler gets: its transaction, its request ID, and the outbox. */
+/** What a write's work gets: its transaction, its request ID, and the outbox. */
 export interface WriteScope {
   tx: Tx;
   requestId: string;
   /** Records a workflow start that commits (or rolls back) with the rest of the write. */
-  enqueue(start: WorkflowStart): Promise<void>;
+  enqueue(start: AnyWorkflowStart): Promise<void>;
+}
+
+/** The request as the write runner needs it; the HTTP layer builds it. */
+export interface WriteRequest {
+  requestId: string;
+  /** The client's Idempotency-Key, or null when it sent none (then nothing is stored for replays). */
+  idempotencyKey: string | null;
+  /** Identifies "the same request" for a key: method, path and body, in a stable form. */
+  fingerprint: string;
+  method: string;
+  path: string;
 }
 
 export interface WriteResponse {
@@ -18,7 +31,10 @@ export interface WriteResponse {
   body: unknown;
 }
 
-export type WriteRunner = (req: Request, work: (scope: WriteScope) => Promise<WriteResponse>) => Promise<WriteResponse & { replayed: boolean }>;
+export type WriteRunner = (
+  request: WriteRequest,
+  work: (scope: WriteScope) => Promise<WriteResponse>,
+) => Promise<WriteResponse & { replayed: boolean }>;
 
 /**
  * Runs a write in one transaction together with its Idempotency-Key record and its outbox rows.
@@ -30,23 +46,23 @@ export type WriteRunner = (req: Request, work: (scope: WriteScope) => Promise<Wr
  * left to the outbox relay.
  */
 export function createWriteRunner(deps: { prisma: PrismaClient; starter: WorkflowStarter; logger: Logger }): WriteRunner {
-  return async (req, work) => {
-    const { requestId, idempotencyKey } = req.ctx;
-    const fingerprint = idempotencyKey ? requestFingerprint(req) : null;
-    const enqueued: EnqueuedStart[] = [];
+  return async (request, work) => {
+    const { requestId, idempotencyKey, fingerprint } = request;
+    const enqueued: AnyWorkflowStart[] = [];
+    const outboxIds: bigint[] = [];
 
     const result = await deps.prisma.$transaction(
       async (tx) => {
         if (idempotencyKey) {
           const inserted = await tx.$executeRaw`INSERT INTO idempotency_keys
               (key, fingerprint, method, path, response_status, response_body)
-            VALUES (${idempotencyKey}, ${fingerprint}, ${req.method}, ${req.originalUrl}, 0, 'null'::json)
+            VALUES (${idempotencyKey}, ${fingerprint}, ${request.method}, ${request.path}, 0, 'null'::json)
             ON CONFLICT (key) DO NOTHING`;
           if (inserted === 0) {
             const [stored] = await tx.$queryRaw<{ fingerprint: string; response_status: number; response_body: unknown }[]>`
               SELECT fingerprint, response_status, response_body FROM idempotency_keys WHERE key = ${idempotencyKey}`;
             if (!stored || stored.fingerprint !== fingerprint) {
-              throw conflict(
+              throw new ConflictError(
                 'idempotency_key_reused',
                 'this Idempotency-Key was already used for a different request (method, path or body)',
               );
@@ -58,7 +74,8 @@ export function createWriteRunner(deps: { prisma: PrismaClient; starter: Workflo
           tx,
           requestId,
           enqueue: async (start) => {
-            enqueued.push(await enqueueWorkflowStart(tx, requestId, start));
+            outboxIds.push(await enqueueWorkflowStart(tx, requestId, start));
+            enqueued.push(start);
           },
         });
         // Store (and answer with) the JSON form, so a replay is byte-for-byte the first response.
@@ -77,8 +94,10 @@ export function createWriteRunner(deps: { prisma: PrismaClient; starter: Workflo
     // workflows start right away in the background, and the relay retries any start that fails.
     // A replay also nudges its workflows, in case the first attempt's start never happened.
     if (enqueued.length > 0 || result.replayed) {
-      const dispatch = result.replayed ? deps.starter.dispatchRequest(requestId) : deps.starter.dispatchCommitted(enqueued);
-      dispatch.catch((err) => {
+      const dispatch = result.replayed
+        ? deps.starter.dispatchRequest(requestId)
+        : deps.starter.dispatchCommitted(enqueued.map((start, i) => ({ id: outboxIds[i]!, requestId, start })));
+      dispatch.catch((err: unknown) => {
         deps.logger.warn({ err, requestId }, 'could not dispatch workflows now; the outbox relay will');
       });
     }

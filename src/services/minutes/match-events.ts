@@ -2,13 +2,13 @@
 // against the lineup and the resulting timeline, and (when minutes can change) bumps eventsVersion and
 // records the recalculation workflow in the same transaction.
 import { randomUUID } from 'node:crypto';
-import { badRequest, conflict, notFound } from '../api/errors.ts';
-import type { WriteScope } from '../api/write.ts';
-import type { Tx } from '../db/client.ts';
-import { cardTypeFromDb, cardTypeToDb, loadTimeline, type GameTimeline } from '../minutes/load-timeline.ts';
-import { calculateMinutes, type CardEvent, type SubstitutionEvent, type TimelineEvent } from '../minutes/timeline.ts';
-import { isSendingOff, Triggers, type CardType, type Trigger } from '../shared.ts';
+import type { Tx } from '../../db/client.ts';
+import { ConflictError, InvalidInputError, NotFoundError, type FieldIssue } from '../../domain/errors.ts';
+import { calculateMinutes, type CardEvent, type SubstitutionEvent, type TimelineEvent } from '../../domain/minutes/timeline.ts';
+import { isSendingOff, Triggers, type CardType, type Trigger } from '../../shared.ts';
+import type { WriteScope } from '../write.ts';
 import { bumpAndRecalculate } from './recalculation.ts';
+import { cardTypeFromDb, cardTypeToDb, loadTimeline, type GameTimeline } from './timeline-store.ts';
 
 export interface SubstitutionInput {
   minute: number;
@@ -29,13 +29,13 @@ export interface GoalInput {
 
 async function lockGame(tx: Tx, gameId: string): Promise<GameTimeline> {
   const timeline = await loadTimeline(tx, gameId, 'FOR UPDATE');
-  if (!timeline) throw notFound('game', gameId);
+  if (!timeline) throw new NotFoundError('game', gameId);
   return timeline;
 }
 
-/** CONTRACT.md input rules: minute within the game, every named player in its lineup. */
+/** Input rules that need the game: minute within its duration, every named player in its lineup. */
 function checkInput(timeline: GameTimeline, minute: number, players: Record<string, string | undefined>): void {
-  const details: { path: string; message: string }[] = [];
+  const details: FieldIssue[] = [];
   if (minute > timeline.durationMinutes) {
     details.push({ path: 'minute', message: `must be between 0 and ${timeline.durationMinutes} (the game's duration)` });
   }
@@ -45,7 +45,7 @@ function checkInput(timeline: GameTimeline, minute: number, players: Record<stri
       details.push({ path, message: `player ${playerId} is not in the lineup of game ${timeline.gameId}` });
     }
   }
-  if (details.length > 0) throw badRequest(details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
+  if (details.length > 0) throw InvalidInputError.of(details);
 }
 
 /**
@@ -56,7 +56,7 @@ function checkInput(timeline: GameTimeline, minute: number, players: Record<stri
 function checkTimeline(timeline: GameTimeline, events: TimelineEvent[]): void {
   const after = calculateMinutes({ ...timeline, events });
   if (after.ok || !calculateMinutes(timeline).ok) return;
-  throw conflict('impossible_timeline', after.error, [{ eventId: after.eventId }]);
+  throw new ConflictError('impossible_timeline', after.error, [{ eventId: after.eventId }]);
 }
 
 const substitutionView = (s: { id: string; minute: number; playerOutId: string; playerInId: string }) => ({
@@ -80,13 +80,13 @@ export function createMatchEventService(taskQueue: string) {
   // The event being changed is already in the locked timeline: no second read.
   function findSubstitution(timeline: GameTimeline, id: string): SubstitutionEvent {
     const found = timeline.events.find((e): e is SubstitutionEvent => e.kind === 'substitution' && e.id === id);
-    if (!found) throw notFound('substitution', id);
+    if (!found) throw new NotFoundError('substitution', id);
     return found;
   }
 
   function findCard(timeline: GameTimeline, id: string): CardEvent {
     const found = timeline.events.find((e): e is CardEvent => e.kind === 'card' && e.id === id);
-    if (!found) throw notFound('disciplinary action', id);
+    if (!found) throw new NotFoundError('disciplinary action', id);
     return found;
   }
 
@@ -110,7 +110,7 @@ export function createMatchEventService(taskQueue: string) {
       const current = findSubstitution(timeline, id);
       const next = { minute: current.minute, playerOutId: current.playerOutId, playerInId: current.playerInId, ...patch };
       if (next.playerInId === next.playerOutId) {
-        throw badRequest('playerInId must differ from playerOutId', [{ path: 'playerInId', message: 'same as playerOutId' }]);
+        throw InvalidInputError.of([{ path: 'playerInId', message: 'must differ from playerOutId' }]);
       }
       checkInput(timeline, next.minute, { playerOutId: next.playerOutId, playerInId: next.playerInId });
       checkTimeline(

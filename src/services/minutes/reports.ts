@@ -1,6 +1,6 @@
-import type { PrismaClient } from '../db/client.ts';
-import { notFound } from '../api/errors.ts';
-import { lineupInOrder } from './games.ts';
+import type { PrismaClient } from '../../db/client.ts';
+import { NotFoundError } from '../../domain/errors.ts';
+import { lineupInOrder } from '../games.ts';
 
 export type ReportStatus = 'pending' | 'calculated' | 'invalid';
 
@@ -19,17 +19,18 @@ export async function getReport(prisma: PrismaClient, gameId: string) {
       minutes: true,
     },
   });
-  if (!game) throw notFound('game', gameId);
+  if (!game) throw new NotFoundError('game', gameId);
   const { report } = game;
-  const status: ReportStatus =
-    !report || report.checkedVersion < game.eventsVersion ? 'pending' : report.error ? 'invalid' : 'calculated';
+  const caughtUp = report !== null && report.checkedVersion >= game.eventsVersion;
+  const error = caughtUp ? report.error : null;
+  const status: ReportStatus = !caughtUp ? 'pending' : error ? 'invalid' : 'calculated';
   const minutes = new Map(game.minutes.map((m) => [m.playerId, m]));
   return {
     gameId,
     eventsVersion: game.eventsVersion,
     calculatedVersion: report?.calculatedVersion ?? null,
     status,
-    ...(status === 'invalid' ? { error: report!.error, errorEventId: report!.errorEventId } : {}),
+    ...(error ? { error, errorEventId: report!.errorEventId } : {}),
     players: game.lineup.map(({ playerId, starter }) => {
       const row = minutes.get(playerId);
       return {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchDatabase, startLocalTemporal, startWorker, type RunningWorker } from '../../test/harness.ts';
-import { createActivities } from '../activities/index.ts';
-import { createPrisma, type PrismaClient } from '../db/client.ts';
-import { backfillRecalculations, type BackfillProgress } from './backfill.ts';
+import { createScratchDatabase, startLocalTemporal, startWorker, type RunningWorker } from '../../../test/harness.ts';
+import { createActivities } from '../../activities/index.ts';
+import { createPrisma, type PrismaClient } from '../../db/client.ts';
+import { backfillRecalculations, type BackfillProgress } from './recalculation.ts';
 
 let env: TestWorkflowEnvironment;
 let prisma: PrismaClient;

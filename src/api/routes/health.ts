@@ -1,0 +1,70 @@
+// Liveness, readiness, and the API's own description (OpenAPI document and browsable docs).
+import type { Client } from '@temporalio/client';
+import swaggerUi from 'swagger-ui-express';
+import { z } from 'zod';
+import type { PrismaClient } from '../../db/client.ts';
+import type { Redis } from '../../redis.ts';
+import { checkReadiness } from '../../services/health.ts';
+import { readRoute, type Route } from '../route.ts';
+
+const Check = z.union([
+  z.strictObject({ status: z.literal('up'), latencyMs: z.number() }),
+  z.strictObject({ status: z.literal('down'), error: z.string() }),
+]);
+const Readiness = z
+  .strictObject({ status: z.enum(['ready', 'not_ready']), checks: z.record(z.string(), Check) })
+  .meta({ id: 'Readiness' });
+
+const tags = ['Operations'];
+
+export function healthRoutes(deps: { prisma: PrismaClient; redis: Redis; temporal: Client }): Route[] {
+  return [
+    readRoute({
+      method: 'get',
+      path: '/healthz',
+      summary: 'Liveness',
+      tags,
+      response: { status: 200, description: 'The process runs.', schema: z.strictObject({ status: z.literal('ok') }) },
+      handle: async () => ({ status: 'ok' as const }),
+    }),
+    readRoute({
+      method: 'get',
+      path: '/readyz',
+      summary: 'Readiness',
+      description: '200 only when every dependency answers (2 s each); 503 with the same body otherwise.',
+      tags,
+      response: { status: 200, description: 'Every dependency answers.', schema: Readiness },
+      otherResponses: { 503: { description: 'A dependency is down; `checks` names it.', schema: Readiness } },
+      handle: async ({ res }) => {
+        const { ready, checks } = await checkReadiness(deps);
+        if (!ready) res.status(503);
+        return { status: ready ? ('ready' as const) : ('not_ready' as const), checks };
+      },
+    }),
+  ];
+}
+
+/** The OpenAPI document and Swagger UI over it (assets served from swagger-ui-dist, no CDN). */
+export function docsRoutes(document: () => object): Route[] {
+  // The page's asset links are relative (./swagger-ui.css); make them absolute so /docs works without
+  // a trailing slash.
+  const page = () => swaggerUi.generateHTML(document(), { customSiteTitle: 'Fulltime API' }).replaceAll('"./', '"/docs/');
+  return [
+    readRoute({
+      method: 'get',
+      path: '/api/openapi.json',
+      summary: 'This document',
+      tags,
+      response: { status: 200, description: 'The OpenAPI 3.1 document of every route.', schema: z.looseObject({ openapi: z.string() }) },
+      handle: async () => document() as { openapi: string },
+    }),
+    readRoute({
+      method: 'get',
+      path: '/docs',
+      summary: 'Browsable API docs',
+      tags,
+      response: { status: 200, description: 'Swagger UI over /api/openapi.json.', schema: z.string(), contentType: 'text/html' },
+      handle: async () => page(),
+    }),
+  ];
+}

@@ -22,7 +22,7 @@ async function reachable(what: string, probe: () => Promise<unknown>, hint: stri
   try {
     await probe();
   } catch (err) {
-    throw new Error(`${what} is unreachable (${(err as Error).message}). ${hint}`);
+    throw new Error(`${what} is unreachable (${(err as Error).message}). ${hint}`, { cause: err });
   }
 }
 

@@ -29,15 +29,14 @@ export interface AppDeps {
 
 /** Every route the API serves, in the order the document lists them. */
 export function apiRoutes(deps: AppDeps): { routes: Route[]; document: OpenApiDocument } {
-  let document: OpenApiDocument | undefined;
   const routes: Route[] = [
     ...healthRoutes(deps),
     ...peopleRoutes(),
     ...gameRoutes(deps),
     ...minutesRoutes(deps),
-    ...docsRoutes(() => document!),
+    ...docsRoutes(() => document),
   ];
-  document = buildOpenApiDocument(routes, { version: packageVersion });
+  const document: OpenApiDocument = buildOpenApiDocument(routes, { version: packageVersion });
   return { routes, document };
 }
 

@@ -190,7 +190,7 @@ describe('match events to minutes played', () => {
       FulltimeGameId: [gameId],
       FulltimeRequestId: [`tagged-${gameId}`],
     });
-    expect(await description.memo).toMatchObject({ gameId, requestId: `tagged-${gameId}`, eventsVersion: 1 });
+    expect(description.memo).toMatchObject({ gameId, requestId: `tagged-${gameId}`, eventsVersion: 1 });
     const listed = await waitFor(async () => {
       const ids: string[] = [];
       for await (const wf of env.client.workflow.list({ query: `FulltimeGameId = "${gameId}"` })) ids.push(wf.workflowId);

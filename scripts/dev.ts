@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
-import { ConfigError, loadConfig, loadDotEnv } from '../src/config.ts';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from '../src/config.ts';
 import { migrateDatabase } from '../src/db/migrate.ts';
 import { seedDemoData } from '../src/demo/seed.ts';
 import { projectRoot, temporalCliPath } from '../src/temporal/binaries.ts';
@@ -74,9 +74,10 @@ async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs:
   fail(`${what} did not come up within ${timeoutMs / 1000} s`);
 }
 
-async function temporalAnswers(address: string, namespace: string): Promise<boolean> {
+async function temporalAnswers(config: Config): Promise<boolean> {
+  const namespace = config.TEMPORAL_NAMESPACE;
   try {
-    const connection = await Connection.connect({ address, connectTimeout: '1s' });
+    const connection = await Connection.connect({ ...config.temporalConnection, connectTimeout: '1s' });
     try {
       await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.describeNamespace({ namespace }));
       return true;
@@ -126,7 +127,7 @@ try {
 // 2. Temporal: use the server at TEMPORAL_ADDRESS if one answers, else start the pinned dev server.
 const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
 let webUi = `http://localhost:${uiPort}`;
-if (await temporalAnswers(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE)) {
+if (await temporalAnswers(config)) {
   say(`using the Temporal server already answering at ${config.TEMPORAL_ADDRESS}`);
   webUi = process.env.TEMPORAL_UI_URL ?? `${webUi} (if that server runs its Web UI there)`;
 } else {
@@ -150,10 +151,10 @@ if (await temporalAnswers(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE)) {
     '--log-level', 'error',
     ...searchAttributeKeys.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
   ], process.env);
-  await waitUntil('the Temporal dev server', () => temporalAnswers(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE), 60_000);
+  await waitUntil('the Temporal dev server', () => temporalAnswers(config), 60_000);
 }
 {
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(config.temporalConnection);
   const added = await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   if (added.length > 0) say(`registered search attributes: ${added.join(', ')}`);
   await connection.close();

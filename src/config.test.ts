@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, productionRequired } from './config.ts';
 
@@ -26,7 +29,7 @@ describe('loadConfig', () => {
     const { config, devDefaultsUsed } = loadConfig({});
     expect(config).toMatchObject({ PORT: 3000, API_TOKEN: 'dev-token', TEMPORAL_NAMESPACE: 'default', taskQueues: { minutes: 'fulltime-minutes' } });
     expect(devDefaultsUsed).toEqual(expect.arrayContaining(['API_TOKEN=dev-token', 'PORT=3000', 'TEMPORAL_ADDRESS=127.0.0.1:7233']));
-    expect(config.temporalTls).toBe(false);
+    expect(config.temporalConnection).toMatchObject({ address: '127.0.0.1:7233', tls: undefined, apiKey: undefined });
   });
 
   it('uses what the environment sets', () => {
@@ -59,11 +62,89 @@ describe('loadConfig', () => {
   });
 
   it('enables TLS for an API key and wants a TLS certificate with its key', () => {
-    expect(loadConfig({ ...productionEnv, TEMPORAL_API_KEY: 'k' }).config.temporalTls).toBe(true);
-    expect(problems({ TEMPORAL_TLS_CERT_PATH: '/tmp/cert.pem' })).toEqual([
-      'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together',
+    expect(loadConfig({ ...productionEnv, TEMPORAL_API_KEY: 'k' }).config.temporalConnection).toMatchObject({ tls: true, apiKey: 'k' });
+    expect(problems({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/tmp/cert.pem' })).toEqual([
+      'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together',
     ]);
-    expect(problems({ TEMPORAL_TLS_CERT_PATH: '/nope/c.pem', TEMPORAL_TLS_KEY_PATH: '/nope/k.pem' })[0]).toMatch(/cannot be read/);
+    expect(problems({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/nope/c.pem', TEMPORAL_TLS_CLIENT_KEY_PATH: '/nope/k.pem' })[0]).toMatch(/cannot be read/);
+  });
+});
+
+describe('Temporal connection through @temporalio/envconfig', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fulltime-envconfig-'));
+  const file = (name: string, text: string) => {
+    const full = path.join(dir, name);
+    fs.writeFileSync(full, text);
+    return full;
+  };
+  const toml = file(
+    'temporal.toml',
+    [
+      '[profile.default]',
+      'address = "temporal.internal:7233"',
+      'namespace = "league"',
+      '',
+      '[profile.cloud]',
+      'address = "league.a1b2c.tmprl.cloud:7233"',
+      'namespace = "league.a1b2c"',
+      'api_key = "cloud-key"',
+      '',
+      '[profile.broken]',
+      'address = "no port here"',
+      '',
+    ].join('\n'),
+  );
+
+  it('takes address and namespace from the temporal.toml profile, without dev defaults', () => {
+    const { config, devDefaultsUsed } = loadConfig({ TEMPORAL_CONFIG_FILE: toml });
+    expect(config.TEMPORAL_ADDRESS).toBe('temporal.internal:7233');
+    expect(config.TEMPORAL_NAMESPACE).toBe('league');
+    expect(config.temporalConnection.address).toBe('temporal.internal:7233');
+    expect(devDefaultsUsed.filter((d) => d.startsWith('TEMPORAL'))).toEqual([]);
+  });
+
+  it('picks the profile named by TEMPORAL_PROFILE, with its API key (and so TLS)', () => {
+    const { config } = loadConfig({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'cloud' });
+    expect(config.TEMPORAL_NAMESPACE).toBe('league.a1b2c');
+    expect(config.temporalConnection).toMatchObject({ address: 'league.a1b2c.tmprl.cloud:7233', apiKey: 'cloud-key', tls: true });
+  });
+
+  it('lets a variable override the profile', () => {
+    const { config } = loadConfig({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_ADDRESS: 'other:7233', TEMPORAL_NAMESPACE: 'ns' });
+    expect(config.temporalConnection.address).toBe('other:7233');
+    expect(config.TEMPORAL_NAMESPACE).toBe('ns');
+  });
+
+  it('satisfies production with a profile instead of variables', () => {
+    const env = { ...productionEnv, TEMPORAL_ADDRESS: '', TEMPORAL_NAMESPACE: '', TEMPORAL_CONFIG_FILE: toml };
+    expect(loadConfig(env).config.TEMPORAL_ADDRESS).toBe('temporal.internal:7233');
+  });
+
+  it('validates what a profile says, and names an unknown profile', () => {
+    expect(problems({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'broken' })).toEqual(['TEMPORAL_ADDRESS is malformed: expected host:port']);
+    expect(problems({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'nope' })).toEqual([
+      expect.stringMatching(/^Temporal client profile .*Profile 'nope' not found/),
+    ]);
+    expect(problems({ TEMPORAL_CONFIG_FILE: file('bad.toml', 'profile = [') })[0]).toMatch(/^Temporal client profile/);
+  });
+
+  it('reads an mTLS client certificate pair and a server CA from the standard variables', () => {
+    const { config } = loadConfig({
+      TEMPORAL_TLS_CLIENT_CERT_PATH: file('client.pem', 'CERT'),
+      TEMPORAL_TLS_CLIENT_KEY_PATH: file('client.key', 'KEY'),
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: file('ca.pem', 'CA'),
+      TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
+    });
+    const tls = config.temporalConnection.tls as { clientCertPair: { crt: Uint8Array; key: Uint8Array }; serverRootCACertificate: Uint8Array; serverNameOverride: string };
+    const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
+    expect(text(tls.clientCertPair.crt)).toBe('CERT');
+    expect(text(tls.clientCertPair.key)).toBe('KEY');
+    expect(text(tls.serverRootCACertificate)).toBe('CA');
+    expect(tls.serverNameOverride).toBe('temporal.internal');
+  });
+
+  it('turns TLS off when TEMPORAL_TLS=false even with a profile that sets it', () => {
+    expect(loadConfig({ TEMPORAL_TLS: 'false' }).config.temporalConnection.tls).toBe(false);
   });
 });
 

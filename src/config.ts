@@ -2,6 +2,8 @@
 // a malformed value always stops it with a message naming the variable; a missing one stops it when
 // NODE_ENV=production and otherwise takes the dev default below, which is printed.
 import fs from 'node:fs';
+import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'expected host:port');
@@ -31,6 +33,9 @@ const settings = {
   REDIS_URL: setting(redisUrl, { devDefault: 'redis://127.0.0.1:6379' }),
   /** Every Redis key starts with this, so test runs and tenants can share one server. */
   REDIS_KEY_PREFIX: setting(z.string().max(100), { fallback: 'fulltime:' }),
+  // Temporal connection: the standard TEMPORAL_* variables, read through @temporalio/envconfig, which
+  // also reads a profile from temporal.toml (TEMPORAL_CONFIG_FILE, or ~/.config/temporalio/temporal.toml;
+  // TEMPORAL_PROFILE picks one). A variable set here overrides the profile's value.
   TEMPORAL_ADDRESS: setting(hostPort, { devDefault: '127.0.0.1:7233' }),
   TEMPORAL_NAMESPACE: setting(nonEmpty, { devDefault: 'default' }),
   API_TOKEN: setting(nonEmpty, { devDefault: 'dev-token' }),
@@ -41,11 +46,15 @@ const settings = {
   }),
   /** How often the outbox relay looks for workflow starts that did not happen at write time. */
   OUTBOX_RELAY_INTERVAL_MS: setting(z.coerce.number().int().min(50).max(600_000), { fallback: '1000' }),
+  TEMPORAL_PROFILE: setting(nonEmpty.optional(), {}),
+  TEMPORAL_CONFIG_FILE: setting(nonEmpty.optional(), {}),
   // Temporal Cloud or any TLS-protected cluster: an API key, or an mTLS client certificate pair.
   TEMPORAL_API_KEY: setting(nonEmpty.optional(), {}),
-  TEMPORAL_TLS: setting(z.enum(['true', 'false']).optional(), {}),
-  TEMPORAL_TLS_CERT_PATH: setting(nonEmpty.optional(), {}),
-  TEMPORAL_TLS_KEY_PATH: setting(nonEmpty.optional(), {}),
+  TEMPORAL_TLS: setting(z.enum(['true', 'false', '1', '0']).optional(), {}),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: setting(nonEmpty.optional(), {}),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: setting(nonEmpty.optional(), {}),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: setting(nonEmpty.optional(), {}),
+  TEMPORAL_TLS_SERVER_NAME: setting(nonEmpty.optional(), {}),
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof settings;
@@ -53,7 +62,8 @@ type RawConfig = { [K in keyof Settings]: Settings[K] extends Setting<infer T> ?
 
 export interface Config extends RawConfig {
   taskQueues: { minutes: string };
-  temporalTls: { clientCertPair?: { crt: Buffer; key: Buffer } } | boolean;
+  /** How to reach Temporal (address, TLS, API key, gRPC metadata), from the variables and the profile. */
+  temporalConnection: Pick<NativeConnectionOptions, 'address' | 'tls' | 'apiKey' | 'metadata'>;
 }
 
 export class ConfigError extends Error {
@@ -74,16 +84,32 @@ export const settingNames = Object.keys(settings) as (keyof Settings)[];
 /** Settings that must be set explicitly when NODE_ENV=production. */
 export const productionRequired = settingNames.filter((name) => settings[name].devDefault !== undefined);
 
+/** Settings a temporal.toml profile can provide instead of the environment. */
+const fromProfile = (profile: ClientConfigProfile): Partial<Record<keyof Settings, string>> => ({
+  TEMPORAL_ADDRESS: profile.address,
+  TEMPORAL_NAMESPACE: profile.namespace,
+});
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const problems: string[] = [];
   const devDefaultsUsed: string[] = [];
   const production = env.NODE_ENV === 'production';
   const raw: Record<string, unknown> = {};
+  // Empty variables count as unset, for envconfig as for us.
+  const setEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+
+  let profile: ClientConfigProfile = {};
+  try {
+    profile = loadClientConfigProfile({ overrideEnvVars: setEnv });
+  } catch (err) {
+    problems.push(`Temporal client profile (TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE): ${(err as Error).message}`);
+  }
+  const profileValues = fromProfile(profile);
 
   for (const name of settingNames) {
     const def: Setting<unknown> = settings[name];
-    let value = env[name];
-    if (value === undefined || value === '') {
+    let value = setEnv[name] ?? profileValues[name];
+    if (value === undefined) {
       if (def.fallback !== undefined) value = def.fallback;
       else if (def.devDefault !== undefined) {
         if (production) {
@@ -92,31 +118,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
         }
         value = def.devDefault;
         devDefaultsUsed.push(`${name}=${value}`);
-      } else value = undefined;
+      }
     }
     const parsed = def.schema.safeParse(value);
     if (parsed.success) raw[name] = parsed.data;
     else problems.push(`${name} is malformed: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   }
 
-  const certPath = raw.TEMPORAL_TLS_CERT_PATH as string | undefined;
-  const keyPath = raw.TEMPORAL_TLS_KEY_PATH as string | undefined;
-  if (Boolean(certPath) !== Boolean(keyPath)) {
-    problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together');
+  const tls = profile.tls;
+  if (Boolean(tls?.clientCert) !== Boolean(tls?.clientKey)) {
+    problems.push('TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together');
   }
-  let temporalTls: Config['temporalTls'] = raw.TEMPORAL_TLS === 'true' || Boolean(raw.TEMPORAL_API_KEY);
-  if (certPath && keyPath) {
+  let temporalConnection: Config['temporalConnection'] = {};
+  if (problems.length === 0) {
     try {
-      temporalTls = { clientCertPair: { crt: fs.readFileSync(certPath), key: fs.readFileSync(keyPath) } };
+      // Reads the certificate files; TLS is on for an explicit TLS setting or an API key.
+      const { connectionOptions } = toClientOptions({
+        ...profile,
+        address: raw.TEMPORAL_ADDRESS as string,
+        namespace: raw.TEMPORAL_NAMESPACE as string,
+      });
+      temporalConnection = connectionOptions;
     } catch (err) {
-      problems.push(`TEMPORAL_TLS_CERT_PATH/TEMPORAL_TLS_KEY_PATH cannot be read: ${(err as Error).message}`);
+      problems.push(`Temporal TLS files cannot be read: ${(err as Error).message}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config = raw as RawConfig;
   return {
-    config: { ...config, taskQueues: { minutes: config.TASK_QUEUE_MINUTES }, temporalTls },
+    config: { ...config, taskQueues: { minutes: config.TASK_QUEUE_MINUTES }, temporalConnection },
     devDefaultsUsed,
   };
 }

@@ -2,15 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config.ts';
 
-type TemporalSettings = Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_API_KEY' | 'temporalTls'>;
-
-function connectionOptions(config: TemporalSettings) {
-  return {
-    address: config.TEMPORAL_ADDRESS,
-    tls: config.temporalTls === false ? undefined : config.temporalTls === true ? {} : config.temporalTls,
-    apiKey: config.TEMPORAL_API_KEY,
-  };
-}
+type TemporalSettings = Pick<Config, 'temporalConnection'>;
 
 /**
  * A client whose connection is made on first use, so the API starts (and accepts writes into the
@@ -25,7 +17,7 @@ export function createTemporalClient(
   options: { grpcRetries?: boolean } = {},
 ): Client {
   const connection = Connection.lazy({
-    ...connectionOptions(config),
+    ...config.temporalConnection,
     connectTimeout: '3s',
     ...(options.grpcRetries === false ? { interceptors: [] } : {}),
   });
@@ -33,5 +25,5 @@ export function createTemporalClient(
 }
 
 export function connectWorker(config: TemporalSettings): Promise<NativeConnection> {
-  return NativeConnection.connect(connectionOptions(config));
+  return NativeConnection.connect(config.temporalConnection);
 }

@@ -15,6 +15,8 @@ import { searchAttributeKeys } from '../src/temporal/search-attributes.ts';
 
 const say = (line: string) => console.log(`[dev] ${line}`);
 const children: { name: string; child: ChildProcess }[] = [];
+/** Callbacks that watch children's output lines, for waiting on what a process has printed. */
+const lineWatchers = new Set<(name: string, line: string) => void>();
 let stopping = false;
 
 function fail(message: string): never {
@@ -49,7 +51,10 @@ function startChild(name: string, command: string, args: string[], env: NodeJS.P
       buffer += chunk.toString();
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
-      for (const line of lines) out.write(`[${name}] ${line}\n`);
+      for (const line of lines) {
+        out.write(`[${name}] ${line}\n`);
+        for (const watch of lineWatchers) watch(name, line);
+      }
     });
   };
   prefix(child.stdout!, process.stdout);
@@ -62,6 +67,18 @@ function startChild(name: string, command: string, args: string[], env: NodeJS.P
   });
   children.push({ name, child });
   return child;
+}
+
+/** Resolves once child `name` prints a line containing `text`. */
+function waitForLine(name: string, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    const watch = (from: string, line: string) => {
+      if (from !== name || !line.includes(text)) return;
+      lineWatchers.delete(watch);
+      resolve();
+    };
+    lineWatchers.add(watch);
+  });
 }
 
 async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -160,7 +177,9 @@ if (await temporalAnswers(config)) {
   await connection.close();
 }
 
-// 3. The worker and the API, with the resolved settings (so both use the same dev defaults).
+// 3. The worker and the API, with the resolved settings (so both use the same dev defaults). Their
+// logs are one readable line per event when this terminal is a TTY, JSON lines otherwise.
+const pretty = (process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty';
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   DATABASE_URL: config.DATABASE_URL,
@@ -169,19 +188,30 @@ const env: NodeJS.ProcessEnv = {
   TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
   API_TOKEN: config.API_TOKEN,
   PORT: String(config.PORT),
+  LOG_FORMAT: pretty ? 'pretty' : 'json',
+  ...(pretty && process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}),
 };
 const tsx = path.join(projectRoot, 'node_modules/.bin/tsx');
+const workerStarted = waitForLine('worker', 'worker started');
 startChild('worker', tsx, ['src/workers/worker.ts', 'minutes'], env);
 startChild('api', tsx, ['src/api/server.ts'], env);
 const apiUrl = `http://localhost:${config.PORT}`;
 await waitUntil('the API', async () => (await fetch(`${apiUrl}/readyz`)).ok, 60_000);
 
-// 4. Demo data, then the URLs.
+// 4. Demo data, then the URLs. The banner is the last thing printed: wait until the worker has
+// bundled its workflows and polls, and until the API has logged every request so far (its log is
+// in order, so seeing a marker request's line means the seeding requests' lines are out).
 const demo = await seedDemoData({ baseUrl: apiUrl, token: config.API_TOKEN, log: say });
+await workerStarted;
+const marker = `dev-banner-${Date.now()}`;
+const markerLogged = waitForLine('api', marker);
+await fetch(`${apiUrl}/healthz`, { headers: { 'Idempotency-Key': marker } });
+await markerLogged;
 console.log(`
   Fulltime is running. Ctrl-C stops everything.
 
   API          ${apiUrl}   (token: ${config.API_TOKEN})
+  API docs     ${apiUrl}/docs
   Temporal UI  ${webUi}
   Temporal     ${config.TEMPORAL_ADDRESS}, namespace ${config.TEMPORAL_NAMESPACE}
 
@@ -190,5 +220,5 @@ console.log(`
     curl -X POST ${apiUrl}/api/games/${demo.games[0]!.id}/disciplinary-actions \\
       -H 'Authorization: Bearer ${config.API_TOKEN}' -H 'Content-Type: application/json' \\
       -d '{"playerId":"${demo.playerIds[0]}","cardType":"red","minute":80}'
-    temporal workflow list --query 'FulltimeGameId = "${demo.games[0]!.id}"'
+    .venv/bin/temporal workflow list --query 'FulltimeGameId = "${demo.games[0]!.id}"'
 `);

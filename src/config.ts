@@ -44,6 +44,8 @@ const settings = {
   LOG_LEVEL: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
     fallback: 'info',
   }),
+  /** `json` or `pretty`; unset: pretty on a terminal, JSON otherwise. */
+  LOG_FORMAT: setting(z.enum(['json', 'pretty']).optional(), {}),
   /** How often the outbox relay looks for workflow starts that did not happen at write time. */
   OUTBOX_RELAY_INTERVAL_MS: setting(z.coerce.number().int().min(50).max(600_000), { fallback: '1000' }),
   TEMPORAL_PROFILE: setting(nonEmpty.optional(), {}),

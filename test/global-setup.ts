@@ -7,7 +7,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations, dropDatabase, ensureDatabase } from '../src/db/migrate.ts';
-import { workflowsPath } from '../src/workers/task-queues.ts';
+import { workflowsPath } from '../src/workers/workflow-bundle.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

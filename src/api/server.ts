@@ -11,7 +11,7 @@ import { createTemporalClient } from '../temporal/connection.ts';
 import { createApp } from './app.ts';
 
 const config = loadConfigOrExit('api');
-const logger = createLogger('api', config.LOG_LEVEL);
+const logger = createLogger('api', config.LOG_LEVEL, config.LOG_FORMAT);
 const prisma = createPrisma(config.DATABASE_URL, { poolSize: 20 });
 const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);
 let redisDown = false;

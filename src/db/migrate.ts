@@ -6,8 +6,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { projectRoot } from '../paths.ts';
 
-export const migrationsDir = path.resolve(import.meta.dirname, '../../prisma/migrations');
+export const migrationsDir = path.join(projectRoot, 'prisma/migrations');
 /** The advisory lock key `prisma migrate` takes, so the two never run at once on one database. */
 const PRISMA_MIGRATE_LOCK = 72707369;
 
@@ -136,11 +137,12 @@ export async function applyMigrations(
   }
 }
 
-/** True where Prisma's schema engine binary is installed, so `prisma migrate deploy` can run. */
+/** True where Prisma's CLI and its schema engine binary are installed, so `prisma migrate deploy` can run. */
 export function schemaEngineInstalled(): boolean {
+  if (!fs.existsSync(path.join(projectRoot, 'node_modules/.bin/prisma'))) return false; // production images
   const fromEnv = process.env.PRISMA_SCHEMA_ENGINE_BINARY;
   if (fromEnv) return fs.existsSync(fromEnv) && fs.statSync(fromEnv).size > 1_000_000;
-  const enginesDir = path.resolve(import.meta.dirname, '../../node_modules/@prisma/engines');
+  const enginesDir = path.join(projectRoot, 'node_modules/@prisma/engines');
   return fs.existsSync(enginesDir) && fs.readdirSync(enginesDir).some((f) => f.startsWith('schema-engine'));
 }
 
@@ -151,9 +153,8 @@ export function schemaEngineInstalled(): boolean {
 export async function migrateDatabase(databaseUrl: string, log: (line: string) => void = console.log): Promise<void> {
   if (await ensureDatabase(databaseUrl)) log(`created database ${new URL(databaseUrl).pathname.slice(1)}`);
   if (schemaEngineInstalled()) {
-    const root = path.resolve(import.meta.dirname, '../..');
-    const run = spawnSync(path.join(root, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], {
-      cwd: root,
+    const run = spawnSync(path.join(projectRoot, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], {
+      cwd: projectRoot,
       stdio: 'inherit',
       env: { ...process.env, DATABASE_URL: databaseUrl },
     });

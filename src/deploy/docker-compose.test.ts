@@ -39,7 +39,23 @@ describe('docker-compose.yml', () => {
     expect(services['temporal-ui']!.image).toMatch(/^temporalio\/ui:\d+\.\d+\.\d+$/);
     expect(services.api!.build).toBe('.');
     expect(services.worker!.build).toBe('.');
-    expect(services.worker!.command).toEqual(['node_modules/.bin/tsx', 'src/workers/worker.ts', 'minutes']);
+    expect(services.worker!.command).toEqual(['node', 'dist/src/workers/worker.js', 'minutes']);
+    expect(services.api!.command!.join(' ')).toMatch(/^sh -c node dist\/scripts\/migrate\.js && exec node dist\/src\/api\/server\.js$/);
+  });
+
+  it('builds the image once and runs compiled JavaScript with production dependencies only', () => {
+    const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    expect(stages).toHaveLength(2);
+    const [build, runtime] = stages as [string, string];
+    expect(build).toMatch(/RUN .*scripts\/build\.ts/);
+    expect(runtime).toMatch(/npm ci --omit=dev/);
+    expect(runtime).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
+    expect(runtime).toMatch(/^CMD \["node", "dist\/src\/api\/server\.js"\]$/m);
+    expect(runtime).not.toMatch(/tsx|COPY src/);
+    // tsx is a development tool only.
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    expect(pkg.dependencies.tsx).toBeUndefined();
   });
 
   it.each(['api', 'worker'])('gives the %s only known settings, enough for NODE_ENV=production', (name) => {

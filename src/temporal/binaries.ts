@@ -4,7 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const projectRoot = path.resolve(import.meta.dirname, '../..');
+import { projectRoot } from '../paths.ts';
+
+export { projectRoot };
 const venvBin = path.join(projectRoot, '.venv', process.platform === 'win32' ? 'Scripts' : 'bin');
 
 function onPath(name: string): string | undefined {

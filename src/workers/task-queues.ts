@@ -1,9 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.ts';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
-
-/** The workflows bundle every worker loads (webpack bundles it once per worker process). */
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export type TaskQueueName = keyof Config['taskQueues'];
 
@@ -14,7 +10,6 @@ export function workerDefinition(name: TaskQueueName, config: Config, deps: Acti
     case 'minutes':
       return {
         taskQueue: config.taskQueues.minutes,
-        workflowsPath,
         activities: { recalculateGameMinutes: activities.recalculateGameMinutes },
       };
   }

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testConfig } from '../../test/harness.ts';
+import { testConfig, waitFor } from '../../test/harness.ts';
 import { createPrisma, type PrismaClient } from '../db/client.ts';
 import { loadTimeline } from '../services/minutes/timeline-store.ts';
 import { calculateMinutes } from '../domain/minutes/timeline.ts';
@@ -96,8 +96,14 @@ describe('recalculateGameMinutes', () => {
       );
       await writer.query('UPDATE games SET events_version = events_version + 1 WHERE id = $1', [gameId]);
       // ...so this recalculation waits for the lock; it must then see the writer's events, not older ones.
+      const { rows: [{ pid: writerPid }] } = await writer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
       const recalculation = activities.recalculateGameMinutes({ gameId });
-      await new Promise((r) => setTimeout(r, 300));
+      // Commit only once PostgreSQL shows a session blocked by the writer: the race really happens.
+      await waitFor(async () => {
+        const { count } = (await prisma.$queryRaw<{ count: bigint }[]>`
+          SELECT count(*) FROM pg_stat_activity WHERE ${writerPid}::int = ANY(pg_blocking_pids(pid))`)[0]!;
+        return count > 0n;
+      }, 10_000, 'the recalculation to wait for the writer\'s lock');
       await writer.query('COMMIT');
       expect(await recalculation).toEqual({ gameId, eventsVersion: 1, outcome: 'calculated' });
     } finally {

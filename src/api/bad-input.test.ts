@@ -144,6 +144,18 @@ describe('bad input', () => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
   });
 
+  it('treats the same body with its keys in another order as the same request (a replay, not a 409)', async () => {
+    const key = `key-order-${game.id}`;
+    const first = await http('POST', `${g()}/goals`, { rawBody: `{"scorerId":"${game.starter}","minute":12,"ownGoal":false}`, key });
+    expect(first.status).toBe(201);
+    const before = await snapshot();
+    const reordered = await http('POST', `${g()}/goals`, { rawBody: `{"ownGoal":false,"minute":12,"scorerId":"${game.starter}"}`, key });
+    expect(reordered.status).toBe(201);
+    expect(reordered.body).toEqual(first.body);
+    expect(reordered.headers.get('idempotent-replayed')).toBe('true');
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('lets a key whose first use was rejected be used again', async () => {
     const key = `retry-after-400-${game.id}`;
     expect((await http('POST', '/api/players', { body: {}, key })).status).toBe(400);

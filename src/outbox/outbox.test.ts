@@ -1,38 +1,57 @@
-// No saved event goes without its recalculation, and no request starts a second run.
+// No saved event goes without its recalculation, and no request starts a second run. Each test has its
+// own database, worker and API, so every count below is exact: the rows are the test's own.
+import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createScratchDatabase,
   httpClient,
   startApi,
   startLocalTemporal,
   startWorker,
   testConfig,
   waitFor,
-  type RunningWorker,
   type TestApi,
 } from '../../test/harness.ts';
 import { createActivities } from '../activities/index.ts';
-import { createPrisma, type PrismaClient } from '../db/client.ts';
+import { createPrisma } from '../db/client.ts';
 import { createLogger } from '../logger.ts';
 import { WorkflowStarter } from './outbox.ts';
 
 let env: TestWorkflowEnvironment;
-let worker: RunningWorker;
-let workerPrisma: PrismaClient;
-let taskQueue: string;
 
 beforeAll(async () => {
   env = await startLocalTemporal();
-  taskQueue = `outbox-${Date.now()}`;
-  workerPrisma = createPrisma(testConfig().DATABASE_URL);
-  worker = await startWorker(env.nativeConnection, taskQueue, createActivities({ prisma: workerPrisma }));
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await workerPrisma?.$disconnect();
   await env?.teardown();
 });
+
+/** A database, a worker on its own task queue, and an API whose Temporal is `temporal`: one test's world. */
+async function world(temporal: 'unreachable' | 'live') {
+  const database = await createScratchDatabase();
+  const taskQueue = `outbox-${randomUUID()}`;
+  const workerPrisma = createPrisma(database.url);
+  const worker = await startWorker(env.nativeConnection, taskQueue, createActivities({ prisma: workerPrisma }));
+  const config = testConfig({
+    DATABASE_URL: database.url,
+    TASK_QUEUE_MINUTES: taskQueue,
+    TEMPORAL_ADDRESS: temporal === 'live' ? env.address : '127.0.0.1:1',
+  });
+  const api = await startApi(config, temporal === 'live' ? { temporal: env.client } : {});
+  return {
+    api,
+    http: httpClient(api.baseUrl),
+    relay: () => new WorkflowStarter({ prisma: api.prisma, temporal: env.client, logger: createLogger('relay', 'silent') }),
+    async close() {
+      await api.close();
+      await worker.stop();
+      await workerPrisma.$disconnect();
+      await database.drop();
+    },
+  };
+}
 
 async function seedGame(http: ReturnType<typeof httpClient>) {
   const [a, b] = await Promise.all(['A', 'B'].map(async (name) => (await http('POST', '/api/players', { body: { name } })).body.id as string));
@@ -49,118 +68,119 @@ async function runsOf(requestId: string): Promise<string[]> {
   return runs;
 }
 
+/** Makes every undispatched row due now (the relay otherwise waits out the API's grace period). */
+async function makeDue(api: TestApi) {
+  return api.prisma.workflowOutbox.updateMany({ where: { dispatchedAt: null }, data: { nextAttemptAt: new Date(0) } });
+}
+
 describe('transactional outbox', () => {
-  let offline: TestApi;
-
-  afterAll(async () => {
-    await offline?.close();
-  });
-
   it('accepts writes while Temporal is unreachable and the relay starts them once it is back', async () => {
-    // The API's Temporal address points nowhere: the write commits, the immediate start fails.
-    const config = testConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', TASK_QUEUE_MINUTES: taskQueue });
-    offline = await startApi(config);
-    const http = httpClient(offline.baseUrl);
-    const { gameId, a, b } = await seedGame(http);
-    const key = `offline-sub-${gameId}`;
-    const res = await http('POST', `/api/games/${gameId}/substitutions`, { body: { minute: 30, playerOutId: a, playerInId: b }, key });
-    expect(res.status).toBe(201);
-    expect(res.body.recalculation.workflowId).toBe(`minutes-recalc:${key}`);
+    const w = await world('unreachable');
+    try {
+      const { gameId, a, b } = await seedGame(w.http);
+      const key = `offline-sub-${gameId}`;
+      const res = await w.http('POST', `/api/games/${gameId}/substitutions`, { body: { minute: 30, playerOutId: a, playerInId: b }, key });
+      expect(res.status).toBe(201);
+      expect(res.body.recalculation.workflowId).toBe(`minutes-recalc:${key}`);
 
-    const pending = await offline.prisma.workflowOutbox.findUniqueOrThrow({ where: { workflowId: `minutes-recalc:${key}` } });
-    expect(pending.dispatchedAt).toBeNull();
-    expect((await http('GET', `/api/games/${gameId}/report`)).body.status).toBe('pending');
+      // Both starts (game.created and substitution.created) wait in the outbox, typed as written.
+      const pending = await w.api.prisma.workflowOutbox.findMany({ where: { dispatchedAt: null }, orderBy: { id: 'asc' } });
+      expect(pending.map((row) => row.workflowId)).toEqual([expect.stringMatching(/^minutes-recalc:/), `minutes-recalc:${key}`]);
+      expect(pending[1]!.start).toEqual({
+        workflowType: 'recalculateMinutesWorkflow',
+        workflowId: `minutes-recalc:${key}`,
+        taskQueue: w.api.config.taskQueues.minutes,
+        args: [{ gameId, requestId: key, trigger: 'substitution.created' }],
+        searchAttributes: { trigger: 'substitution.created', requestId: key, gameId },
+        memo: { gameId, requestId: key, trigger: 'substitution.created', eventsVersion: 1 },
+      });
+      expect((await w.http('GET', `/api/games/${gameId}/report`)).body.status).toBe('pending');
 
-    // Temporal "comes back": a relay connected to the live server (where the worker polls).
-    const relay = new WorkflowStarter({ prisma: offline.prisma, temporal: env.client, logger: createLogger('relay', 'silent') });
-    await offline.prisma.workflowOutbox.updateMany({ where: { dispatchedAt: null }, data: { nextAttemptAt: new Date(0) } });
-    const pass = await relay.relayOnce();
-    expect(pass.started).toBeGreaterThanOrEqual(2); // game.created + substitution.created at least
-    expect(pass.failed).toBe(0);
+      // Temporal "comes back": a relay connected to the live server (where the worker polls).
+      const relay = w.relay();
+      expect((await makeDue(w.api)).count).toBe(2);
+      expect(await relay.relayOnce()).toEqual({ started: 2, alreadyStarted: 0, failed: 0 });
 
-    const report = await waitFor(async () => {
-      const r = await http('GET', `/api/games/${gameId}/report`);
-      return r.body.status === 'calculated' ? r.body : null;
-    }, 20_000, 'the relayed recalculation');
-    expect(report.players).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ playerId: a, minutesPlayed: 30 }),
-        expect.objectContaining({ playerId: b, minutesPlayed: 60 }),
-      ]),
-    );
-    const dispatched = await offline.prisma.workflowOutbox.findUniqueOrThrow({ where: { id: pending.id } });
-    expect(dispatched.dispatchedAt).not.toBeNull();
+      const report = await waitFor(async () => {
+        const r = await w.http('GET', `/api/games/${gameId}/report`);
+        return r.body.status === 'calculated' ? r.body : null;
+      }, 20_000, 'the relayed recalculation');
+      expect(report.players).toEqual([
+        { playerId: a, starter: true, minutesPlayed: 30, minutesCalculationMethod: 'calculated' },
+        { playerId: b, starter: false, minutesPlayed: 60, minutesCalculationMethod: 'calculated' },
+      ]);
+      expect(await w.api.prisma.workflowOutbox.count({ where: { dispatchedAt: null } })).toBe(0);
+      // The run was started from the stored start: same search attributes as a direct start.
+      const description = await env.client.workflow.getHandle(`minutes-recalc:${key}`).describe();
+      expect(description.searchAttributes).toMatchObject({ FulltimeTrigger: ['substitution.created'], FulltimeGameId: [gameId], FulltimeRequestId: [key] });
 
-    // Dispatching the same row again (a relay that crashed before marking it) starts no second run.
-    await offline.prisma.workflowOutbox.update({ where: { id: pending.id }, data: { dispatchedAt: null, nextAttemptAt: new Date(0) } });
-    const again = await relay.relayOnce();
-    expect(again.alreadyStarted).toBe(1);
-    expect(again.started).toBe(0);
-    expect(await waitFor(async () => ((await runsOf(key)).length === 1 ? runsOf(key) : null))).toHaveLength(1);
+      // Dispatching the same row again (a relay that crashed before marking it) starts no second run.
+      await w.api.prisma.workflowOutbox.update({ where: { id: pending[1]!.id }, data: { dispatchedAt: null, nextAttemptAt: new Date(0) } });
+      expect(await relay.relayOnce()).toEqual({ started: 0, alreadyStarted: 1, failed: 0 });
+      expect(await waitFor(async () => ((await runsOf(key)).length === 1 ? runsOf(key) : null))).toHaveLength(1);
+    } finally {
+      await w.close();
+    }
   });
 
-  it('starts a relayed row only once even with several relays at the same time', async () => {
-    const http = httpClient(offline.baseUrl);
-    const { gameId, a, b } = await seedGame(http);
-    const key = `many-relays-${gameId}`;
-    await http('POST', `/api/games/${gameId}/substitutions`, { body: { minute: 10, playerOutId: a, playerInId: b }, key });
-    await offline.prisma.workflowOutbox.updateMany({ where: { dispatchedAt: null }, data: { nextAttemptAt: new Date(0) } });
-    const relays = Array.from({ length: 4 }, () =>
-      new WorkflowStarter({ prisma: offline.prisma, temporal: env.client, logger: createLogger('relay', 'silent') }));
-    const passes = await Promise.all(relays.map((r) => r.relayOnce()));
-    const total = passes.reduce((sum, p) => sum + p.started + p.alreadyStarted, 0);
-    expect(total).toBeGreaterThanOrEqual(2);
-    const rows = await offline.prisma.workflowOutbox.findMany({ where: { requestId: key } });
-    expect(rows).toHaveLength(1);
-    expect(rows[0]!.attempts).toBe(1); // claimed by exactly one relay (SKIP LOCKED)
-    expect(await waitFor(async () => ((await runsOf(key)).length === 1 ? runsOf(key) : null))).toHaveLength(1);
+  it('starts each relayed row once even with several relays at the same time', async () => {
+    const w = await world('unreachable');
+    try {
+      const { gameId, a, b } = await seedGame(w.http);
+      const key = `many-relays-${gameId}`;
+      await w.http('POST', `/api/games/${gameId}/substitutions`, { body: { minute: 10, playerOutId: a, playerInId: b }, key });
+      expect((await makeDue(w.api)).count).toBe(2);
+      const passes = await Promise.all(Array.from({ length: 4 }, () => w.relay().relayOnce()));
+      // Two rows, four relays: SKIP LOCKED hands each row to exactly one of them.
+      expect(passes.reduce((sum, p) => sum + p.started, 0)).toBe(2);
+      expect(passes.reduce((sum, p) => sum + p.alreadyStarted + p.failed, 0)).toBe(0);
+      const rows = await w.api.prisma.workflowOutbox.findMany();
+      expect(rows.map((row) => row.attempts)).toEqual([1, 1]);
+      expect(await waitFor(async () => ((await runsOf(key)).length === 1 ? runsOf(key) : null))).toHaveLength(1);
+    } finally {
+      await w.close();
+    }
   });
 });
 
 describe('Idempotency-Key', () => {
-  let api: TestApi;
-
-  beforeAll(async () => {
-    api = await startApi(testConfig({ TEMPORAL_ADDRESS: env.address, TASK_QUEUE_MINUTES: taskQueue }), { temporal: env.client });
-  });
-
-  afterAll(async () => {
-    await api?.close();
-  });
-
   it('gives concurrent repeats of one key one row, one response and one workflow', async () => {
-    const http = httpClient(api.baseUrl);
-    const { gameId, a, b } = await seedGame(http);
-    const key = `concurrent-${gameId}`;
-    const body = { minute: 45, playerOutId: a, playerInId: b };
-    const responses = await Promise.all(
-      Array.from({ length: 12 }, () => http('POST', `/api/games/${gameId}/substitutions`, { body, key })),
-    );
-    expect(new Set(responses.map((r) => r.status))).toEqual(new Set([201]));
-    expect(new Set(responses.map((r) => JSON.stringify(r.body))).size).toBe(1);
-    expect(responses.every((r) => r.headers.get('x-request-id') === key)).toBe(true);
-    expect(responses.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(11);
-    expect(await api.prisma.substitution.count({ where: { gameId } })).toBe(1);
-    expect(await api.prisma.workflowOutbox.count({ where: { requestId: key } })).toBe(1);
-    expect((await http('GET', `/api/games/${gameId}`)).body.eventsVersion).toBe(1);
-    const runs = await waitFor(async () => {
-      const r = await runsOf(key);
-      return r.length > 0 ? r : null;
-    }, 10_000, 'the workflow to be visible');
-    expect(runs).toHaveLength(1);
-    const result = await env.client.workflow.getHandle(`minutes-recalc:${key}`).result();
-    // 'superseded' when the game.created run, starting later, already computed version 1.
-    expect(result).toEqual({ gameId, eventsVersion: 1, outcome: expect.stringMatching(/^(calculated|superseded)$/) });
-    const report = await waitFor(async () => {
-      const r = await http('GET', `/api/games/${gameId}/report`);
-      return r.body.status === 'calculated' ? r.body : null;
-    });
-    expect(report.calculatedVersion).toBe(1);
+    const w = await world('live');
+    try {
+      const { gameId, a, b } = await seedGame(w.http);
+      const key = `concurrent-${gameId}`;
+      const body = { minute: 45, playerOutId: a, playerInId: b };
+      const responses = await Promise.all(
+        Array.from({ length: 12 }, () => w.http('POST', `/api/games/${gameId}/substitutions`, { body, key })),
+      );
+      expect(new Set(responses.map((r) => r.status))).toEqual(new Set([201]));
+      expect(new Set(responses.map((r) => JSON.stringify(r.body))).size).toBe(1);
+      expect(responses.every((r) => r.headers.get('x-request-id') === key)).toBe(true);
+      expect(responses.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(11);
+      expect(await w.api.prisma.substitution.count({ where: { gameId } })).toBe(1);
+      expect(await w.api.prisma.workflowOutbox.count({ where: { requestId: key } })).toBe(1);
+      expect((await w.http('GET', `/api/games/${gameId}`)).body.eventsVersion).toBe(1);
+      const runs = await waitFor(async () => {
+        const r = await runsOf(key);
+        return r.length > 0 ? r : null;
+      }, 10_000, 'the workflow to be visible');
+      expect(runs).toHaveLength(1);
+      const result = await env.client.workflow.getHandle(`minutes-recalc:${key}`).result();
+      // 'superseded' when the game.created run, starting later, already computed version 1.
+      expect(result).toEqual({ gameId, eventsVersion: 1, outcome: expect.stringMatching(/^(calculated|superseded)$/) });
+      const report = await waitFor(async () => {
+        const r = await w.http('GET', `/api/games/${gameId}/report`);
+        return r.body.status === 'calculated' ? r.body : null;
+      });
+      expect(report.calculatedVersion).toBe(1);
 
-    // Later repeats, after the workflow finished, still create nothing.
-    const late = await http('POST', `/api/games/${gameId}/substitutions`, { body, key });
-    expect(late.body).toEqual(responses[0]!.body);
-    expect(await api.prisma.substitution.count({ where: { gameId } })).toBe(1);
-    expect(await runsOf(key)).toHaveLength(1);
+      // Later repeats, after the workflow finished, still create nothing.
+      const late = await w.http('POST', `/api/games/${gameId}/substitutions`, { body, key });
+      expect(late.body).toEqual(responses[0]!.body);
+      expect(await w.api.prisma.substitution.count({ where: { gameId } })).toBe(1);
+      expect(await runsOf(key)).toHaveLength(1);
+    } finally {
+      await w.close();
+    }
   });
 });

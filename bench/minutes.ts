@@ -3,11 +3,19 @@
 //      for coordinated omission).
 //   2. Trigger-to-fresh-report latency: from sending a write to the report showing its minutes.
 //   3. Drain: 1,000 edits over 100 games, until every report is fresh and right.
+//   4. Ceiling: how many no-op workflows (pingWorkflow) per second the server completes, start to
+//      close, and the same for recalculations started the same way (same client, worker and
+//      concurrency); the recalculation rate as a ratio of that ceiling.
 // Settings: API_URL (default http://127.0.0.1:$PORT), API_TOKEN, BENCH_RATE, BENCH_SECONDS.
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
+import pg from 'pg';
+import type { Client } from '@temporalio/client';
 import { loadConfigOrExit } from '../src/config.ts';
+import { recalculationStart } from '../src/services/minutes/recalculation.ts';
+import { Triggers } from '../src/shared.ts';
 import { createTemporalClient } from '../src/temporal/connection.ts';
+import { startWorkflowOnce, workflowStart, type AnyWorkflowStart } from '../src/temporal/start-workflow.ts';
 
 const config = loadConfigOrExit('bench');
 const baseUrl = process.env.API_URL ?? `http://127.0.0.1:${config.PORT}`;
@@ -16,6 +24,8 @@ const rate = Number(process.env.BENCH_RATE ?? 100);
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const GAMES = 100;
 const EDITS_PER_GAME = 10;
+const CEILING_WORKFLOWS = Number(process.env.BENCH_CEILING_WORKFLOWS ?? 1000);
+const CEILING_CONCURRENCY = Number(process.env.BENCH_CEILING_CONCURRENCY ?? 50);
 
 async function call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${baseUrl}${path}`, {
@@ -141,30 +151,92 @@ async function drain(games: BenchGame[]) {
   return { writesMs: writesDone - started, totalMs: performance.now() - started };
 }
 
+/**
+ * Runs `count` workflows, `CEILING_CONCURRENCY` at a time (start, then wait for the result), and
+ * returns how many closed per second, first start to last close.
+ */
+async function workflowsPerSecond(client: Client, count: number, startOf: (i: number) => Promise<AnyWorkflowStart>): Promise<{ perSecond: number; ms: number }> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CEILING_CONCURRENCY }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        const outcome = await startWorkflowOnce(client, await startOf(i));
+        if (outcome.outcome !== 'started') throw new Error(`workflow ${i} was already started`);
+        await outcome.handle.result();
+      }
+    }),
+  );
+  const ms = performance.now() - started;
+  return { perSecond: (count / ms) * 1000, ms };
+}
+
+/** Waits until no workflow of the bench's kinds is running (each phase starts on an idle server); returns the wait. */
+async function waitIdle(): Promise<number> {
+  const temporal = createTemporalClient(config);
+  const started = performance.now();
+  try {
+    for (;;) {
+      const { count } = await temporal.workflow.count("WorkflowType IN ('recalculateMinutesWorkflow', 'pingWorkflow') AND ExecutionStatus = 'Running'");
+      if (count === 0) return performance.now() - started;
+      if (performance.now() - started > 600_000) throw new Error(`${count} workflows still running after 10 minutes`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await temporal.connection.close();
+  }
+}
+
+async function ceiling(games: BenchGame[]) {
+  const client = createTemporalClient(config);
+  const db = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  const run = randomUUID().slice(0, 8);
+  const pingRun = (round: number) =>
+    workflowsPerSecond(client, CEILING_WORKFLOWS, async (i) =>
+      workflowStart('pingWorkflow', {
+        workflowId: `bench-ping:${run}:${round}:${i}`,
+        taskQueue: config.taskQueues.minutes,
+        args: ['pong'],
+        searchAttributes: { trigger: Triggers.backfill, requestId: `bench-ping:${run}:${round}:${i}` },
+        memo: {},
+      }),
+    );
+  try {
+    // No-op runs before and after the recalculations, so drift in the server shows.
+    const pingsBefore = await pingRun(1);
+    // Each recalculation does real work: its game's events version is bumped first, as a write does
+    // (with 50 in flight over 100 games, two runs of one game overlap only if one falls 50 places behind).
+    const recalculations = await workflowsPerSecond(client, CEILING_WORKFLOWS, async (i) => {
+      const game = games[i % games.length]!;
+      const { rows } = await db.query<{ v: number }>('UPDATE games SET events_version = events_version + 1 WHERE id = $1 RETURNING events_version AS v', [game.id]);
+      return recalculationStart({ requestId: `bench-recalc:${run}:${i}`, gameId: game.id, trigger: Triggers.backfill, eventsVersion: rows[0]!.v, taskQueue: config.taskQueues.minutes });
+    });
+    const pingsAfter = await pingRun(2);
+    return { pingsBefore, recalculations, pingsAfter, noopPerSecond: (pingsBefore.perSecond + pingsAfter.perSecond) / 2 };
+  } finally {
+    await client.connection.close();
+    await db.end();
+  }
+}
+
 console.log(`[bench:minutes] ${baseUrl}: creating ${GAMES} games`);
 const games = await createGames();
 await Promise.all(games.map((g) => waitFresh(g, 45)));
 
-console.log(`[bench:minutes] 1/3 substitution writes at ${rate}/s for ${seconds} s`);
+console.log(`[bench:minutes] 1/4 substitution writes at ${rate}/s for ${seconds} s`);
 const load = await writeLatency(games);
 console.log(`[bench:minutes]     waiting for the ${load.requests.total} recalculation workflows to close`);
-const drainStart = performance.now();
-// Reports catch up long before the last (superseded) workflows close; measure freshness on an idle stack.
-const temporal = createTemporalClient(config);
-for (;;) {
-  const { count } = await temporal.workflow.count('WorkflowType = "recalculateMinutesWorkflow" AND ExecutionStatus = "Running"');
-  if (count === 0) break;
-  if (performance.now() - drainStart > 600_000) throw new Error(`${count} workflows still running after 10 minutes`);
-  await new Promise((r) => setTimeout(r, 250));
-}
-const backlogMs = performance.now() - drainStart;
-await temporal.connection.close();
+const backlogMs = await waitIdle();
 
-console.log('[bench:minutes] 2/3 trigger-to-fresh-report latency (100 sequential edits)');
+console.log('[bench:minutes] 2/4 trigger-to-fresh-report latency (100 sequential edits)');
 const fresh = await triggerToFresh(games);
 
-console.log(`[bench:minutes] 3/3 ${GAMES * EDITS_PER_GAME} edits over ${GAMES} games, drained`);
+console.log(`[bench:minutes] 3/4 ${GAMES * EDITS_PER_GAME} edits over ${GAMES} games, drained`);
 const drained = await drain(games);
+await waitIdle();
+
+console.log(`[bench:minutes] 4/4 ceiling: ${CEILING_WORKFLOWS} no-op workflows, ${CEILING_WORKFLOWS} recalculations, ${CEILING_WORKFLOWS} no-op again, ${CEILING_CONCURRENCY} at a time`);
+const limits = await ceiling(games);
 
 const summary = {
   date: new Date().toISOString(),
@@ -182,6 +254,16 @@ const summary = {
   },
   triggerToFresh: { samples: fresh.length, p50Ms: percentile(fresh, 50), p99Ms: percentile(fresh, 99), maxMs: Math.max(...fresh) },
   drain: { edits: GAMES * EDITS_PER_GAME, games: GAMES, writesMs: Math.round(drained.writesMs), allFreshAndRightMs: Math.round(drained.totalMs) },
+  ceiling: {
+    workflows: CEILING_WORKFLOWS,
+    concurrency: CEILING_CONCURRENCY,
+    noopPerSecond: Number(limits.noopPerSecond.toFixed(1)),
+    noopRunsPerSecond: [Number(limits.pingsBefore.perSecond.toFixed(1)), Number(limits.pingsAfter.perSecond.toFixed(1))],
+    recalculationsPerSecond: Number(limits.recalculations.perSecond.toFixed(1)),
+    /** Recalculations of the write phase, closed per second (the 30 s of load plus the backlog). */
+    writePhaseRecalculationsPerSecond: Number((load.requests.total / (seconds + backlogMs / 1000)).toFixed(1)),
+    ratio: Number((limits.recalculations.perSecond / limits.noopPerSecond).toFixed(2)),
+  },
 };
 console.log(`
 substitution writes @ ${rate}/s for ${seconds} s: ${summary.writes.requests} requests, ${summary.writes.non2xx} non-2xx, ${summary.writes.errors} errors
@@ -189,5 +271,7 @@ substitution writes @ ${rate}/s for ${seconds} s: ${summary.writes.requests} req
   every recalculation workflow of the load closed ${summary.writes.recalculationBacklogDrainedMs} ms after the load ended
 trigger -> fresh report (${fresh.length} samples): p50 ${ms(summary.triggerToFresh.p50Ms)}, p99 ${ms(summary.triggerToFresh.p99Ms)}, max ${ms(summary.triggerToFresh.maxMs)}
 ${summary.drain.edits} edits over ${summary.drain.games} games: writes done in ${summary.drain.writesMs} ms, every report fresh and right after ${summary.drain.allFreshAndRightMs} ms
+ceiling (${CEILING_WORKFLOWS} workflows, ${CEILING_CONCURRENCY} at a time, start to close): no-op ${summary.ceiling.noopPerSecond}/s (runs before/after: ${summary.ceiling.noopRunsPerSecond.join(' / ')}), recalculation ${summary.ceiling.recalculationsPerSecond}/s = ${summary.ceiling.ratio} of the ceiling
+  (write phase through the API: ${summary.ceiling.writePhaseRecalculationsPerSecond} recalculations closed per second)
 `);
 console.log(JSON.stringify(summary));

@@ -96,7 +96,7 @@ describe('recalculateGameMinutes', () => {
       );
       await writer.query('UPDATE games SET events_version = events_version + 1 WHERE id = $1', [gameId]);
       // ...so this recalculation waits for the lock; it must then see the writer's events, not older ones.
-      const { rows: [{ pid: writerPid }] } = await writer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const writerPid = (await writer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       const recalculation = activities.recalculateGameMinutes({ gameId });
       // Commit only once PostgreSQL shows a session blocked by the writer: the race really happens.
       await waitFor(async () => {

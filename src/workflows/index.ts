@@ -1,2 +1,3 @@
 // The workflow bundle's entry point: every workflow the workers register.
 export { recalculateMinutesWorkflow } from './minutes.ts';
+export { pingWorkflow } from './ping.ts';

@@ -1,7 +1,9 @@
 // Helpers for tests that run the real thing: the API over HTTP, workers on a Temporal dev server
 // (createLocal) or the time-skipping test server, against this run's PostgreSQL database and Redis
 // key prefix (see global-setup.ts).
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -211,4 +213,52 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | null | fal
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export const projectRoot = path.resolve(import.meta.dirname, '..');
+
+export interface RunningProcess {
+  child: ChildProcess;
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
+  exited: Promise<number | null>;
+  /** SIGKILL if still running (for afterAll, after a test that timed out). */
+  kill(): void;
+}
+
+/**
+ * Runs one of the project's processes (the worker, the API) as operators do, with the environment a
+ * process of this test run needs plus `extraEnv`, JSON logs, and its output collected.
+ */
+export function runProcess(command: string, args: string[], config: Config, extraEnv: Record<string, string> = {}): RunningProcess {
+  const child = spawn(command, args, {
+    cwd: projectRoot,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'development',
+      DATABASE_URL: config.DATABASE_URL,
+      REDIS_URL: config.REDIS_URL,
+      REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
+      TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+      TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+      API_TOKEN: config.API_TOKEN,
+      TASK_QUEUE_MINUTES: config.taskQueues.minutes,
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => output,
+    exited,
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
 }

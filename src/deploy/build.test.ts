@@ -1,21 +1,20 @@
 // The production build as the Docker image runs it: `scripts/build.ts` compiles to JavaScript and
 // prebuilds the workflow bundle; `node <out>/src/workers/worker.js` serves workflows from that bundle
 // (no webpack at start-up) and `node <out>/src/api/server.js` serves the API.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalTemporal, testConfig, waitFor } from '../../test/harness.ts';
+import { projectRoot as root, runProcess, startLocalTemporal, testConfig, waitFor, type RunningProcess } from '../../test/harness.ts';
 import { createPrisma, type PrismaClient } from '../db/client.ts';
 import { Triggers } from '../shared.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const outDir = path.join(root, '.build-test', randomUUID().slice(0, 8));
 let env: TestWorkflowEnvironment;
 let prisma: PrismaClient;
-const children: ChildProcess[] = [];
+const children: RunningProcess[] = [];
 
 beforeAll(async () => {
   const build = spawnSync(path.join(root, 'node_modules/.bin/tsx'), ['scripts/build.ts', '--out', path.relative(root, outDir)], {
@@ -28,37 +27,17 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children) child.kill();
   await prisma?.$disconnect();
   await env?.teardown();
   fs.rmSync(outDir, { recursive: true, force: true });
 });
 
-/** Runs compiled JavaScript with plain node (as the image does) and collects its output. */
+/** Runs compiled JavaScript with plain node, as the image does. */
 function runCompiled(script: string, args: string[], extraEnv: Record<string, string>) {
-  const config = testConfig({ TEMPORAL_ADDRESS: env.address });
-  const child = spawn(process.execPath, [path.join(outDir, script), ...args], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'development',
-      DATABASE_URL: config.DATABASE_URL,
-      REDIS_URL: config.REDIS_URL,
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_NAMESPACE: 'default',
-      API_TOKEN: 'x',
-      LOG_LEVEL: 'info',
-      LOG_FORMAT: 'json',
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
+  const running = runProcess(process.execPath, [path.join(outDir, script), ...args], testConfig({ TEMPORAL_ADDRESS: env.address }), extraEnv);
+  children.push(running);
+  return running;
 }
 
 describe('production build', () => {

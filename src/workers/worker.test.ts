@@ -1,18 +1,16 @@
-// The worker process as operators run it: it starts against a real server, registers the search
-// attributes, serves its task queue, and on SIGTERM drains and exits 0.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The worker process as operators run it from sources: it starts against a real server, registers the
+// search attributes, bundles and serves its task queue, and on SIGTERM drains and exits 0.
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalTemporal, testConfig, waitFor } from '../../test/harness.ts';
+import { projectRoot, runProcess, startLocalTemporal, testConfig, waitFor, type RunningProcess } from '../../test/harness.ts';
 import { createPrisma, type PrismaClient } from '../db/client.ts';
 import { Triggers } from '../shared.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 let env: TestWorkflowEnvironment;
 let prisma: PrismaClient;
-let child: ChildProcess | undefined;
+let worker: RunningProcess | undefined;
 
 beforeAll(async () => {
   env = await startLocalTemporal();
@@ -20,8 +18,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // Even if the test timed out before its own SIGTERM: never leave a worker process behind.
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  worker?.kill(); // even if the test timed out before its own SIGTERM
   await prisma?.$disconnect();
   await env?.teardown();
 });
@@ -29,29 +26,10 @@ afterAll(async () => {
 describe('worker process', () => {
   it('serves its task queue and exits 0 on SIGTERM', async () => {
     const config = testConfig({ TEMPORAL_ADDRESS: env.address });
-    child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/workers/worker.ts', 'minutes'], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'development',
-        DATABASE_URL: config.DATABASE_URL,
-        REDIS_URL: config.REDIS_URL,
-        TEMPORAL_ADDRESS: env.address,
-        TEMPORAL_NAMESPACE: 'default',
-        API_TOKEN: 'x',
-        PORT: '3999',
-        TASK_QUEUE_MINUTES: config.taskQueues.minutes,
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const worker = child;
-    let output = '';
-    worker.stdout!.on('data', (chunk) => (output += chunk));
-    worker.stderr!.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => worker.on('exit', (code) => resolve(code)));
+    worker = runProcess(path.join(projectRoot, 'node_modules/.bin/tsx'), ['src/workers/worker.ts', 'minutes'], config);
     try {
-      await waitFor(async () => output.includes('"worker started"'), 60_000, 'the worker to start');
+      await waitFor(async () => worker!.output().includes('"worker started"'), 60_000, 'the worker to start');
+      expect(worker.output()).toContain('"bundled workflow code from src/workflows"');
 
       const gameId = randomUUID();
       const player = randomUUID();
@@ -66,10 +44,10 @@ describe('worker process', () => {
       });
       expect(result).toEqual({ gameId, eventsVersion: 0, outcome: 'calculated' });
     } finally {
-      worker.kill('SIGTERM');
+      worker.child.kill('SIGTERM');
     }
-    expect(await exited).toBe(0);
-    expect(output).toContain('"worker stopped"');
+    expect(await worker.exited).toBe(0);
+    expect(worker.output()).toContain('"worker stopped"');
     const attributes = await env.connection.operatorService.listSearchAttributes({ namespace: 'default' });
     expect(Object.keys(attributes.customAttributes ?? {})).toEqual(
       expect.arrayContaining(['FulltimeTrigger', 'FulltimeGameId', 'FulltimeRequestId']),

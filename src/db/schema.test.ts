@@ -94,7 +94,7 @@ describe('schema.prisma vs the migrated database', () => {
              array(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
                    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord) AS columns
       FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
-      WHERE n.nspname = 'public' AND t.relname <> '_prisma_migrations'`);
+      WHERE n.nspname = 'public' AND t.relkind = 'r' AND t.relname <> '_prisma_migrations'`);
     const describeIndex = (table: string, columns: string[], kind: string) => `${kind} ${table}(${columns.join(',')})`;
     const actual = rows
       .map((r) => describeIndex(r.table, r.columns, r.primary ? 'primary' : r.unique ? 'unique' : 'index'))

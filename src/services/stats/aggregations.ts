@@ -1,0 +1,192 @@
+// The ten stats aggregations. Each is one set-based statement over the `player_game_stats` view (the
+// counting rules live there), idempotent: a table is brought to exactly what the source says with
+// INSERT … SELECT … ON CONFLICT DO UPDATE (only rows that differ) plus a DELETE of rows the source no
+// longer has; a materialized view is refreshed CONCURRENTLY. Running one twice writes nothing the
+// second time. Formulas: docs/stats.md.
+import type { PrismaClient, Tx } from '../../db/client.ts';
+import { refreshMaterializedView, type MaterializedView } from '../../db/views.ts';
+import type { AggregationName } from '../../domain/stats/aggregations.ts';
+
+/** A table aggregation: the source query and the table's key and value columns. */
+interface TableAggregation {
+  table: string;
+  keys: string[];
+  values: string[];
+  source: string;
+}
+
+type Aggregation = TableAggregation | { view: MaterializedView };
+
+/**
+ * One statement that makes `table` equal to `source`: upserts the rows that differ and deletes the
+ * ones the source no longer has; answers how many rows it wrote (changed plus deleted).
+ */
+export function upsertAndPrune({ table, keys, values, source }: TableAggregation): string {
+  const columns = [...keys, ...values].join(', ');
+  const current = values.map((v) => `"${table}".${v}`).join(', ');
+  const incoming = values.map((v) => `excluded.${v}`).join(', ');
+  return `WITH src AS (${source}),
+    upserted AS (
+      INSERT INTO "${table}" (${columns}) SELECT ${columns} FROM src
+      ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${values.map((v) => `${v} = excluded.${v}`).join(', ')}
+      WHERE (${current}) IS DISTINCT FROM (${incoming})
+      RETURNING 1),
+    pruned AS (
+      DELETE FROM "${table}" t WHERE NOT EXISTS (SELECT 1 FROM src WHERE ${keys.map((k) => `src.${k} = t.${k}`).join(' AND ')})
+      RETURNING 1)
+    SELECT (SELECT count(*) FROM upserted) + (SELECT count(*) FROM pruned) AS rows`;
+}
+
+const playerTotals = `count(*) FILTER (WHERE s.minutes_played > 0)::int AS appearances,
+  sum(s.minutes_played)::int AS minutes_played, sum(s.goals)::int AS goals, sum(s.assists)::int AS assists,
+  sum(s.yellow_cards)::int AS yellow_cards, sum(s.red_cards)::int AS red_cards`;
+const totalColumns = ['appearances', 'minutes_played', 'goals', 'assists', 'yellow_cards', 'red_cards'];
+const gameScore = 'fulltime_game_score(s.goals, s.assists, s.minutes_played, s.yellow_cards, s.red_cards)';
+
+export const aggregations: Record<AggregationName, Aggregation> = {
+  'season-stats': {
+    table: 'player_season_stats',
+    keys: ['player_id', 'season', 'part'],
+    values: totalColumns,
+    // Every game counts for its season, and for the half its matchday falls in.
+    source: `SELECT s.player_id, s.season, p.part, ${playerTotals}
+      FROM player_game_stats s
+      JOIN season_matchdays d ON d.game_id = s.game_id
+      CROSS JOIN LATERAL (VALUES ('season'),
+        (CASE WHEN d.matchday <= (d.matchdays + 1) / 2 THEN 'first-half' ELSE 'second-half' END)) p(part)
+      GROUP BY 1, 2, 3`,
+  },
+  'all-time-stats': {
+    table: 'player_all_time_stats',
+    keys: ['player_id'],
+    values: ['seasons', ...totalColumns],
+    source: `SELECT s.player_id, (count(DISTINCT s.season) FILTER (WHERE s.minutes_played > 0))::int AS seasons, ${playerTotals}
+      FROM player_game_stats s GROUP BY s.player_id`,
+  },
+  'hall-of-fame': { view: 'hall_of_fame' },
+  'recent-form': {
+    table: 'player_recent_form',
+    keys: ['player_id'],
+    values: ['games', 'minutes_played', 'goals', 'assists', 'form_score', 'last_game_id'],
+    source: `WITH apps AS (
+        SELECT s.*, ${gameScore} AS score,
+               row_number() OVER (PARTITION BY s.player_id ORDER BY s.kickoff_at DESC, s.game_id DESC) AS recency
+        FROM player_game_stats s WHERE s.minutes_played > 0)
+      SELECT player_id, count(*)::int AS games, sum(minutes_played)::int AS minutes_played,
+             sum(goals)::int AS goals, sum(assists)::int AS assists,
+             round(avg(score), 3)::float8 AS form_score,
+             (array_agg(game_id ORDER BY recency))[1] AS last_game_id
+      FROM apps WHERE recency <= 5 GROUP BY player_id`,
+  },
+  'season-honours': {
+    table: 'season_honours',
+    keys: ['season', 'honour', 'player_id', 'game_id'],
+    values: ['value'],
+    source: `WITH totals AS (
+        SELECT s.season, s.player_id, h.honour, h.value
+        FROM (SELECT season, player_id, sum(goals) AS goals, sum(assists) AS assists,
+                     count(*) FILTER (WHERE minutes_played > 0) AS appearances, sum(minutes_played) AS minutes,
+                     sum(yellow_cards + red_cards) AS cards
+              FROM player_game_stats GROUP BY 1, 2) s
+        CROSS JOIN LATERAL (VALUES ('top-scorer', s.goals), ('top-assister', s.assists), ('most-appearances', s.appearances),
+                                   ('most-minutes', s.minutes), ('most-cards', s.cards)) h(honour, value)
+      ), singles AS (
+        SELECT s.season, s.player_id, s.game_id, h.honour, h.value
+        FROM player_game_stats s
+        CROSS JOIN LATERAL (VALUES ('most-goals-in-a-game', s.goals), ('most-assists-in-a-game', s.assists)) h(honour, value)
+      ), leaders AS (
+        SELECT season, honour, player_id, '' AS game_id, value::int,
+               rank() OVER (PARTITION BY season, honour ORDER BY value DESC) AS r FROM totals WHERE value > 0
+        UNION ALL
+        SELECT season, honour, player_id, game_id, value::int,
+               rank() OVER (PARTITION BY season, honour ORDER BY value DESC) AS r FROM singles WHERE value > 0)
+      SELECT season, honour, player_id, game_id, value FROM leaders WHERE r = 1`,
+  },
+  'match-reports': {
+    table: 'match_reports',
+    keys: ['game_id'],
+    values: ['report'],
+    source: `WITH players AS (
+        SELECT s.game_id, jsonb_agg(jsonb_build_object('playerId', s.player_id, 'starter', s.starter,
+                 'minutesPlayed', s.minutes_played, 'goals', s.goals, 'assists', s.assists,
+                 'yellowCards', s.yellow_cards, 'redCards', s.red_cards) ORDER BY s.starter DESC, s.player_id) AS players
+        FROM player_game_stats s GROUP BY s.game_id
+      ), goal_list AS (
+        SELECT game_id, jsonb_agg(jsonb_build_object('minute', minute, 'scorerId', scorer_id, 'assistId', assist_id,
+                 'ownGoal', own_goal) ORDER BY minute, seq) AS goals FROM goals GROUP BY game_id
+      ), card_list AS (
+        SELECT game_id, jsonb_agg(jsonb_build_object('minute', minute, 'playerId', player_id, 'cardType', card_type)
+                 ORDER BY minute, seq) AS cards FROM disciplinary_actions GROUP BY game_id
+      ), substitution_list AS (
+        SELECT game_id, jsonb_agg(jsonb_build_object('minute', minute, 'playerOutId', player_out_id, 'playerInId', player_in_id)
+                 ORDER BY minute, seq) AS substitutions FROM substitutions GROUP BY game_id)
+      SELECT g.id AS game_id, jsonb_build_object(
+               'gameId', g.id, 'season', g.season,
+               'kickoffAt', to_char(g.kickoff_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+               'homeTeam', g.home_team, 'awayTeam', g.away_team, 'homeGoals', g.home_goals, 'awayGoals', g.away_goals,
+               'goals', coalesce(gl.goals, '[]'), 'cards', coalesce(cl.cards, '[]'),
+               'substitutions', coalesce(sl.substitutions, '[]'), 'players', coalesce(p.players, '[]')) AS report
+      FROM games g
+      LEFT JOIN players p ON p.game_id = g.id
+      LEFT JOIN goal_list gl ON gl.game_id = g.id
+      LEFT JOIN card_list cl ON cl.game_id = g.id
+      LEFT JOIN substitution_list sl ON sl.game_id = g.id
+      WHERE g.status = 'ended'`,
+  },
+  'personal-bests': {
+    table: 'player_personal_bests',
+    keys: ['player_id', 'record'],
+    values: ['value', 'game_id'],
+    // The best value, first reached in the earliest game.
+    source: `SELECT DISTINCT ON (s.player_id, h.record) s.player_id, h.record, h.value, s.game_id
+      FROM player_game_stats s
+      CROSS JOIN LATERAL (VALUES ('goals-in-a-game', s.goals), ('assists-in-a-game', s.assists),
+                                 ('goal-contributions-in-a-game', s.goals + s.assists)) h(record, value)
+      WHERE h.value > 0
+      ORDER BY s.player_id, h.record, h.value DESC, s.kickoff_at, s.game_id`,
+  },
+  'player-profiles': {
+    table: 'player_profiles',
+    keys: ['player_id'],
+    values: ['debut_game_id', 'last_game_id', 'appearances', 'starts', 'minutes_played', 'goals', 'assists', 'goals_per_90', 'minutes_per_goal'],
+    source: `SELECT s.player_id,
+             (array_agg(s.game_id ORDER BY s.kickoff_at, s.game_id))[1] AS debut_game_id,
+             (array_agg(s.game_id ORDER BY s.kickoff_at DESC, s.game_id DESC))[1] AS last_game_id,
+             count(*)::int AS appearances, (count(*) FILTER (WHERE s.starter))::int AS starts,
+             sum(s.minutes_played)::int AS minutes_played, sum(s.goals)::int AS goals, sum(s.assists)::int AS assists,
+             round(sum(s.goals) * 90.0 / sum(s.minutes_played), 3)::float8 AS goals_per_90,
+             CASE WHEN sum(s.goals) > 0 THEN round(sum(s.minutes_played)::numeric / sum(s.goals))::int END AS minutes_per_goal
+      FROM player_game_stats s WHERE s.minutes_played > 0 GROUP BY s.player_id`,
+  },
+  'season-race': { view: 'season_race' },
+  'power-ratings': {
+    table: 'player_power_ratings',
+    keys: ['player_id'],
+    values: ['rating', 'games', 'last_game_id'],
+    // Weight 0.8^k for a player's k-th most recent appearance (k = 0 for the latest).
+    source: `WITH apps AS (
+        SELECT s.player_id, s.game_id, ${gameScore} AS score,
+               row_number() OVER (PARTITION BY s.player_id ORDER BY s.kickoff_at DESC, s.game_id DESC) - 1 AS k
+        FROM player_game_stats s WHERE s.minutes_played > 0)
+      SELECT player_id, round(sum(power(0.8, k) * score) / sum(power(0.8, k)), 3)::float8 AS rating,
+             count(*)::int AS games, (array_agg(game_id ORDER BY k))[1] AS last_game_id
+      FROM apps GROUP BY player_id`,
+  },
+};
+
+/**
+ * Runs one aggregation in its own transaction, bounded by `timeoutMs` (statement_timeout, so a
+ * cancelled attempt does not leave its query running); returns the rows it wrote.
+ */
+export async function runAggregation(prisma: PrismaClient, name: AggregationName, timeoutMs: number): Promise<number> {
+  const aggregation = aggregations[name];
+  return prisma.$transaction(
+    async (tx: Tx) => {
+      await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = ${Math.floor(timeoutMs)}`);
+      if ('view' in aggregation) return refreshMaterializedView(tx, aggregation.view);
+      const [row] = await tx.$queryRawUnsafe<{ rows: bigint }[]>(upsertAndPrune(aggregation));
+      return Number(row!.rows);
+    },
+    { maxWait: 10_000, timeout: timeoutMs + 5_000 },
+  );
+}

@@ -1,6 +1,6 @@
 // Guard rails that comments alone cannot keep: promises are awaited or handled, workflow code stays
 // inside Temporal's deterministic sandbox, and the layers point one way:
-//   api/ -> services/ -> domain/, outbox/, db/, temporal/      (activities/ and workers/ are entry points too)
+//   api/ -> services/ -> domain/, outbox/, db/, temporal/, cache/      (activities/ and workers/ are entry points too)
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -67,15 +67,15 @@ export default tseslint.config(
     },
   },
   layer(['src/domain/**/*.ts'], {
-    folders: ['api', 'services', 'activities', 'workers', 'workflows', 'outbox', 'db', 'temporal', 'generated'],
+    folders: ['api', 'services', 'activities', 'workers', 'workflows', 'outbox', 'db', 'temporal', 'cache', 'generated'],
     packages: ['express', 'ioredis', 'pg', '@prisma/client', '@temporalio/client', '@temporalio/worker'],
     message: 'domain/ holds pure rules: no I/O, no framework, nothing from the layers above it.',
   }),
-  layer(['src/db/**/*.ts', 'src/outbox/**/*.ts', 'src/temporal/**/*.ts'], {
+  layer(['src/db/**/*.ts', 'src/outbox/**/*.ts', 'src/temporal/**/*.ts', 'src/cache/**/*.ts'], {
     folders: ['api', 'services', 'activities', 'workers', 'workflows'],
     packages: ['express'],
     allowTypeImports: true,
-    message: 'db/, outbox/ and temporal/ sit below services/ and api/ (layers point one way; types of workflows are fine).',
+    message: 'db/, outbox/, temporal/ and cache/ sit below services/ and api/ (layers point one way; types of workflows are fine).',
   }),
   layer(['src/services/**/*.ts'], {
     folders: ['api', 'activities', 'workers', 'workflows'],

@@ -41,6 +41,9 @@ const settings = {
   API_TOKEN: setting(nonEmpty, { devDefault: 'dev-token' }),
   PORT: setting(port, { devDefault: '3000' }),
   TASK_QUEUE_MINUTES: setting(taskQueue, { fallback: 'fulltime-minutes' }),
+  TASK_QUEUE_STATS: setting(taskQueue, { fallback: 'fulltime-stats' }),
+  /** How long a cached read (stats, leaderboards) lives at most; invalidation usually drops it first. */
+  CACHE_TTL_SECONDS: setting(z.coerce.number().int().min(1).max(7 * 24 * 3600), { fallback: '3600' }),
   LOG_LEVEL: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
     fallback: 'info',
   }),
@@ -63,7 +66,7 @@ type Settings = typeof settings;
 type RawConfig = { [K in keyof Settings]: Settings[K] extends Setting<infer T> ? T : never };
 
 export interface Config extends RawConfig {
-  taskQueues: { minutes: string };
+  taskQueues: { minutes: string; stats: string };
   /** How to reach Temporal (address, TLS, API key, gRPC metadata), from the variables and the profile. */
   temporalConnection: Pick<NativeConnectionOptions, 'address' | 'tls' | 'apiKey' | 'metadata'>;
 }
@@ -149,7 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
 
   const config = raw as RawConfig;
   return {
-    config: { ...config, taskQueues: { minutes: config.TASK_QUEUE_MINUTES }, temporalConnection },
+    config: { ...config, taskQueues: { minutes: config.TASK_QUEUE_MINUTES, stats: config.TASK_QUEUE_STATS }, temporalConnection },
     devDefaultsUsed,
   };
 }

@@ -16,6 +16,12 @@ export const Triggers = {
   disciplinaryActionUpdated: 'disciplinary-action.updated',
   disciplinaryActionDeleted: 'disciplinary-action.deleted',
   backfill: 'backfill',
+  // Stats runs: the trigger that asked for them.
+  postMatch: 'post-match',
+  admin: 'admin',
+  cron: 'cron',
+  /** A run started by the jobs API's retry of a failed one. */
+  retry: 'retry',
 } as const;
 export type Trigger = (typeof Triggers)[keyof typeof Triggers];
 
@@ -29,6 +35,11 @@ export const SearchAttributeNames = {
 /** The workflow ID of the recalculation a request starts: a repeat of the request names the same run. */
 export function recalculationWorkflowId(requestId: string): string {
   return `minutes-recalc:${requestId}`;
+}
+
+/** The workflow ID of the stats run a request (result, admin trigger) starts. */
+export function statsWorkflowId(requestId: string): string {
+  return `stats:${requestId}`;
 }
 
 export interface RecalculateMinutesInput {
@@ -53,6 +64,16 @@ export interface RecalculationResult {
 export const FailureTypes = {
   invalidTimeline: 'InvalidTimeline',
   gameNotFound: 'GameNotFound',
+} as const;
+
+/** ApplicationFailure types of the stats slice. */
+export const StatsFailureTypes = {
+  /** An aggregation failed for a reason a retry may fix (database down, timeout). */
+  aggregationFailed: 'AggregationFailed',
+  /** An aggregation met data it cannot handle: never retried. */
+  aggregationDataError: 'AggregationDataError',
+  /** A refresh ended with at least one failed aggregation; its details hold the summary. */
+  refreshFailed: 'StatsRefreshFailed',
 } as const;
 
 export type CardType = 'yellow' | 'second-yellow' | 'red';

@@ -19,6 +19,8 @@ import { createRedis, type Redis } from '../src/redis.ts';
 import { executableOption, temporalCliPath, temporalTestServerPath } from '../src/temporal/binaries.ts';
 import { searchAttributeKeys } from '../src/temporal/search-attributes.ts';
 import { createTemporalClient } from '../src/temporal/connection.ts';
+import { createActivities } from '../src/activities/index.ts';
+import { taskQueueNames, workerDefinition } from '../src/workers/task-queues.ts';
 import { ResponseValidator } from './openapi-validator.ts';
 
 /**
@@ -55,6 +57,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     API_TOKEN: TEST_TOKEN,
     PORT: '3000',
     TASK_QUEUE_MINUTES: `test-minutes-${randomUUID()}`,
+    TASK_QUEUE_STATS: `test-stats-${randomUUID()}`,
     LOG_LEVEL: 'silent',
     OUTBOX_RELAY_INTERVAL_MS: '200',
     ...overrides,
@@ -106,6 +109,25 @@ export async function startWorker(
   };
 }
 
+/**
+ * Workers for every task queue of `config`, registered as the worker process registers them, with
+ * real activities on this run's PostgreSQL and Redis (and `temporal` for the activities that need a
+ * client). Stop them before closing `deps`.
+ */
+export async function startWorkers(
+  connection: NativeConnection,
+  config: Config,
+  deps: { prisma: PrismaClient; redis: Redis; temporal: Client },
+): Promise<RunningWorker[]> {
+  const activities = createActivities({ ...deps, taskQueues: config.taskQueues });
+  return Promise.all(
+    taskQueueNames.map((name) => {
+      const definition = workerDefinition(name, config, activities);
+      return startWorker(connection, definition.taskQueue, definition.activities as Record<string, (...args: never[]) => Promise<unknown>>, config.TEMPORAL_NAMESPACE);
+    }),
+  );
+}
+
 export interface TestApi {
   baseUrl: string;
   config: Config;
@@ -122,6 +144,11 @@ export async function startApi(config: Config, options: { temporal?: Client } = 
   const prisma = createPrisma(config.DATABASE_URL);
   const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);
   redis.on('error', () => {});
+  // Connected (or failed) before the first request, so cache behaviour does not depend on timing.
+  await new Promise((resolve) => {
+    redis.once('ready', resolve);
+    redis.once('error', resolve);
+  });
   // As in src/api/server.ts: no in-process gRPC retries (the outbox relay retries).
   const temporal = options.temporal ?? createTemporalClient(config, { grpcRetries: false });
   const starter = new WorkflowStarter({ prisma, temporal, logger, startTimeoutMs: 2000 });

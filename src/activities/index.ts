@@ -1,10 +1,11 @@
 import { createMinutesActivities, type MinutesActivityDeps } from './minutes.ts';
+import { createStatsActivities, type StatsActivityDeps } from './stats.ts';
 
-export type ActivityDeps = MinutesActivityDeps;
+export type ActivityDeps = MinutesActivityDeps & StatsActivityDeps;
 
 /** Every activity, built from injected dependencies so tests can pass real or fake ones. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createMinutesActivities(deps) };
+  return { ...createMinutesActivities(deps), ...createStatsActivities(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

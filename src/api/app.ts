@@ -15,8 +15,10 @@ import type { Route } from './route.ts';
 import { createRouter } from './router.ts';
 import { gameRoutes } from './routes/games.ts';
 import { docsRoutes, healthRoutes } from './routes/health.ts';
+import { jobsRoutes } from './routes/jobs.ts';
 import { minutesRoutes } from './routes/minutes.ts';
 import { peopleRoutes } from './routes/people.ts';
+import { createCache, statsRoutes } from './routes/stats.ts';
 
 export interface AppDeps {
   config: Config;
@@ -29,11 +31,14 @@ export interface AppDeps {
 
 /** Every route the API serves, in the order the document lists them. */
 export function apiRoutes(deps: AppDeps): { routes: Route[]; document: OpenApiDocument } {
+  const cache = createCache(deps.redis, deps.config);
   const routes: Route[] = [
     ...healthRoutes(deps),
     ...peopleRoutes(),
     ...gameRoutes(deps),
     ...minutesRoutes(deps),
+    ...statsRoutes({ ...deps, cache }),
+    ...jobsRoutes(deps),
     ...docsRoutes(() => document),
   ];
   const document: OpenApiDocument = buildOpenApiDocument(routes, { version: packageVersion });
@@ -59,7 +64,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requireToken(config.API_TOKEN));
   // Every body is read as JSON, whatever its Content-Type, so the 1 MiB limit always applies.
   app.use(express.json({ limit: '1mb', type: () => true }));
-  app.use(createRouter(routes, createWriteRunner({ prisma, starter: deps.starter, logger })));
+  app.use(createRouter(routes, createWriteRunner({ prisma, starter: deps.starter, temporal: deps.temporal, logger })));
   // Swagger UI's scripts and styles, after the router so GET /docs itself is the documented page.
   app.use('/docs', swaggerUi.serve);
   app.use(notFoundRoute);

@@ -11,7 +11,7 @@ import {
   type RunningWorker,
   type TestApi,
 } from '../../test/harness.ts';
-import { createActivities } from '../activities/index.ts';
+import { createMinutesActivities } from '../activities/minutes.ts';
 
 let env: TestWorkflowEnvironment;
 let api: TestApi;
@@ -22,7 +22,7 @@ beforeAll(async () => {
   env = await startLocalTemporal();
   const config = testConfig({ TEMPORAL_ADDRESS: env.address });
   api = await startApi(config, { temporal: env.client });
-  worker = await startWorker(env.nativeConnection, config.taskQueues.minutes, createActivities({ prisma: api.prisma }));
+  worker = await startWorker(env.nativeConnection, config.taskQueues.minutes, createMinutesActivities({ prisma: api.prisma }));
   http = httpClient(api.baseUrl);
 });
 

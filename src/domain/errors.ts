@@ -51,6 +51,7 @@ export type ConflictCode =
   | 'idempotency_key_reused'
   | 'provider_game_id_taken'
   | 'trigger_disabled'
+  | 'game_cancelled'
   | 'game_not_ended'
   | 'game_already_started'
   | 'not_retryable'

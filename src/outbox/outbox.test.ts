@@ -13,7 +13,7 @@ import {
   waitFor,
   type TestApi,
 } from '../../test/harness.ts';
-import { createActivities } from '../activities/index.ts';
+import { createMinutesActivities } from '../activities/minutes.ts';
 import { createPrisma } from '../db/client.ts';
 import { createLogger } from '../logger.ts';
 import { WorkflowStarter } from './outbox.ts';
@@ -33,7 +33,7 @@ async function world(temporal: 'unreachable' | 'live') {
   const database = await createScratchDatabase();
   const taskQueue = `outbox-${randomUUID()}`;
   const workerPrisma = createPrisma(database.url);
-  const worker = await startWorker(env.nativeConnection, taskQueue, createActivities({ prisma: workerPrisma }));
+  const worker = await startWorker(env.nativeConnection, taskQueue, createMinutesActivities({ prisma: workerPrisma }));
   const config = testConfig({
     DATABASE_URL: database.url,
     TASK_QUEUE_MINUTES: taskQueue,

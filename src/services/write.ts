@@ -1,11 +1,12 @@
 // The unit of every write: one PostgreSQL transaction holding the request's Idempotency-Key record,
 // its data and its outbox rows, so a request is applied once or not at all, and the work it starts
 // is never lost.
+import type { Client } from '@temporalio/client';
 import type { PrismaClient, Tx } from '../db/client.ts';
-import { ConflictError } from '../domain/errors.ts';
+import { ConflictError, DependencyUnavailableError } from '../domain/errors.ts';
 import type { Logger } from '../logger.ts';
 import { enqueueWorkflowStart, type WorkflowStarter } from '../outbox/outbox.ts';
-import type { AnyWorkflowStart } from '../temporal/start-workflow.ts';
+import { startWorkflowNow, type AnyWorkflowStart } from '../temporal/start-workflow.ts';
 
 /** What a write's work gets: its transaction, its request ID, and the outbox. */
 export interface WriteScope {
@@ -13,6 +14,12 @@ export interface WriteScope {
   requestId: string;
   /** Records a workflow start that commits (or rolls back) with the rest of the write. */
   enqueue(start: AnyWorkflowStart): Promise<void>;
+  /**
+   * Starts a workflow before the write commits, for a request that must answer with the run ID and
+   * saves nothing else. A repeat (same workflow ID) finds the same run; Temporal down is a 503 and the
+   * write rolls back, so the client's retry starts it.
+   */
+  startNow(start: AnyWorkflowStart): Promise<{ workflowId: string; runId: string }>;
 }
 
 /** The request as the write runner needs it; the HTTP layer builds it. */
@@ -45,7 +52,7 @@ export type WriteRunner = (
  * commit the request's workflows are started at once, without holding the response; failures are
  * left to the outbox relay.
  */
-export function createWriteRunner(deps: { prisma: PrismaClient; starter: WorkflowStarter; logger: Logger }): WriteRunner {
+export function createWriteRunner(deps: { prisma: PrismaClient; starter: WorkflowStarter; temporal: Client; logger: Logger }): WriteRunner {
   return async (request, work) => {
     const { requestId, idempotencyKey, fingerprint } = request;
     const enqueued: AnyWorkflowStart[] = [];
@@ -76,6 +83,13 @@ export function createWriteRunner(deps: { prisma: PrismaClient; starter: Workflo
           enqueue: async (start) => {
             outboxIds.push(await enqueueWorkflowStart(tx, requestId, start));
             enqueued.push(start);
+          },
+          startNow: async (start) => {
+            try {
+              return await startWorkflowNow(deps.temporal, start);
+            } catch (err) {
+              throw new DependencyUnavailableError('temporal', `Temporal did not accept the workflow start (${(err as Error).message}); nothing was saved, retry the request`);
+            }
           },
         });
         // Store (and answer with) the JSON form, so a replay is byte-for-byte the first response.

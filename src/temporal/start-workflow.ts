@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type * as workflows from '../workflows/index.ts';
 import { toSearchAttributePairs, type StoredSearchAttributes } from './search-attributes.ts';
 
@@ -28,7 +28,7 @@ export function workflowStart<N extends WorkflowName>(workflowType: N, options: 
   return { workflowType, ...options };
 }
 
-export type StartOutcome = { outcome: 'started'; handle: WorkflowHandle } | { outcome: 'alreadyStarted' };
+export type StartOutcome = { outcome: 'started'; handle: WorkflowHandleWithFirstExecutionRunId } | { outcome: 'alreadyStarted' };
 
 /**
  * Starts the workflow unless its ID has ever run: a workflow ID names one request's work, so it is
@@ -51,4 +51,17 @@ export async function startWorkflowOnce(client: Client, start: AnyWorkflowStart,
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'alreadyStarted' };
     throw err;
   }
+}
+
+/**
+ * Starts the workflow now (or finds the run its ID already has) and answers with its run ID, for
+ * requests that must name the run they started. Safe to repeat: the second call describes the first run.
+ */
+export async function startWorkflowNow(client: Client, start: AnyWorkflowStart, deadlineMs = 5000): Promise<{ workflowId: string; runId: string }> {
+  const outcome = await startWorkflowOnce(client, start, deadlineMs);
+  if (outcome.outcome === 'started') return { workflowId: start.workflowId, runId: outcome.handle.firstExecutionRunId };
+  const description = await client.connection.withDeadline(Date.now() + deadlineMs, () =>
+    client.workflow.getHandle(start.workflowId).describe(),
+  );
+  return { workflowId: start.workflowId, runId: description.runId };
 }

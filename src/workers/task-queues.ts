@@ -1,16 +1,20 @@
 import type { Config } from '../config.ts';
-import { createActivities, type ActivityDeps } from '../activities/index.ts';
+import type { Activities } from '../activities/index.ts';
 
 export type TaskQueueName = keyof Config['taskQueues'];
+export const taskQueueNames: TaskQueueName[] = ['minutes', 'stats'];
 
-/** What a worker for each task queue registers. One process serves one queue; run as many as needed. */
-export function workerDefinition(name: TaskQueueName, config: Config, deps: ActivityDeps) {
-  const activities = createActivities(deps);
+/**
+ * What a worker for each task queue registers. Every queue's worker loads the same workflow bundle;
+ * the activities are the ones its workflows call. A process serves one or several queues.
+ */
+export function workerDefinition(name: TaskQueueName, config: Config, activities: Activities) {
   switch (name) {
     case 'minutes':
-      return {
-        taskQueue: config.taskQueues.minutes,
-        activities: { recalculateGameMinutes: activities.recalculateGameMinutes },
-      };
+      return { taskQueue: config.taskQueues.minutes, activities: { recalculateGameMinutes: activities.recalculateGameMinutes } };
+    case 'stats': {
+      const { recalculateGameMinutes: _minutes, ...stats } = activities;
+      return { taskQueue: config.taskQueues.stats, activities: stats };
+    }
   }
 }

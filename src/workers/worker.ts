@@ -1,22 +1,27 @@
-// A worker process for one task queue: `tsx src/workers/worker.ts minutes` (the default).
-// Stops gracefully on SIGINT/SIGTERM: it finishes in-flight activities (up to the grace time), then
-// closes its database and Temporal connections.
+// A worker process: `node dist/src/workers/worker.js [queue ...]` (from sources: `tsx
+// src/workers/worker.ts`). With no queue named it serves every task queue (minutes, stats); name
+// some to scale them apart. Stops gracefully on SIGINT/SIGTERM: it finishes in-flight activities (up
+// to the grace time), then closes its database, Redis and Temporal connections.
 import { Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/index.ts';
 import { loadConfigOrExit } from '../config.ts';
 import { createPrisma } from '../db/client.ts';
 import { createLogger } from '../logger.ts';
-import { connectWorker } from '../temporal/connection.ts';
+import { createRedis } from '../redis.ts';
+import { connectWorker, createTemporalClient } from '../temporal/connection.ts';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.ts';
-import { workerDefinition, type TaskQueueName } from './task-queues.ts';
+import { taskQueueNames, workerDefinition, type TaskQueueName } from './task-queues.ts';
 import { sdkLogger, workflowBundle } from './workflow-bundle.ts';
 
 const config = loadConfigOrExit('worker');
-const queueName = (process.argv[2] ?? process.env.WORKER_QUEUE ?? 'minutes') as TaskQueueName;
-if (!(queueName in config.taskQueues)) {
-  console.error(`[worker] unknown task queue "${queueName}"; expected one of: ${Object.keys(config.taskQueues).join(', ')}`);
+const requested = process.argv.slice(2).length > 0 ? process.argv.slice(2) : (process.env.WORKER_QUEUES?.split(',') ?? taskQueueNames);
+const unknown = requested.filter((name) => !(taskQueueNames as string[]).includes(name));
+if (unknown.length > 0) {
+  console.error(`[worker] unknown task queue(s) ${unknown.join(', ')}; expected some of: ${taskQueueNames.join(', ')}`);
   process.exit(1);
 }
-const logger = createLogger(`worker:${queueName}`, config.LOG_LEVEL, config.LOG_FORMAT);
+const queues = requested as TaskQueueName[];
+const logger = createLogger(`worker:${queues.join('+')}`, config.LOG_LEVEL, config.LOG_FORMAT);
 // The SDK's own log lines (connection trouble, task failures) in the same structured stream.
 Runtime.install({ logger: sdkLogger(logger.child({ component: 'temporal-sdk' })) });
 // The SDK drains on SIGINT/SIGTERM (up to the grace time below). If the server is gone too, that
@@ -32,6 +37,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 const prisma = createPrisma(config.DATABASE_URL);
+const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);
+redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis unreachable'));
+const temporal = createTemporalClient(config);
 const connection = await connectWorker(config);
 try {
   // Any cluster (docker compose, a shared dev cluster) gets the search attributes the API sets.
@@ -40,19 +48,26 @@ try {
     return [];
   });
   if (added.length > 0) logger.info({ added }, 'registered search attributes');
-  const definition = workerDefinition(queueName, config, { prisma });
-  const worker = await Worker.create({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    ...definition,
-    workflowBundle: await workflowBundle(logger),
-    shutdownGraceTime: '20 seconds',
-  });
-  logger.info({ taskQueue: definition.taskQueue, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
-  await worker.run(); // resolves once a shutdown signal has drained the worker
+  const activities = createActivities({ prisma, redis, temporal, taskQueues: config.taskQueues });
+  const bundle = await workflowBundle(logger);
+  const workers = await Promise.all(
+    queues.map((name) =>
+      Worker.create({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        ...workerDefinition(name, config, activities),
+        workflowBundle: bundle,
+        shutdownGraceTime: '20 seconds',
+      }),
+    ),
+  );
+  logger.info({ taskQueues: workers.map((w) => w.options.taskQueue), namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
+  await Promise.all(workers.map((worker) => worker.run())); // resolve once a shutdown signal has drained them
   logger.info('worker stopped');
   logger.flush();
 } finally {
   await connection.close();
+  await temporal.connection.close();
   await prisma.$disconnect();
+  redis.disconnect();
 }

@@ -1,3 +1,4 @@
 // The workflow bundle's entry point: every workflow the workers register.
 export { recalculateMinutesWorkflow } from './minutes.ts';
 export { pingWorkflow } from './ping.ts';
+export { statsCoordinatorWorkflow, statsRefreshWorkflow, statsWorkflow } from './stats.ts';

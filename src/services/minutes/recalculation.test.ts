@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase, startLocalTemporal, startWorker, type RunningWorker } from '../../../test/harness.ts';
-import { createActivities } from '../../activities/index.ts';
+import { createMinutesActivities } from '../../activities/minutes.ts';
 import { createPrisma, type PrismaClient } from '../../db/client.ts';
 import { backfillRecalculations, type BackfillProgress } from './recalculation.ts';
 
@@ -16,7 +16,7 @@ beforeAll(async () => {
   // Its own database: the backfill walks every game there is.
   [env, database] = await Promise.all([startLocalTemporal(), createScratchDatabase()]);
   prisma = createPrisma(database.url);
-  worker = await startWorker(env.nativeConnection, taskQueue, createActivities({ prisma }));
+  worker = await startWorker(env.nativeConnection, taskQueue, createMinutesActivities({ prisma }));
 });
 
 afterAll(async () => {

@@ -1,0 +1,152 @@
+// The jobs API over Temporal itself: listing is a visibility query, one job is `describe` plus its
+// result or failure, and a retry starts a new run with the failed one's input. No shadow table: the
+// Web UI, the CLI and this API see the same runs.
+import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import { ConflictError, NotFoundError } from '../domain/errors.ts';
+import { SearchAttributeNames, type Trigger } from '../shared.ts';
+import { workflowStart, type AnyWorkflowStart, type WorkflowName } from '../temporal/start-workflow.ts';
+import type { WriteScope } from './write.ts';
+
+/** Job types and the workflows they are. */
+export const jobTypes = {
+  'minutes-recalculation': 'recalculateMinutesWorkflow',
+  stats: 'statsWorkflow',
+} as const satisfies Record<string, WorkflowName>;
+export type JobType = keyof typeof jobTypes;
+
+export const jobStatuses = ['running', 'completed', 'failed', 'terminated', 'timed_out', 'canceled'] as const;
+export type JobStatus = (typeof jobStatuses)[number];
+
+const temporalStatus: Record<JobStatus, string> = {
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  terminated: 'Terminated',
+  timed_out: 'TimedOut',
+  canceled: 'Canceled',
+};
+const jobStatusOf: Record<string, JobStatus> = {
+  RUNNING: 'running',
+  COMPLETED: 'completed',
+  CONTINUED_AS_NEW: 'completed',
+  FAILED: 'failed',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed_out',
+  CANCELLED: 'canceled',
+};
+const retryable: JobStatus[] = ['failed', 'terminated', 'timed_out', 'canceled'];
+
+export interface Job {
+  workflowId: string;
+  runId: string;
+  type: JobType;
+  triggeredBy: string | null;
+  status: JobStatus;
+  startedAt: string;
+  closedAt: string | null;
+  durationMs: number | null;
+  gameId?: string;
+}
+
+const typeOf = (workflowType: string) => (Object.entries(jobTypes).find(([, wf]) => wf === workflowType)?.[0] ?? null) as JobType | null;
+const quoted = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const firstOf = (value: unknown) => (Array.isArray(value) ? (value[0] as unknown) : value);
+
+function jobOf(info: Omit<WorkflowExecutionInfo, 'raw'>, type: JobType): Job {
+  const attributes = info.searchAttributes ?? {};
+  const trigger = firstOf(attributes[SearchAttributeNames.trigger]);
+  const gameId = firstOf(attributes[SearchAttributeNames.gameId]);
+  const closedAt = info.closeTime ?? null;
+  return {
+    workflowId: info.workflowId,
+    runId: info.runId,
+    type,
+    triggeredBy: typeof trigger === 'string' ? trigger : null,
+    status: jobStatusOf[info.status.name] ?? 'running',
+    startedAt: info.startTime.toISOString(),
+    closedAt: closedAt?.toISOString() ?? null,
+    durationMs: closedAt ? closedAt.getTime() - info.startTime.getTime() : null,
+    ...(typeof gameId === 'string' ? { gameId } : {}),
+  };
+}
+
+export function createJobsService(temporal: Client) {
+  async function describeJob(workflowId: string): Promise<{ description: WorkflowExecutionDescription; job: Job }> {
+    try {
+      const description = await temporal.workflow.getHandle(workflowId).describe();
+      const type = typeOf(description.type);
+      if (type) return { description, job: jobOf(description, type) };
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    throw new NotFoundError('job', workflowId);
+  }
+
+  return {
+    /** Jobs newest first, as Temporal's visibility orders them (running ones, then by closing time). */
+    async list(filter: { type?: JobType; status?: JobStatus; trigger?: string; limit: number }): Promise<Job[]> {
+      const workflowTypes = filter.type ? [jobTypes[filter.type]] : Object.values(jobTypes);
+      const clauses = [`WorkflowType IN (${workflowTypes.map(quoted).join(', ')})`];
+      if (filter.status) clauses.push(`ExecutionStatus = ${quoted(temporalStatus[filter.status])}`);
+      if (filter.trigger) clauses.push(`${SearchAttributeNames.trigger} = ${quoted(filter.trigger)}`);
+      const jobs: Job[] = [];
+      for await (const info of temporal.workflow.list({ query: clauses.join(' AND '), pageSize: filter.limit })) {
+        const type = typeOf(info.type);
+        if (type) jobs.push(jobOf(info, type));
+        if (jobs.length >= filter.limit) break;
+      }
+      return jobs;
+    },
+
+    /** One job with its result (completed) or error (failed, terminated, timed out, canceled). */
+    async get(workflowId: string): Promise<Job & { result?: unknown; error?: { type: string | null; message: string; details?: unknown[] } }> {
+      const { job } = await describeJob(workflowId);
+      if (job.status === 'running') return job;
+      try {
+        const result: unknown = await temporal.workflow.getHandle(workflowId, job.runId).result();
+        return { ...job, result };
+      } catch (err) {
+        if (!(err instanceof WorkflowFailedError)) throw err;
+        const cause = err.cause;
+        return {
+          ...job,
+          error: {
+            type: cause instanceof ApplicationFailure ? (cause.type ?? null) : (cause?.name ?? null),
+            message: cause?.message ?? err.message,
+            ...(cause instanceof ApplicationFailure && cause.details?.length ? { details: [...cause.details] } : {}),
+          },
+        };
+      }
+    },
+
+    /**
+     * Starts a new run of a failed (or terminated, timed-out, canceled) job with the same input, its
+     * ID `<job>:retry:<request id>` and its memo naming the run it retries.
+     */
+    async retry(scope: WriteScope, workflowId: string): Promise<{ workflowId: string; runId: string }> {
+      const { description, job } = await describeJob(workflowId);
+      if (!retryable.includes(job.status)) {
+        throw new ConflictError('not_retryable', `job ${workflowId} is ${job.status}; only a failed, terminated, timed-out or canceled job can be retried`);
+      }
+      const history = await temporal.workflow.getHandle(workflowId, job.runId).fetchHistory();
+      const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+      const args = payloads.map((payload) => defaultPayloadConverter.fromPayload(payload));
+      const memo = (description.memo ?? {}) as Record<string, unknown>;
+      const start = workflowStart(jobTypes[job.type], {
+        workflowId: `${workflowId}:retry:${scope.requestId}`,
+        taskQueue: description.taskQueue,
+        args: args as never,
+        searchAttributes: {
+          trigger: (job.triggeredBy ?? 'retry') as Trigger,
+          requestId: scope.requestId,
+          ...(job.gameId ? { gameId: job.gameId } : {}),
+        },
+        memo: { ...memo, retryOf: { workflowId, runId: job.runId } },
+      }) as AnyWorkflowStart;
+      return scope.startNow(start);
+    },
+  };
+}
+
+export type JobsService = ReturnType<typeof createJobsService>;

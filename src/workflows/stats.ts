@@ -1,0 +1,243 @@
+// Stats runs. Every trigger (post-match, admin, cron) starts one `statsWorkflow`, its ID from the
+// request. Refreshes are coalesced per scope: each run asks the scope's `statsCoordinatorWorkflow`
+// for a refresh and waits; the coordinator runs one `statsRefreshWorkflow` at a time for everyone
+// who asked while the previous one ran, so a burst of ten results runs at most one refresh and
+// queues one more, and each run's summary names the refresh that served it.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  condition,
+  continueAsNew,
+  defineSignal,
+  executeChild,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  uuid4,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { StatsActivities } from '../activities/stats.ts';
+import type { AggregationName } from '../domain/stats/aggregations.ts';
+import type { AggregationOutcome, RefreshRequest, RefreshSummary, StatsRunInput, StatsRunSummary } from '../domain/stats/runs.ts';
+import type { StatsFailureTypes } from '../shared.ts';
+import { recalculateMinutesWorkflow } from './minutes.ts';
+
+type FailureType = (typeof StatsFailureTypes)[keyof typeof StatsFailureTypes];
+const DATA_ERROR: FailureType = 'AggregationDataError';
+const REFRESH_FAILED: FailureType = 'StatsRefreshFailed';
+const DEFAULT_SCOPE = 'league';
+
+// Bookkeeping: short calls to PostgreSQL, Redis or Temporal; retried through a few minutes of outage.
+const { readStatsSwitches, joinStatsRefresh, invalidateAggregationCache } = proxyActivities<StatsActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 12 },
+});
+
+/** Each aggregation's own policy: how long one attempt may take, and how often it is retried. */
+function aggregation(startToCloseTimeout: ActivityOptions['startToCloseTimeout'], maximumAttempts: number) {
+  return {
+    startToCloseTimeout,
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts, nonRetryableErrorTypes: [DATA_ERROR] },
+  } satisfies ActivityOptions;
+}
+const policies: Record<AggregationName, ActivityOptions> = {
+  'season-stats': aggregation('2 minutes', 5),
+  'all-time-stats': aggregation('2 minutes', 5),
+  'hall-of-fame': aggregation('2 minutes', 5),
+  'recent-form': aggregation('2 minutes', 5),
+  'season-honours': aggregation('2 minutes', 5),
+  // The heaviest statements (one JSON document per game; one row per scorer and matchday).
+  'match-reports': aggregation('5 minutes', 3),
+  'personal-bests': aggregation('2 minutes', 5),
+  'player-profiles': aggregation('2 minutes', 5),
+  'season-race': aggregation('5 minutes', 3),
+  'power-ratings': aggregation('2 minutes', 5),
+};
+const activityOf: Record<AggregationName, keyof StatsActivities> = {
+  'season-stats': 'aggregateSeasonStats',
+  'all-time-stats': 'aggregateAllTimeStats',
+  'hall-of-fame': 'aggregateHallOfFame',
+  'recent-form': 'aggregateRecentForm',
+  'season-honours': 'aggregateSeasonHonours',
+  'match-reports': 'aggregateMatchReports',
+  'personal-bests': 'aggregatePersonalBests',
+  'player-profiles': 'aggregatePlayerProfiles',
+  'season-race': 'aggregateSeasonRace',
+  'power-ratings': 'aggregatePowerRatings',
+};
+const aggregations = Object.fromEntries(
+  (Object.keys(policies) as AggregationName[]).map((name) => [
+    name,
+    proxyActivities<StatsActivities>(policies[name])[activityOf[name]] as () => Promise<{ rowsWritten: number; attempt: number }>,
+  ]),
+) as Record<AggregationName, () => Promise<{ rowsWritten: number; attempt: number }>>;
+
+export const joinRefresh = defineSignal<[RefreshRequest]>('joinRefresh');
+export const refreshDone = defineSignal<[{ refreshWorkflowId: string; summary: RefreshSummary }]>('refreshDone');
+
+const messageOf = (err: unknown) => (err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err));
+
+/** Attempts an aggregation made before it failed for good. */
+function attemptsOf(err: unknown, name: AggregationName): number | null {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as { attempt?: number } | undefined) : undefined;
+  if (typeof details?.attempt === 'number') return details.attempt;
+  return err instanceof ActivityFailure && err.retryState === 'MAXIMUM_ATTEMPTS_REACHED' ? (policies[name].retry?.maximumAttempts ?? null) : null;
+}
+
+/**
+ * One refresh: the ten aggregations in parallel (`concurrency` lower for a gentler run), each
+ * followed, once it succeeded, by dropping the cache entries it owns. A failed aggregation leaves its
+ * cache alone and fails the refresh, with the whole summary in the failure's details.
+ */
+export async function statsRefreshWorkflow(input: { scope: string; served: RefreshRequest[]; concurrency?: number }): Promise<RefreshSummary> {
+  const started = Date.now();
+  const switches = await readStatsSwitches();
+  const names = Object.keys(policies) as AggregationName[];
+
+  const runOne = async (name: AggregationName): Promise<AggregationOutcome> => {
+    if (!switches.aggregations[name]) return { name, status: 'skipped', rowsWritten: null, durationMs: 0, attempts: 0 };
+    const t0 = Date.now();
+    let result: { rowsWritten: number; attempt: number };
+    try {
+      result = await aggregations[name]();
+    } catch (err) {
+      return { name, status: 'failed', rowsWritten: null, durationMs: Date.now() - t0, attempts: attemptsOf(err, name), error: messageOf(err) };
+    }
+    try {
+      const { invalidatedKeys } = await invalidateAggregationCache(name);
+      return { name, status: 'succeeded', rowsWritten: result.rowsWritten, durationMs: Date.now() - t0, attempts: result.attempt, invalidatedKeys };
+    } catch (err) {
+      return { name, status: 'failed', rowsWritten: result.rowsWritten, durationMs: Date.now() - t0, attempts: result.attempt, error: `its data is written but its cache could not be invalidated: ${messageOf(err)}` };
+    }
+  };
+
+  const outcomes: AggregationOutcome[] = [];
+  const concurrency = Math.max(1, Math.min(input.concurrency ?? names.length, names.length));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < names.length; i = next++) outcomes[i] = await runOne(names[i]!);
+    }),
+  );
+
+  const failed = outcomes.filter((o) => o.status === 'failed').map((o) => o.name);
+  const summary: RefreshSummary = {
+    scope: input.scope,
+    status: failed.length > 0 ? 'failed' : 'completed',
+    served: input.served.map((r) => r.workflowId),
+    durationMs: Date.now() - started,
+    aggregations: outcomes,
+    failed,
+  };
+  if (failed.length > 0) {
+    throw ApplicationFailure.create({ message: `stats refresh failed: ${failed.join(', ')}`, type: REFRESH_FAILED, nonRetryable: true, details: [summary] });
+  }
+  return summary;
+}
+
+/** The refresh summary a failed child carries in its failure's details. */
+function summaryOfFailure(err: unknown, scope: string, served: RefreshRequest[]): RefreshSummary {
+  const cause = err instanceof ChildWorkflowFailure ? err.cause : undefined;
+  const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as RefreshSummary | undefined) : undefined;
+  return details ?? { scope, status: 'failed', served: served.map((r) => r.workflowId), durationMs: 0, aggregations: [], failed: [] };
+}
+
+/**
+ * Serialises refreshes of one scope: collects requests (signal `joinRefresh`), runs one refresh (a
+ * child) for everyone waiting, tells each of them how it went (signal `refreshDone`), and repeats.
+ * Ends after 10 idle minutes; the next request starts it again.
+ */
+export async function statsCoordinatorWorkflow(input: { scope: string; waiting?: RefreshRequest[]; refreshes?: number }): Promise<{ refreshes: number }> {
+  const waiting: RefreshRequest[] = [...(input.waiting ?? [])];
+  let refreshes = input.refreshes ?? 0;
+  setHandler(joinRefresh, (request) => {
+    if (!waiting.some((w) => w.workflowId === request.workflowId)) waiting.push(request);
+  });
+
+  for (;;) {
+    if (!(await condition(() => waiting.length > 0, '10 minutes'))) return { refreshes };
+    const batch = waiting.splice(0);
+    const refreshWorkflowId = `stats-refresh:${input.scope}:${uuid4()}`;
+    let summary: RefreshSummary;
+    try {
+      summary = await executeChild(statsRefreshWorkflow, {
+        workflowId: refreshWorkflowId,
+        args: [{ scope: input.scope, served: batch }],
+        memo: { served: batch.map((r) => r.workflowId), requestIds: batch.map((r) => r.requestId) },
+      });
+    } catch (err) {
+      summary = summaryOfFailure(err, input.scope, batch);
+    }
+    refreshes++;
+    // A run that was terminated meanwhile cannot be told; the others must be.
+    await Promise.all(
+      batch.map((r) => getExternalWorkflowHandle(r.workflowId).signal(refreshDone, { refreshWorkflowId, summary }).catch(() => undefined)),
+    );
+    if (workflowInfo().continueAsNewSuggested || refreshes % 100 === 0) {
+      await continueAsNew<typeof statsCoordinatorWorkflow>({ scope: input.scope, waiting, refreshes });
+    }
+  }
+}
+
+/**
+ * A stats run, as each trigger starts it. A post-match run first makes the game's minutes fresh (a
+ * child recalculation at the game's current events version); a cron run ends at once when the cron
+ * trigger is switched off. Then it waits for a refresh to serve it, and ends as that refresh did:
+ * failed, with the summary, if any aggregation failed.
+ */
+export async function statsWorkflow(input: StatsRunInput): Promise<StatsRunSummary> {
+  const { workflowId } = workflowInfo();
+  const requestId = input.requestId ?? workflowId;
+  const scope = input.scope ?? DEFAULT_SCOPE;
+  const base = { triggeredBy: input.triggeredBy, requestId, ...(input.gameId ? { gameId: input.gameId } : {}) };
+
+  if (input.triggeredBy === 'cron' && !(await readStatsSwitches()).triggers.cron) {
+    return { ...base, status: 'switched-off', message: 'the cron trigger is switched off; nothing was refreshed', aggregations: [] };
+  }
+
+  let minutes: StatsRunSummary['minutes'];
+  if (input.gameId) {
+    const recalculationId = `minutes-recalc:${workflowId}`;
+    try {
+      const result = await executeChild(recalculateMinutesWorkflow, {
+        workflowId: recalculationId,
+        taskQueue: input.minutesTaskQueue,
+        args: [{ gameId: input.gameId, requestId, trigger: 'post-match' }],
+      });
+      minutes = { workflowId: recalculationId, outcome: result.outcome };
+    } catch (err) {
+      // An impossible timeline keeps the game's last good minutes; the stats use those.
+      minutes = { workflowId: recalculationId, outcome: 'invalid', error: messageOf(err) };
+    }
+  }
+
+  let done: { refreshWorkflowId: string; summary: RefreshSummary } | undefined;
+  setHandler(refreshDone, (outcome) => {
+    done ??= outcome;
+  });
+  // Ask again if no answer comes (a coordinator terminated by an operator); a repeat is ignored while queued.
+  while (!done) {
+    await joinStatsRefresh({ scope, request: { workflowId, ...base } });
+    await condition(() => done !== undefined, '30 minutes');
+  }
+
+  const summary: StatsRunSummary = {
+    ...base,
+    status: done.summary.status,
+    ...(minutes ? { minutes } : {}),
+    refresh: { workflowId: done.refreshWorkflowId, served: done.summary.served },
+    aggregations: done.summary.aggregations,
+  };
+  if (summary.status === 'failed') {
+    throw ApplicationFailure.create({
+      message: `stats refresh ${done.refreshWorkflowId} failed: ${done.summary.failed.join(', ') || 'see its history'}`,
+      type: REFRESH_FAILED,
+      nonRetryable: true,
+      details: [summary],
+    });
+  }
+  return summary;
+}

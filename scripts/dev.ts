@@ -4,11 +4,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from '../src/config.ts';
 import { migrateDatabase } from '../src/db/migrate.ts';
 import { seedDemoData } from '../src/demo/seed.ts';
+import { scheduleRegistry } from '../src/services/schedules/registry.ts';
+import { syncSchedules } from '../src/services/schedules/sync.ts';
 import { projectRoot, temporalCliPath } from '../src/temporal/binaries.ts';
 import { registerSearchAttributes } from '../src/temporal/register-search-attributes.ts';
 import { searchAttributeKeys } from '../src/temporal/search-attributes.ts';
@@ -174,6 +176,8 @@ if (await temporalAnswers(config)) {
   const connection = await Connection.connect(config.temporalConnection);
   const added = await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   if (added.length > 0) say(`registered search attributes: ${added.join(', ')}`);
+  // The registry's schedules (the worker syncs them too, at start-up).
+  await syncSchedules(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), scheduleRegistry(config), (line) => say(`schedules: ${line}`));
   await connection.close();
 }
 
@@ -193,7 +197,7 @@ const env: NodeJS.ProcessEnv = {
 };
 const tsx = path.join(projectRoot, 'node_modules/.bin/tsx');
 const workerStarted = waitForLine('worker', 'worker started');
-startChild('worker', tsx, ['src/workers/worker.ts', 'minutes'], env);
+startChild('worker', tsx, ['src/workers/worker.ts'], env); // every task queue
 startChild('api', tsx, ['src/api/server.ts'], env);
 const apiUrl = `http://localhost:${config.PORT}`;
 await waitUntil('the API', async () => (await fetch(`${apiUrl}/readyz`)).ok, 60_000);
@@ -221,4 +225,6 @@ console.log(`
       -H 'Authorization: Bearer ${config.API_TOKEN}' -H 'Content-Type: application/json' \\
       -d '{"playerId":"${demo.playerIds[0]}","cardType":"red","minute":80}'
     .venv/bin/temporal workflow list --query 'FulltimeGameId = "${demo.games[0]!.id}"'
+    .venv/bin/temporal schedule list
+    curl -H 'Authorization: Bearer ${config.API_TOKEN}' ${apiUrl}/api/v2/admin/cron
 `);

@@ -14,6 +14,14 @@ const redisUrl = z.string().regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or r
 const port = z.coerce.number().int().min(1).max(65535);
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 const taskQueue = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected a task queue name');
+const timeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected an IANA time zone such as Europe/Amsterdam');
 
 interface Setting<T> {
   schema: z.ZodType<T>;
@@ -42,6 +50,13 @@ const settings = {
   PORT: setting(port, { devDefault: '3000' }),
   TASK_QUEUE_MINUTES: setting(taskQueue, { fallback: 'fulltime-minutes' }),
   TASK_QUEUE_STATS: setting(taskQueue, { fallback: 'fulltime-stats' }),
+  TASK_QUEUE_MAINTENANCE: setting(taskQueue, { fallback: 'fulltime-maintenance' }),
+  /** The time zone of the stats-nightly schedule (03:00 there). */
+  STATS_NIGHTLY_TIME_ZONE: setting(timeZone, { fallback: 'UTC' }),
+  /** How long stored Idempotency-Key responses are kept (a client's retry within this window replays). */
+  IDEMPOTENCY_KEY_RETENTION_DAYS: setting(z.coerce.number().int().min(1).max(3650), { fallback: '7' }),
+  /** How long dispatched outbox rows are kept for inspection; undispatched ones are never pruned. */
+  OUTBOX_RETENTION_DAYS: setting(z.coerce.number().int().min(1).max(3650), { fallback: '7' }),
   /** How long a cached read (stats, leaderboards) lives at most; invalidation usually drops it first. */
   CACHE_TTL_SECONDS: setting(z.coerce.number().int().min(1).max(7 * 24 * 3600), { fallback: '3600' }),
   LOG_LEVEL: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
@@ -66,7 +81,7 @@ type Settings = typeof settings;
 type RawConfig = { [K in keyof Settings]: Settings[K] extends Setting<infer T> ? T : never };
 
 export interface Config extends RawConfig {
-  taskQueues: { minutes: string; stats: string };
+  taskQueues: { minutes: string; stats: string; maintenance: string };
   /** How to reach Temporal (address, TLS, API key, gRPC metadata), from the variables and the profile. */
   temporalConnection: Pick<NativeConnectionOptions, 'address' | 'tls' | 'apiKey' | 'metadata'>;
 }
@@ -152,7 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
 
   const config = raw as RawConfig;
   return {
-    config: { ...config, taskQueues: { minutes: config.TASK_QUEUE_MINUTES, stats: config.TASK_QUEUE_STATS }, temporalConnection },
+    config: { ...config, taskQueues: { minutes: config.TASK_QUEUE_MINUTES, stats: config.TASK_QUEUE_STATS, maintenance: config.TASK_QUEUE_MAINTENANCE }, temporalConnection },
     devDefaultsUsed,
   };
 }

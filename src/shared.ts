@@ -22,6 +22,8 @@ export const Triggers = {
   cron: 'cron',
   /** A run started by the jobs API's retry of a failed one. */
   retry: 'retry',
+  /** A run started by a schedule (its job key is in FulltimeJobKey), or run now through the API. */
+  schedule: 'schedule',
 } as const;
 export type Trigger = (typeof Triggers)[keyof typeof Triggers];
 
@@ -30,6 +32,8 @@ export const SearchAttributeNames = {
   trigger: 'FulltimeTrigger',
   gameId: 'FulltimeGameId',
   requestId: 'FulltimeRequestId',
+  /** The schedule registry entry that started a run (match-verification, stats-nightly, …). */
+  jobKey: 'FulltimeJobKey',
 } as const;
 
 /** The workflow ID of the recalculation a request starts: a repeat of the request names the same run. */

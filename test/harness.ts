@@ -19,7 +19,6 @@ import { createRedis, type Redis } from '../src/redis.ts';
 import { executableOption, temporalCliPath, temporalTestServerPath } from '../src/temporal/binaries.ts';
 import { searchAttributeKeys } from '../src/temporal/search-attributes.ts';
 import { createTemporalClient } from '../src/temporal/connection.ts';
-import { createActivities } from '../src/activities/index.ts';
 import { taskQueueNames, workerDefinition } from '../src/workers/task-queues.ts';
 import { ResponseValidator } from './openapi-validator.ts';
 
@@ -58,6 +57,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     PORT: '3000',
     TASK_QUEUE_MINUTES: `test-minutes-${randomUUID()}`,
     TASK_QUEUE_STATS: `test-stats-${randomUUID()}`,
+    TASK_QUEUE_MAINTENANCE: `test-maintenance-${randomUUID()}`,
     LOG_LEVEL: 'silent',
     OUTBOX_RELAY_INTERVAL_MS: '200',
     ...overrides,
@@ -119,10 +119,9 @@ export async function startWorkers(
   config: Config,
   deps: { prisma: PrismaClient; redis: Redis; temporal: Client },
 ): Promise<RunningWorker[]> {
-  const activities = createActivities({ ...deps, taskQueues: config.taskQueues });
   return Promise.all(
     taskQueueNames.map((name) => {
-      const definition = workerDefinition(name, config, activities);
+      const definition = workerDefinition(name, config, { ...deps, taskQueues: config.taskQueues });
       return startWorker(connection, definition.taskQueue, definition.activities as Record<string, (...args: never[]) => Promise<unknown>>, config.TEMPORAL_NAMESPACE);
     }),
   );

@@ -1,3 +1,4 @@
+import { createMaintenanceActivities } from './maintenance.ts';
 import { createMinutesActivities, type MinutesActivityDeps } from './minutes.ts';
 import { createStatsActivities, type StatsActivityDeps } from './stats.ts';
 
@@ -5,7 +6,7 @@ export type ActivityDeps = MinutesActivityDeps & StatsActivityDeps;
 
 /** Every activity, built from injected dependencies so tests can pass real or fake ones. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createMinutesActivities(deps), ...createStatsActivities(deps) };
+  return { ...createMinutesActivities(deps), ...createStatsActivities(deps), ...createMaintenanceActivities(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -18,6 +18,7 @@ import { docsRoutes, healthRoutes } from './routes/health.ts';
 import { jobsRoutes } from './routes/jobs.ts';
 import { minutesRoutes } from './routes/minutes.ts';
 import { peopleRoutes } from './routes/people.ts';
+import { scheduleRoutes } from './routes/schedules.ts';
 import { createCache, statsRoutes } from './routes/stats.ts';
 
 export interface AppDeps {
@@ -39,6 +40,7 @@ export function apiRoutes(deps: AppDeps): { routes: Route[]; document: OpenApiDo
     ...minutesRoutes(deps),
     ...statsRoutes({ ...deps, cache }),
     ...jobsRoutes(deps),
+    ...scheduleRoutes(deps),
     ...docsRoutes(() => document),
   ];
   const document: OpenApiDocument = buildOpenApiDocument(routes, { version: packageVersion });

@@ -67,7 +67,10 @@ export async function seedDemoData({ baseUrl, token, log = () => {} }: SeedOptio
     [`/api/games/${g3}/substitutions`, 'g3:sub:2', { minute: 105, playerOutId: p(13), playerInId: p(12) }],
   ];
   for (const [path, key, body] of events) await post(path, key, body);
+  // The first two games are over: their results start the post-match stats runs.
+  await post(`/api/games/${g1}/result`, 'g1:result', { homeGoals: 2, awayGoals: 1 });
+  await post(`/api/games/${g2}/result`, 'g2:result', { homeGoals: 0, awayGoals: 1 });
 
-  log(`demo data: 1 tournament, ${playerIds.length} players, ${games.length} games, ${events.length} match events`);
+  log(`demo data: 1 tournament, ${playerIds.length} players, ${games.length} games (2 ended), ${events.length} match events`);
   return { tournamentId: tournament.id, playerIds, games };
 }

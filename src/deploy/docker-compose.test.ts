@@ -39,7 +39,7 @@ describe('docker-compose.yml', () => {
     expect(services['temporal-ui']!.image).toMatch(/^temporalio\/ui:\d+\.\d+\.\d+$/);
     expect(services.api!.build).toBe('.');
     expect(services.worker!.build).toBe('.');
-    expect(services.worker!.command).toEqual(['node', 'dist/src/workers/worker.js', 'minutes']);
+    expect(services.worker!.command).toEqual(['node', 'dist/src/workers/worker.js']);
     expect(services.api!.command!.join(' ')).toMatch(/^sh -c node dist\/scripts\/migrate\.js && exec node dist\/src\/api\/server\.js$/);
   });
 

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../db/client.ts';
 import type { Redis } from '../redis.ts';
+import type { ScheduleHealth } from './schedules/operations.ts';
 
 export type CheckResult = { status: 'up'; latencyMs: number } | { status: 'down'; error: string };
 
@@ -28,15 +29,25 @@ export interface Readiness {
   checks: Record<string, CheckResult>;
 }
 
-/** Ready only when PostgreSQL, Redis and Temporal all answer; each check is named with its state. */
-export async function checkReadiness(deps: { prisma: PrismaClient; redis: Redis; temporal: Client }): Promise<Readiness> {
-  const [postgres, redis, temporal] = await Promise.all([
+/** Every schedule present and on time; down names each one that is missing or late. */
+async function checkSchedules(health: () => Promise<ScheduleHealth[]>): Promise<void> {
+  const problems = (await health()).filter((h) => h.status === 'missing' || h.status === 'late');
+  if (problems.length > 0) throw new Error(problems.map((p) => p.detail).join('; '));
+}
+
+/**
+ * Ready only when PostgreSQL, Redis and Temporal all answer and every registered schedule exists and
+ * is on time; each check is named with its state.
+ */
+export async function checkReadiness(deps: { prisma: PrismaClient; redis: Redis; temporal: Client; scheduleHealth: () => Promise<ScheduleHealth[]> }): Promise<Readiness> {
+  const [postgres, redis, temporal, schedules] = await Promise.all([
     check(() => deps.prisma.$queryRaw`SELECT 1`),
     check(() => deps.redis.ping()),
     check(() =>
       deps.temporal.connection.withDeadline(Date.now() + 2000, () => deps.temporal.workflowService.getSystemInfo({})),
     ),
+    check(() => deps.temporal.connection.withDeadline(Date.now() + 2000, () => checkSchedules(deps.scheduleHealth))),
   ]);
-  const checks = { postgres, redis, temporal };
+  const checks = { postgres, redis, temporal, schedules };
   return { ready: Object.values(checks).every((c) => c.status === 'up'), checks };
 }

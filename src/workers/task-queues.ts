@@ -1,20 +1,21 @@
+import type { ActivityDeps } from '../activities/index.ts';
+import { createMaintenanceActivities } from '../activities/maintenance.ts';
+import { createMinutesActivities } from '../activities/minutes.ts';
+import { createStatsActivities } from '../activities/stats.ts';
 import type { Config } from '../config.ts';
-import type { Activities } from '../activities/index.ts';
 
 export type TaskQueueName = keyof Config['taskQueues'];
-export const taskQueueNames: TaskQueueName[] = ['minutes', 'stats'];
+export const taskQueueNames: TaskQueueName[] = ['minutes', 'stats', 'maintenance'];
 
 /**
- * What a worker for each task queue registers. Every queue's worker loads the same workflow bundle;
- * the activities are the ones its workflows call. A process serves one or several queues.
+ * What a worker for each task queue registers: the same workflow bundle everywhere, and the
+ * activities its workflows call. A process serves one or several queues.
  */
-export function workerDefinition(name: TaskQueueName, config: Config, activities: Activities) {
-  switch (name) {
-    case 'minutes':
-      return { taskQueue: config.taskQueues.minutes, activities: { recalculateGameMinutes: activities.recalculateGameMinutes } };
-    case 'stats': {
-      const { recalculateGameMinutes: _minutes, ...stats } = activities;
-      return { taskQueue: config.taskQueues.stats, activities: stats };
-    }
-  }
+export function workerDefinition(name: TaskQueueName, config: Config, deps: ActivityDeps) {
+  const activities = {
+    minutes: () => createMinutesActivities(deps),
+    stats: () => createStatsActivities(deps),
+    maintenance: () => createMaintenanceActivities(deps),
+  }[name]();
+  return { taskQueue: config.taskQueues[name], activities };
 }

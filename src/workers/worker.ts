@@ -3,12 +3,13 @@
 // some to scale them apart. Stops gracefully on SIGINT/SIGTERM: it finishes in-flight activities (up
 // to the grace time), then closes its database, Redis and Temporal connections.
 import { Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities/index.ts';
 import { loadConfigOrExit } from '../config.ts';
 import { createPrisma } from '../db/client.ts';
 import { createLogger } from '../logger.ts';
 import { createRedis } from '../redis.ts';
 import { connectWorker, createTemporalClient } from '../temporal/connection.ts';
+import { scheduleRegistry } from '../services/schedules/registry.ts';
+import { syncSchedules } from '../services/schedules/sync.ts';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.ts';
 import { taskQueueNames, workerDefinition, type TaskQueueName } from './task-queues.ts';
 import { sdkLogger, workflowBundle } from './workflow-bundle.ts';
@@ -48,14 +49,18 @@ try {
     return [];
   });
   if (added.length > 0) logger.info({ added }, 'registered search attributes');
-  const activities = createActivities({ prisma, redis, temporal, taskQueues: config.taskQueues });
+  // The schedules the registry declares; safe when several workers start at once.
+  await syncSchedules(temporal, scheduleRegistry(config), (line) => logger.info(line)).catch((err: Error) => {
+    logger.error({ err: err.message }, 'could not sync schedules; run npm run schedules:sync');
+  });
+  const deps = { prisma, redis, temporal, taskQueues: config.taskQueues };
   const bundle = await workflowBundle(logger);
   const workers = await Promise.all(
     queues.map((name) =>
       Worker.create({
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
-        ...workerDefinition(name, config, activities),
+        ...workerDefinition(name, config, deps),
         workflowBundle: bundle,
         shutdownGraceTime: '20 seconds',
       }),

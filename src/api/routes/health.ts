@@ -2,9 +2,12 @@
 import type { Client } from '@temporalio/client';
 import swaggerUi from 'swagger-ui-express';
 import { z } from 'zod';
+import type { Config } from '../../config.ts';
 import type { PrismaClient } from '../../db/client.ts';
 import type { Redis } from '../../redis.ts';
 import { checkReadiness } from '../../services/health.ts';
+import { createScheduleOperations } from '../../services/schedules/operations.ts';
+import { scheduleRegistry } from '../../services/schedules/registry.ts';
 import { readRoute, type Route } from '../route.ts';
 
 const Check = z.union([
@@ -17,7 +20,8 @@ const Readiness = z
 
 const tags = ['Operations'];
 
-export function healthRoutes(deps: { prisma: PrismaClient; redis: Redis; temporal: Client }): Route[] {
+export function healthRoutes(deps: { prisma: PrismaClient; redis: Redis; temporal: Client; config: Config }): Route[] {
+  const schedules = createScheduleOperations(deps.temporal, scheduleRegistry(deps.config));
   return [
     readRoute({
       method: 'get',
@@ -31,12 +35,13 @@ export function healthRoutes(deps: { prisma: PrismaClient; redis: Redis; tempora
       method: 'get',
       path: '/readyz',
       summary: 'Readiness',
-      description: '200 only when every dependency answers (2 s each); 503 with the same body otherwise.',
+      description:
+        '200 only when PostgreSQL, Redis and Temporal answer (2 s each) and every registered schedule exists and has not missed a run beyond its catch-up window; 503 with the same body otherwise, naming what is down, missing or late.',
       tags,
       response: { status: 200, description: 'Every dependency answers.', schema: Readiness },
       otherResponses: { 503: { description: 'A dependency is down; `checks` names it.', schema: Readiness } },
       handle: async ({ res }) => {
-        const { ready, checks } = await checkReadiness(deps);
+        const { ready, checks } = await checkReadiness({ ...deps, scheduleHealth: () => schedules.health() });
         if (!ready) res.status(503);
         return { status: ready ? ('ready' as const) : ('not_ready' as const), checks };
       },

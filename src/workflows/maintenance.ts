@@ -1,0 +1,65 @@
+// Scheduled housekeeping: retention (maintenance-daily) and materialized views (views-hourly).
+import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { MaintenanceActivities, PrunableTable } from '../activities/maintenance.ts';
+
+// One batch is one short DELETE; retried through a database outage of a few minutes.
+const { pruneBatch } = proxyActivities<MaintenanceActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+// A concurrent refresh of every view rereads the stats base tables: minutes, not seconds.
+const { refreshMaterializedViews } = proxyActivities<MaintenanceActivities>({
+  startToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 3 },
+});
+
+export interface MaintenanceInput {
+  idempotencyKeyRetentionDays: number;
+  outboxRetentionDays: number;
+  batchSize: number;
+  /** Carried across continue-as-new: the run's start (so the cutoffs stay put) and what it pruned. */
+  startedAt?: string;
+  report?: MaintenanceReport;
+}
+
+export interface PruneReport {
+  table: PrunableTable;
+  olderThan: string;
+  deleted: number;
+  batches: number;
+}
+export interface MaintenanceReport {
+  pruned: PruneReport[];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Prunes stored Idempotency-Key responses and dispatched outbox rows older than their retention, one
+ * bounded batch at a time (each batch an activity, visible in the history), and reports what it
+ * deleted. Never a live row: undispatched outbox rows and keys inside the retention stay.
+ */
+export async function maintenanceWorkflow(input: MaintenanceInput): Promise<MaintenanceReport> {
+  const startedAt = input.startedAt ?? new Date(Date.now()).toISOString();
+  const report: MaintenanceReport = input.report ?? {
+    pruned: [
+      { table: 'idempotency_keys', olderThan: new Date(Date.parse(startedAt) - input.idempotencyKeyRetentionDays * DAY_MS).toISOString(), deleted: 0, batches: 0 },
+      { table: 'workflow_outbox', olderThan: new Date(Date.parse(startedAt) - input.outboxRetentionDays * DAY_MS).toISOString(), deleted: 0, batches: 0 },
+    ],
+  };
+  for (const prune of report.pruned) {
+    for (;;) {
+      if (prune.batches > 0 && prune.deleted < prune.batches * input.batchSize) break; // the last batch was not full: done
+      const deleted = await pruneBatch({ table: prune.table, olderThan: prune.olderThan, batchSize: input.batchSize });
+      prune.deleted += deleted;
+      prune.batches++;
+      if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof maintenanceWorkflow>({ ...input, startedAt, report });
+    }
+  }
+  return report;
+}
+
+/** Refreshes every materialized view (views-hourly); answers each view's rows and time. */
+export async function refreshViewsWorkflow(): Promise<{ views: { view: string; rows: number; durationMs: number }[] }> {
+  return { views: await refreshMaterializedViews() };
+}

@@ -100,6 +100,7 @@ export function createStatsReads({ prisma, cache }: { prisma: PrismaClient; cach
     /** The season's scorers by total, each with cumulative goals per matchday. */
     seasonRace(season: string, limit: number) {
       return cache.getOrLoad(`season-race:${season}:${limit}`, tags('season-race'), async () => {
+        // season_race holds the matchdays with a goal; the total carries forward over the others.
         const rows = await prisma.$queryRaw<{ player_id: string; matchday: number; cumulative_goals: number }[]>`
           WITH leaders AS (
             SELECT player_id, max(cumulative_goals) AS total FROM season_race WHERE season = ${season}
@@ -116,7 +117,9 @@ export function createStatsReads({ prisma, cache }: { prisma: PrismaClient; cach
           season,
           matchdays,
           players: players.map((playerId) => {
-            const cumulative = rows.filter((r) => r.player_id === playerId).map((r) => r.cumulative_goals);
+            const goalDays = new Map(rows.filter((r) => r.player_id === playerId).map((r) => [r.matchday, r.cumulative_goals]));
+            const cumulative: number[] = [];
+            for (let day = 1; day <= matchdays; day++) cumulative.push(goalDays.get(day) ?? cumulative.at(-1) ?? 0);
             return { playerId, name: byPlayer.get(playerId) ?? '', totalGoals: cumulative.at(-1) ?? 0, cumulativeGoals: cumulative };
           }),
         };

@@ -21,7 +21,7 @@ import { createRedis } from '../src/redis.ts';
 import { createStatsReads } from '../src/services/stats/reads.ts';
 import { executableOption, temporalCliPath } from '../src/temporal/binaries.ts';
 import { searchAttributeKeys } from '../src/temporal/search-attributes.ts';
-import { taskQueueNames, workerDefinition } from '../src/workers/task-queues.ts';
+import { activityDeps, taskQueueNames, workerDefinition } from '../src/workers/task-queues.ts';
 import { workflowBundle } from '../src/workers/workflow-bundle.ts';
 import { createLogger } from '../src/logger.ts';
 import { generateLeague } from './league.ts';
@@ -49,13 +49,13 @@ const config = loadConfigOrExit('bench:stats');
 Object.assign(config, {
   DATABASE_URL: databaseUrl.toString(),
   REDIS_KEY_PREFIX: `fulltime:bench:${randomUUID().slice(0, 8)}:`,
-  taskQueues: { minutes: `bench-minutes-${randomUUID()}`, stats: `bench-stats-${randomUUID()}`, maintenance: `bench-maint-${randomUUID()}` },
+  taskQueues: { minutes: `bench-minutes-${randomUUID()}`, stats: `bench-stats-${randomUUID()}`, maintenance: `bench-maint-${randomUUID()}`, settlement: `bench-settle-${randomUUID()}` },
 });
 const prisma = createPrisma(config.DATABASE_URL, { poolSize: 20 });
 const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);
 await new Promise((resolve) => redis.once('ready', resolve));
 const bundle = await workflowBundle(createLogger('bench', 'silent'));
-const deps = { prisma, redis, temporal: env.client, taskQueues: config.taskQueues };
+const deps = activityDeps(config, { prisma, redis, temporal: env.client });
 const workers = await Promise.all(
   taskQueueNames.map((name) =>
     Worker.create({ connection: env.nativeConnection, namespace: 'default', ...workerDefinition(name, config, deps), workflowBundle: bundle, maxConcurrentActivityTaskExecutions: 20 }),

@@ -192,10 +192,16 @@ const env: NodeJS.ProcessEnv = {
   TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
   API_TOKEN: config.API_TOKEN,
   PORT: String(config.PORT),
+  PROVIDER_URL: config.PROVIDER_URL,
   LOG_FORMAT: pretty ? 'pretty' : 'json',
   ...(pretty && process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}),
 };
 const tsx = path.join(projectRoot, 'node_modules/.bin/tsx');
+// The match provider simulator, unless PROVIDER_URL points at a real provider.
+const simulated = new URL(config.PROVIDER_URL);
+if (['127.0.0.1', 'localhost'].includes(simulated.hostname)) {
+  startChild('provider', tsx, ['src/provider-sim/server.ts'], { ...env, PROVIDER_SIM_PORT: simulated.port || '80' });
+}
 const workerStarted = waitForLine('worker', 'worker started');
 startChild('worker', tsx, ['src/workers/worker.ts'], env); // every task queue
 startChild('api', tsx, ['src/api/server.ts'], env);
@@ -216,6 +222,7 @@ console.log(`
 
   API          ${apiUrl}   (token: ${config.API_TOKEN})
   API docs     ${apiUrl}/docs
+  Provider     ${config.PROVIDER_URL}   (simulator: PUT /sim/matches/<id>, PUT /sim/behaviour)
   Temporal UI  ${webUi}
   Temporal     ${config.TEMPORAL_ADDRESS}, namespace ${config.TEMPORAL_NAMESPACE}
 

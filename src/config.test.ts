@@ -12,6 +12,7 @@ const productionEnv = {
   TEMPORAL_NAMESPACE: 'fulltime',
   API_TOKEN: 'a-long-production-token',
   PORT: '8080',
+  PROVIDER_URL: 'https://provider.example/v1',
 };
 
 function problems(env: Record<string, string>): string[] {
@@ -57,7 +58,7 @@ describe('loadConfig', () => {
 
   it('requires every connection setting when NODE_ENV=production', () => {
     expect(problems({ NODE_ENV: 'production' })).toEqual(productionRequired.map((name) => `${name} is required when NODE_ENV=production`));
-    expect(productionRequired).toEqual(['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'API_TOKEN', 'PORT']);
+    expect(productionRequired).toEqual(['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'API_TOKEN', 'PORT', 'PROVIDER_URL']);
     expect(loadConfig(productionEnv).devDefaultsUsed).toEqual([]);
   });
 

@@ -51,6 +51,15 @@ const settings = {
   TASK_QUEUE_MINUTES: setting(taskQueue, { fallback: 'fulltime-minutes' }),
   TASK_QUEUE_STATS: setting(taskQueue, { fallback: 'fulltime-stats' }),
   TASK_QUEUE_MAINTENANCE: setting(taskQueue, { fallback: 'fulltime-maintenance' }),
+  TASK_QUEUE_SETTLEMENT: setting(taskQueue, { fallback: 'fulltime-settlement' }),
+  /** The match provider's base URL (GET <url>/matches/<providerGameId>); `npm run dev` runs a simulator there. */
+  PROVIDER_URL: setting(z.string().url('expected an http(s) URL'), { devDefault: 'http://127.0.0.1:4010' }),
+  /** How long one provider request may take before it counts as failed. */
+  PROVIDER_TIMEOUT_MS: setting(z.coerce.number().int().min(100).max(60_000), { fallback: '3000' }),
+  /** Match verification looks at games that kicked off within this many hours. */
+  VERIFICATION_LOOKBACK_HOURS: setting(z.coerce.number().int().min(1).max(24 * 14), { fallback: '12' }),
+  /** Provider requests in flight at once during a verification run. */
+  VERIFICATION_CONCURRENCY: setting(z.coerce.number().int().min(1).max(100), { fallback: '5' }),
   /** The time zone of the stats-nightly schedule (03:00 there). */
   STATS_NIGHTLY_TIME_ZONE: setting(timeZone, { fallback: 'UTC' }),
   /** How long stored Idempotency-Key responses are kept (a client's retry within this window replays). */
@@ -81,7 +90,7 @@ type Settings = typeof settings;
 type RawConfig = { [K in keyof Settings]: Settings[K] extends Setting<infer T> ? T : never };
 
 export interface Config extends RawConfig {
-  taskQueues: { minutes: string; stats: string; maintenance: string };
+  taskQueues: { minutes: string; stats: string; maintenance: string; settlement: string };
   /** How to reach Temporal (address, TLS, API key, gRPC metadata), from the variables and the profile. */
   temporalConnection: Pick<NativeConnectionOptions, 'address' | 'tls' | 'apiKey' | 'metadata'>;
 }
@@ -167,7 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
 
   const config = raw as RawConfig;
   return {
-    config: { ...config, taskQueues: { minutes: config.TASK_QUEUE_MINUTES, stats: config.TASK_QUEUE_STATS, maintenance: config.TASK_QUEUE_MAINTENANCE }, temporalConnection },
+    config: { ...config, taskQueues: { minutes: config.TASK_QUEUE_MINUTES, stats: config.TASK_QUEUE_STATS, maintenance: config.TASK_QUEUE_MAINTENANCE, settlement: config.TASK_QUEUE_SETTLEMENT }, temporalConnection },
     devDefaultsUsed,
   };
 }

@@ -24,6 +24,10 @@ export const Triggers = {
   retry: 'retry',
   /** A run started by a schedule (its job key is in FulltimeJobKey), or run now through the API. */
   schedule: 'schedule',
+  /** A result the match provider reported (match verification), and the settlement it starts. */
+  verification: 'verification',
+  /** A scoreboard projection rebuilt from PostgreSQL (found stale, or asked for). */
+  rebuild: 'rebuild',
 } as const;
 export type Trigger = (typeof Triggers)[keyof typeof Triggers];
 
@@ -39,6 +43,11 @@ export const SearchAttributeNames = {
 /** The workflow ID of the recalculation a request starts: a repeat of the request names the same run. */
 export function recalculationWorkflowId(requestId: string): string {
   return `minutes-recalc:${requestId}`;
+}
+
+/** The settlement of one result of one game: a flood of repeats of that result settles once. */
+export function settlementWorkflowId(gameId: string, resultHash: string): string {
+  return `settle:${gameId}:${resultHash}`;
 }
 
 /** The workflow ID of the stats run a request (result, admin trigger) starts. */
@@ -78,6 +87,12 @@ export const StatsFailureTypes = {
   aggregationDataError: 'AggregationDataError',
   /** A refresh ended with at least one failed aggregation; its details hold the summary. */
   refreshFailed: 'StatsRefreshFailed',
+} as const;
+
+/** ApplicationFailure types of settlement. */
+export const SettlementFailureTypes = {
+  /** The game or its result does not exist: never retried. */
+  unknownResult: 'UnknownResult',
 } as const;
 
 export type CardType = 'yellow' | 'second-yellow' | 'red';

@@ -19,7 +19,8 @@ import { createRedis, type Redis } from '../src/redis.ts';
 import { executableOption, temporalCliPath, temporalTestServerPath } from '../src/temporal/binaries.ts';
 import { searchAttributeKeys } from '../src/temporal/search-attributes.ts';
 import { createTemporalClient } from '../src/temporal/connection.ts';
-import { taskQueueNames, workerDefinition } from '../src/workers/task-queues.ts';
+import type { MatchProvider } from '../src/services/settlement/provider.ts';
+import { activityDeps, taskQueueNames, workerDefinition } from '../src/workers/task-queues.ts';
 import { ResponseValidator } from './openapi-validator.ts';
 
 /**
@@ -58,6 +59,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     TASK_QUEUE_MINUTES: `test-minutes-${randomUUID()}`,
     TASK_QUEUE_STATS: `test-stats-${randomUUID()}`,
     TASK_QUEUE_MAINTENANCE: `test-maintenance-${randomUUID()}`,
+    TASK_QUEUE_SETTLEMENT: `test-settlement-${randomUUID()}`,
     LOG_LEVEL: 'silent',
     OUTBOX_RELAY_INTERVAL_MS: '200',
     ...overrides,
@@ -117,11 +119,11 @@ export async function startWorker(
 export async function startWorkers(
   connection: NativeConnection,
   config: Config,
-  deps: { prisma: PrismaClient; redis: Redis; temporal: Client },
+  deps: { prisma: PrismaClient; redis: Redis; temporal: Client; provider?: MatchProvider },
 ): Promise<RunningWorker[]> {
   return Promise.all(
     taskQueueNames.map((name) => {
-      const definition = workerDefinition(name, config, { ...deps, taskQueues: config.taskQueues });
+      const definition = workerDefinition(name, config, activityDeps(config, deps));
       return startWorker(connection, definition.taskQueue, definition.activities as Record<string, (...args: never[]) => Promise<unknown>>, config.TEMPORAL_NAMESPACE);
     }),
   );

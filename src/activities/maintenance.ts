@@ -28,12 +28,6 @@ export function createMaintenanceActivities({ prisma }: MaintenanceActivityDeps)
       }
       return refreshed;
     },
-
-    /** Records a run of the match-verification job (idempotent per workflow). */
-    async recordVerificationRun(input: { workflowId: string }): Promise<{ candidates: number }> {
-      await prisma.verificationRun.upsert({ where: { workflowId: input.workflowId }, create: { workflowId: input.workflowId }, update: {} });
-      return { candidates: 0 };
-    },
   };
 }
 

@@ -19,6 +19,7 @@ import { jobsRoutes } from './routes/jobs.ts';
 import { minutesRoutes } from './routes/minutes.ts';
 import { peopleRoutes } from './routes/people.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
+import { settlementRoutes } from './routes/settlement.ts';
 import { createCache, statsRoutes } from './routes/stats.ts';
 
 export interface AppDeps {
@@ -39,6 +40,7 @@ export function apiRoutes(deps: AppDeps): { routes: Route[]; document: OpenApiDo
     ...gameRoutes(deps),
     ...minutesRoutes(deps),
     ...statsRoutes({ ...deps, cache }),
+    ...settlementRoutes(deps),
     ...jobsRoutes(deps),
     ...scheduleRoutes(deps),
     ...docsRoutes(() => document),

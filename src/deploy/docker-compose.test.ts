@@ -32,7 +32,7 @@ const publishedPort = (service: string, containerPort: number) =>
 
 describe('docker-compose.yml', () => {
   it('has the whole stack with official images', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'postgres', 'redis', 'temporal', 'temporal-ui', 'worker']);
+    expect(Object.keys(services).sort()).toEqual(['api', 'postgres', 'provider-sim', 'redis', 'temporal', 'temporal-ui', 'worker']);
     expect(services.postgres!.image).toMatch(/^postgres:\d+/);
     expect(services.redis!.image).toMatch(/^redis:\d+/);
     expect(services.temporal!.image).toMatch(/^temporalio\/auto-setup:\d+\.\d+\.\d+$/);
@@ -77,6 +77,7 @@ describe('docker-compose.yml', () => {
     expect(hostPort(config.TEMPORAL_ADDRESS)).toEqual({ host: 'temporal', port: 7233 });
     expect(envOf('temporal-ui').TEMPORAL_ADDRESS).toBe(config.TEMPORAL_ADDRESS);
     expect(envOf('temporal').POSTGRES_SEEDS).toBe('postgres');
+    expect(new URL(config.PROVIDER_URL).host).toBe(`provider-sim:${envOf('provider-sim').PROVIDER_SIM_PORT}`);
   });
 
   it('publishes the ports the dev defaults and README use', () => {

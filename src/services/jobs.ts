@@ -12,6 +12,9 @@ import type { WriteScope } from './write.ts';
 export const jobTypes = {
   'minutes-recalculation': 'recalculateMinutesWorkflow',
   stats: 'statsWorkflow',
+  settlement: 'settleGameWorkflow',
+  'scoreboard-rebuild': 'rebuildScoreboardWorkflow',
+  'match-verification': 'matchVerificationWorkflow',
 } as const satisfies Record<string, WorkflowName>;
 export type JobType = keyof typeof jobTypes;
 

@@ -11,7 +11,7 @@ import { connectWorker, createTemporalClient } from '../temporal/connection.ts';
 import { scheduleRegistry } from '../services/schedules/registry.ts';
 import { syncSchedules } from '../services/schedules/sync.ts';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.ts';
-import { taskQueueNames, workerDefinition, type TaskQueueName } from './task-queues.ts';
+import { activityDeps, taskQueueNames, workerDefinition, type TaskQueueName } from './task-queues.ts';
 import { sdkLogger, workflowBundle } from './workflow-bundle.ts';
 
 const config = loadConfigOrExit('worker');
@@ -53,7 +53,7 @@ try {
   await syncSchedules(temporal, scheduleRegistry(config), (line) => logger.info(line)).catch((err: Error) => {
     logger.error({ err: err.message }, 'could not sync schedules; run npm run schedules:sync');
   });
-  const deps = { prisma, redis, temporal, taskQueues: config.taskQueues };
+  const deps = activityDeps(config, { prisma, redis, temporal, logger });
   const bundle = await workflowBundle(logger);
   const workers = await Promise.all(
     queues.map((name) =>

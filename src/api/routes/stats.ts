@@ -6,7 +6,8 @@ import type { Config } from '../../config.ts';
 import type { PrismaClient } from '../../db/client.ts';
 import { aggregationDescriptions, aggregationNames, statsTriggers } from '../../domain/stats/aggregations.ts';
 import { createStatsReads, hallOfFameCategories } from '../../services/stats/reads.ts';
-import { postResult, startAdminStatsRun } from '../../services/stats/runs.ts';
+import { recordResult } from '../../services/results.ts';
+import { startAdminStatsRun } from '../../services/stats/runs.ts';
 import { getStatsSwitches, updateStatsSwitches } from '../../services/stats/switches.ts';
 import { readRoute, writeRoute, type Route } from '../route.ts';
 import { GameParams, Id, orNull, WorkflowRef } from '../schemas.ts';
@@ -15,7 +16,7 @@ const goals = z.number().int().min(0).max(99);
 const ResultBody = z.object({ homeGoals: goals, awayGoals: goals });
 const ResultAccepted = z
   .strictObject({ settlement: orNull(WorkflowRef), stats: orNull(WorkflowRef) })
-  .meta({ id: 'ResultAccepted', description: '`stats` is null when the post-match trigger is switched off.' });
+  .meta({ id: 'ResultAccepted', description: 'The settlement and stats runs of the result; `stats` is null when the post-match trigger is switched off.' });
 export const StartedRun = z.strictObject({ workflowId: z.string(), runId: z.string() }).meta({ id: 'StartedRun' });
 
 const booleans = <const K extends readonly string[]>(keys: K) => Object.fromEntries(keys.map((k) => [k, z.boolean()])) as { [P in K[number]]: z.ZodBoolean };
@@ -118,12 +119,15 @@ export function statsRoutes({ prisma, config, cache }: { prisma: PrismaClient; c
       path: '/api/games/{gameId}/result',
       summary: "Post a game's result (the post-match trigger)",
       description:
-        'The game becomes `ended`; the stats run (`stats:<request id>`) is saved with it. A different score later is a correction; the same score again changes nothing and answers with what the first one started.',
+        'The game becomes `ended`; its settlement (`settle:<game>:<result hash>`) and stats run (`stats:<request id>`) are saved with it. A different score later is a correction (settled again: the earlier result is reversed); the same score again changes nothing and answers with what the first one started.',
       tags,
       params: GameParams,
       body: ResultBody,
       response: { status: 202, description: 'Saved; the runs it started.', schema: ResultAccepted },
-      write: ({ params, body }, scope) => postResult(scope, config.taskQueues, params.gameId, body),
+      write: async ({ params, body }, scope) => {
+        const { settlement, stats } = await recordResult(scope, config.taskQueues, params.gameId, body, 'api');
+        return { settlement, stats };
+      },
     }),
     writeRoute({
       method: 'post',

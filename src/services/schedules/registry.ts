@@ -45,7 +45,7 @@ export function scheduleRegistry(config: Config): ScheduleEntry[] {
       owner: 'settlement',
       specText: 'every 5 minutes',
       spec: { intervals: [{ every: '5 minutes' }], timezone: 'UTC' },
-      workflow: { workflowType: 'matchVerificationWorkflow', args: [], taskQueue: config.taskQueues.maintenance },
+      workflow: { workflowType: 'matchVerificationWorkflow', args: [], taskQueue: config.taskQueues.settlement },
       trigger: Triggers.schedule,
       overlap: 'SKIP', // a slow provider must not stack verifications
       catchupWindow: '10 minutes',

@@ -1,0 +1,63 @@
+// Settling a result, and keeping the Redis scoreboards in step with PostgreSQL.
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { SettlementActivities } from '../activities/settlement.ts';
+import type { SettlementFailureTypes } from '../shared.ts';
+
+type FailureType = (typeof SettlementFailureTypes)[keyof typeof SettlementFailureTypes];
+const UNKNOWN: FailureType = 'UnknownResult';
+
+// One transaction, however many predictions (a million takes seconds). The heartbeat timeout gets a
+// dead worker's attempt retried within seconds; a database outage is retried for up to six hours.
+const { applySettlement } = proxyActivities<SettlementActivities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '10 seconds',
+  scheduleToCloseTimeout: '6 hours',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [UNKNOWN] },
+});
+// Redis writes; a projection that keeps failing leaves reads on PostgreSQL until a rebuild.
+const { projectScoreboard, rebuildScoreboard } = proxyActivities<SettlementActivities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+const { recordSettlementFailure } = proxyActivities<SettlementActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
+});
+
+const messageOf = (err: unknown) => (err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err));
+
+/**
+ * Settles one result of one game (`settle:<game>:<result hash>`: a flood of repeats of a result
+ * settles once) and projects the tournament's scoreboards. A settlement that fails for good is
+ * recorded as failed (GET /api/games/:id/settlement) and can be retried through the jobs API.
+ */
+export async function settleGameWorkflow(input: { gameId: string; resultHash: string }) {
+  let settled;
+  try {
+    settled = await applySettlement(input);
+  } catch (err) {
+    await recordSettlementFailure({ ...input, error: messageOf(err) });
+    throw ApplicationFailure.create({ message: `settlement of ${input.gameId} (${input.resultHash}) failed: ${messageOf(err)}`, nonRetryable: true, cause: err instanceof Error ? err : undefined });
+  }
+  let projection: { version: number; users: number } | { error: string } | null = null;
+  if (settled.outcome !== 'skipped' && settled.tournamentId) {
+    try {
+      projection = await projectScoreboard({ tournamentId: settled.tournamentId });
+    } catch (err) {
+      // The result is applied in PostgreSQL; reads fall back to it and a rebuild catches Redis up.
+      projection = { error: messageOf(err) };
+    }
+  }
+  return { ...settled, projection };
+}
+
+/** Catches a tournament's boards up (after league members were added). */
+export async function projectScoreboardWorkflow(input: { tournamentId: string }) {
+  return projectScoreboard(input);
+}
+
+/** Rebuilds a tournament's boards from PostgreSQL (a reader found them stale, or an operator asked). */
+export async function rebuildScoreboardWorkflow(input: { tournamentId: string }) {
+  return rebuildScoreboard(input);
+}

@@ -94,7 +94,7 @@ describe('stats triggers', () => {
     const key = `result-${firstGame}`;
     const res = await http('POST', `/api/games/${firstGame}/result`, { body: { homeGoals: 2, awayGoals: 1 }, key });
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ settlement: null, stats: { workflowId: `stats:${key}` } });
+    expect(res.body).toEqual({ settlement: { workflowId: expect.stringMatching(new RegExp(`^settle:${firstGame}:`)) }, stats: { workflowId: `stats:${key}` } });
     expect((await http('GET', `/api/games/${firstGame}`)).body).toMatchObject({ status: 'ended', homeGoals: 2, awayGoals: 1 });
 
     const job = await closedJob(`stats:${key}`);
@@ -130,7 +130,8 @@ describe('stats triggers', () => {
     const before = await api.prisma.gameResult.count({ where: { gameId: firstGame } });
     const again = await http('POST', `/api/games/${firstGame}/result`, { body: { homeGoals: 2, awayGoals: 1 } });
     expect(again.status).toBe(202);
-    expect(again.body).toEqual({ settlement: null, stats: { workflowId: `stats:result-${firstGame}` } });
+    const first = await api.prisma.gameResult.findFirstOrThrow({ where: { gameId: firstGame } });
+    expect(again.body).toEqual({ settlement: { workflowId: first.settlementWorkflowId }, stats: { workflowId: `stats:result-${firstGame}` } });
     expect(await api.prisma.gameResult.count({ where: { gameId: firstGame } })).toBe(before);
     const { count } = await env.client.workflow.count(`FulltimeRequestId = "${again.headers.get('x-request-id')}"`);
     expect(count).toBe(0);
@@ -190,9 +191,11 @@ describe('stats switches', () => {
       const quietGame = await game('2026-05-01T18:00:00Z', [p!]);
       const saved = await http('POST', `/api/games/${quietGame}/result`, { body: { homeGoals: 0, awayGoals: 0 } });
       expect(saved.status).toBe(202);
-      expect(saved.body).toEqual({ settlement: null, stats: null });
+      expect(saved.body).toEqual({ settlement: { workflowId: expect.stringMatching(/^settle:/) }, stats: null });
       expect((await http('GET', `/api/games/${quietGame}`)).body.status).toBe('ended');
-      expect(await api.prisma.workflowOutbox.count({ where: { requestId: saved.headers.get('x-request-id')! } })).toBe(0);
+      // Only the settlement was started from that request; no stats run.
+      const started = await api.prisma.workflowOutbox.findMany({ where: { requestId: saved.headers.get('x-request-id')! } });
+      expect(started.map((row) => row.workflowId)).toEqual([saved.body.settlement.workflowId]);
     } finally {
       await setSwitches({ triggers: { admin: true, 'post-match': true } });
     }
@@ -281,7 +284,7 @@ describe('jobs API', () => {
     const run = await http('POST', '/api/admin/stats-jobs', { body: {} });
     await closedJob(run.body.workflowId);
     const all = await http('GET', '/api/admin/jobs?limit=200');
-    expect(new Set(all.body.jobs.map((j: { type: string }) => j.type))).toEqual(new Set(['minutes-recalculation', 'stats']));
+    expect(new Set(all.body.jobs.map((j: { type: string }) => j.type))).toEqual(new Set(['minutes-recalculation', 'stats', 'settlement']));
     const admin = await http('GET', '/api/admin/jobs?type=stats&trigger=admin&status=completed&limit=200');
     expect(admin.body.jobs.length).toBeGreaterThan(0);
     expect(admin.body.jobs.every((j: { type: string; triggeredBy: string; status: string }) => j.type === 'stats' && j.triggeredBy === 'admin' && j.status === 'completed')).toBe(true);

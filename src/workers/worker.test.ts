@@ -1,10 +1,9 @@
 // The worker process as operators run it from sources: it starts against a real server, registers the
 // search attributes, bundles and serves its task queue, and on SIGTERM drains and exits 0.
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot, runProcess, startLocalTemporal, testConfig, waitFor, type RunningProcess } from '../../test/harness.ts';
+import { runProcess, startLocalTemporal, testConfig, waitFor, type RunningProcess } from '../../test/harness.ts';
 import { createPrisma, type PrismaClient } from '../db/client.ts';
 import { Triggers } from '../shared.ts';
 
@@ -26,7 +25,8 @@ afterAll(async () => {
 describe('worker process', () => {
   it('serves its task queue and exits 0 on SIGTERM', async () => {
     const config = testConfig({ TEMPORAL_ADDRESS: env.address });
-    worker = runProcess(path.join(projectRoot, 'node_modules/.bin/tsx'), ['src/workers/worker.ts', 'minutes'], config);
+    // node with tsx's loader: one process, so the cleanup's SIGKILL cannot orphan a child.
+    worker = runProcess(process.execPath, ['--import', 'tsx', 'src/workers/worker.ts', 'minutes'], config);
     try {
       await waitFor(async () => worker!.output().includes('"worker started"'), 60_000, 'the worker to start');
       expect(worker.output()).toContain('"bundled workflow code from src/workflows"');

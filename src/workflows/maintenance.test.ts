@@ -7,7 +7,6 @@ import { createScratchDatabase, startTimeSkippingTemporal, startWorker, type Run
 import { createMaintenanceActivities } from '../activities/maintenance.ts';
 import { createPrisma, type PrismaClient } from '../db/client.ts';
 import { maintenanceWorkflow, refreshViewsWorkflow } from './maintenance.ts';
-import { matchVerificationWorkflow } from './verification.ts';
 
 let env: TestWorkflowEnvironment;
 let worker: RunningWorker;
@@ -100,15 +99,9 @@ describe('maintenanceWorkflow', () => {
   });
 });
 
-describe('refreshViewsWorkflow and matchVerificationWorkflow', () => {
+describe('refreshViewsWorkflow', () => {
   it('refreshes every materialized view', async () => {
     const result = await env.client.workflow.execute(refreshViewsWorkflow, { taskQueue, workflowId: `views-${randomUUID()}` });
     expect(result.views.map((v) => v.view)).toEqual(['hall_of_fame', 'season_race']);
-  });
-
-  it('records each verification run once', async () => {
-    const workflowId = `scheduled:match-verification-${randomUUID()}`;
-    expect(await env.client.workflow.execute(matchVerificationWorkflow, { taskQueue, workflowId })).toEqual({ candidates: 0 });
-    expect(await prisma.verificationRun.count({ where: { workflowId } })).toBe(1);
   });
 });

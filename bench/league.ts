@@ -48,7 +48,7 @@ export interface LeagueSize {
 type Row = unknown[];
 
 /** INSERT rows in chunks (PostgreSQL takes at most 65,535 parameters a statement). */
-async function insert(db: pg.Client, table: string, columns: string[], rows: Row[]): Promise<void> {
+export async function insert(db: pg.Client, table: string, columns: string[], rows: Row[]): Promise<void> {
   const perStatement = Math.floor(60_000 / columns.length);
   for (let start = 0; start < rows.length; start += perStatement) {
     const chunk = rows.slice(start, start + perStatement);

@@ -232,6 +232,11 @@ console.log(`
       -H 'Authorization: Bearer ${config.API_TOKEN}' -H 'Content-Type: application/json' \\
       -d '{"playerId":"${demo.playerIds[0]}","cardType":"red","minute":80}'
     .venv/bin/temporal workflow list --query 'FulltimeGameId = "${demo.games[0]!.id}"'
+    curl ${apiUrl}/api/players/${demo.playerIds[8]}/stats
+    curl -X POST ${apiUrl}/api/games/${demo.upcomingGameId}/result -H 'Authorization: Bearer ${config.API_TOKEN}' \\
+      -H 'Content-Type: application/json' -d '{"homeGoals":2,"awayGoals":1}'
+    curl ${apiUrl}/api/tournaments/${demo.tournamentId}/scoreboard
+    curl ${apiUrl}/api/leagues/${demo.leagueId}/scoreboard
     .venv/bin/temporal schedule list
     curl -H 'Authorization: Bearer ${config.API_TOKEN}' ${apiUrl}/api/v2/admin/cron
 `);

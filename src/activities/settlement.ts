@@ -23,6 +23,13 @@ export interface SettlementActivityDeps {
   logger?: Logger;
 }
 
+/** `work`'s result with how long it took (the settlement's PostgreSQL and Redis phases, for operators and benchmarks). */
+async function timed<T extends object>(work: () => Promise<T>): Promise<T & { durationMs: number }> {
+  const started = performance.now();
+  const result = await work();
+  return { ...result, durationMs: Math.round(performance.now() - started) };
+}
+
 /**
  * Runs `work` while heartbeating every 2 s, so that a worker that dies mid-way has its attempt retried
  * elsewhere after the heartbeat timeout, not after the (long) start-to-close timeout.
@@ -53,19 +60,19 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
     /** Applies one result of one game, exactly once (see services/settlement/settle.ts). */
     async applySettlement(input: { gameId: string; resultHash: string }) {
       const workflowId = Context.current().info.workflowExecution?.workflowId ?? `settle:${input.gameId}:${input.resultHash}`;
-      const outcome = await heartbeating(() => applySettlement(prisma, { ...input, workflowId }));
+      const outcome = await heartbeating(() => timed(() => applySettlement(prisma, { ...input, workflowId })));
       if (outcome.outcome === 'unknown') throw ApplicationFailure.nonRetryable(outcome.reason, SettlementFailureTypes.unknownResult);
       return outcome;
     },
 
     /** Catches the tournament's Redis boards up with PostgreSQL. */
     async projectScoreboard(input: { tournamentId: string }) {
-      return heartbeating(() => scoreboards.project(input.tournamentId));
+      return heartbeating(() => timed(() => scoreboards.project(input.tournamentId)));
     },
 
     /** Rebuilds the tournament's Redis boards from PostgreSQL and swaps them in. */
     async rebuildScoreboard(input: { tournamentId: string }) {
-      return heartbeating(() => scoreboards.rebuild(input.tournamentId));
+      return heartbeating(() => timed(() => scoreboards.rebuild(input.tournamentId)));
     },
 
     async recordSettlementFailure(input: { gameId: string; resultHash: string; error: string }): Promise<void> {

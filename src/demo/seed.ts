@@ -11,6 +11,9 @@ export interface DemoData {
   tournamentId: string;
   playerIds: string[];
   games: { id: string; title: string }[];
+  /** A game not played yet, with predictions: post its result to see settlement and the scoreboards. */
+  upcomingGameId: string;
+  leagueId: string;
 }
 
 const squad = [
@@ -71,6 +74,20 @@ export async function seedDemoData({ baseUrl, token, log = () => {} }: SeedOptio
   await post(`/api/games/${g1}/result`, 'g1:result', { homeGoals: 2, awayGoals: 1 });
   await post(`/api/games/${g2}/result`, 'g2:result', { homeGoals: 0, awayGoals: 1 });
 
-  log(`demo data: 1 tournament, ${playerIds.length} players, ${games.length} games (2 ended), ${events.length} match events`);
-  return { tournamentId: tournament.id, playerIds, games };
+  // People who predict, a league of some of them, and their predictions for a game still to come.
+  const fans = ['Anouk', 'Bram', 'Chloé', 'Daan', 'Eva'];
+  const userIds: string[] = [];
+  for (const [i, name] of fans.entries()) userIds.push((await post<{ id: string }>('/api/users', `user:${i + 1}`, { name })).id);
+  const upcoming = await post<{ id: string }>('/api/games', 'game:4', {
+    homeTeam: 'Netherlands', awayTeam: 'Spain', kickoffAt: '2030-06-12T19:00:00Z', tournamentId: tournament.id,
+    providerGameId: 'demo-game:4', lineup,
+  });
+  const league = await post<{ id: string }>('/api/leagues', 'league:1', { name: 'Office pool', tournamentId: tournament.id, memberIds: userIds.slice(0, 3) });
+  const guesses: [number, number][] = [[2, 1], [1, 1], [2, 1], [0, 2], [3, 1]];
+  for (const [i, [homeGoals, awayGoals]] of guesses.entries()) {
+    await post(`/api/games/${upcoming.id}/predictions`, `prediction:${i + 1}`, { userId: userIds[i], homeGoals, awayGoals });
+  }
+
+  log(`demo data: 1 tournament, ${playerIds.length} players, ${games.length + 1} games (2 ended), ${events.length} match events, ${fans.length} users with predictions, 1 league`);
+  return { tournamentId: tournament.id, playerIds, games, upcomingGameId: upcoming.id, leagueId: league.id };
 }

@@ -52,10 +52,8 @@ export type ConflictCode =
   | 'provider_game_id_taken'
   | 'trigger_disabled'
   | 'game_cancelled'
-  | 'game_not_ended'
   | 'game_already_started'
-  | 'not_retryable'
-  | 'job_running';
+  | 'not_retryable';
 
 /** The request is valid, but the current state does not allow it. */
 export class ConflictError extends DomainError {

@@ -4,7 +4,7 @@
 import type { PrismaClient } from '../../db/client.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import type { Redis } from '../../redis.ts';
-import { boardKeys, createScoreboardQueries, createScoreboards, STALE_REBUILD_AFTER_MS, type BoardPage, type UserRank } from './scoreboards.ts';
+import { boardKeys, createScoreboardQueries, createScoreboards, STALE_REBUILD_AFTER_MS, type BoardPage, type RedisRead, type UserRank } from './scoreboards.ts';
 
 export type BoardSource = 'redis' | 'postgres';
 
@@ -17,6 +17,16 @@ export function createBoardReads(deps: {
   const { prisma } = deps;
   const boards = createScoreboards(deps);
   const pg = createScoreboardQueries(prisma);
+  // Versions this process already asked a rebuild for: stale reads then cost PostgreSQL only, not a
+  // Temporal call each (the workflow ID makes repeats from other processes harmless too).
+  const requested = new Set<string>();
+  const requestOnce = (tournamentId: string, version: number) => {
+    const key = `${tournamentId}:${version}`;
+    if (requested.has(key)) return;
+    requested.add(key);
+    if (requested.size > 10_000) requested.clear();
+    void deps.requestRebuild(tournamentId, version).catch(() => requested.delete(key));
+  };
 
   async function tournamentState(tournamentId: string) {
     const t = await prisma.tournament.findUnique({ where: { id: tournamentId }, select: { scoreboardVersion: true, scoreboardChangedAt: true } });
@@ -24,46 +34,42 @@ export function createBoardReads(deps: {
     return { version: Number(t.scoreboardVersion), changedAt: t.scoreboardChangedAt };
   }
 
-  /** Redis when fresh; PostgreSQL when stale, missing or unreachable (asking for a rebuild when it lags). */
+  /**
+   * Redis when its projection reflects PostgreSQL's version; PostgreSQL when it is behind, missing or
+   * unreachable (asking for a rebuild when it lags). The version lookup and the Redis read (one round
+   * trip) run side by side.
+   */
   async function serve<T>(
     tournamentId: string,
-    board: string,
-    fromRedis: () => Promise<T>,
+    leagueId: string | null,
+    fromRedis: () => Promise<RedisRead<T>>,
     fromPostgres: () => Promise<T>,
-    hasRows: () => Promise<boolean>,
   ): Promise<{ value: T; source: BoardSource }> {
-    const state = await tournamentState(tournamentId);
-    let reachable = true;
-    try {
-      if (await boards.isFresh(tournamentId, state.version, board, hasRows)) return { value: await fromRedis(), source: 'redis' };
-    } catch {
-      reachable = false; // Redis down: PostgreSQL answers
+    const [state, read] = await Promise.all([tournamentState(tournamentId), fromRedis().catch(() => null)]);
+    if (read && read.version === state.version && (read.boardExists || !(await pg.hasRows(tournamentId, leagueId)))) {
+      return { value: read.value, source: 'redis' };
     }
-    if (reachable && state.changedAt && Date.now() - state.changedAt.getTime() > STALE_REBUILD_AFTER_MS) {
-      void deps.requestRebuild(tournamentId, state.version).catch(() => undefined);
-    }
+    // Redis answered but is behind or lost its board: past a projection's time, ask for a rebuild.
+    if (read && state.changedAt && Date.now() - state.changedAt.getTime() > STALE_REBUILD_AFTER_MS) requestOnce(tournamentId, state.version);
     return { value: await fromPostgres(), source: 'postgres' };
   }
-
-  const anyTotals = (tournamentId: string, leagueId: string | null) => async () =>
-    (await pg.page(tournamentId, leagueId, 1, 0)).total > 0;
 
   return {
     tournamentBoard(tournamentId: string, limit: number, offset: number): Promise<{ value: BoardPage; source: BoardSource }> {
       const board = boardKeys.tournamentBoard(tournamentId);
-      return serve(tournamentId, board, () => boards.readRedisPage(board, limit, offset), () => pg.page(tournamentId, null, limit, offset), anyTotals(tournamentId, null));
+      return serve(tournamentId, null, () => boards.readPage(tournamentId, board, limit, offset), () => pg.page(tournamentId, null, limit, offset));
     },
 
     async leagueBoard(leagueId: string, limit: number, offset: number): Promise<{ value: BoardPage; source: BoardSource }> {
       const league = await prisma.league.findUnique({ where: { id: leagueId }, select: { tournamentId: true } });
       if (!league) throw new NotFoundError('league', leagueId);
       const board = boardKeys.leagueBoard(leagueId);
-      return serve(league.tournamentId, board, () => boards.readRedisPage(board, limit, offset), () => pg.page(league.tournamentId, leagueId, limit, offset), anyTotals(league.tournamentId, leagueId));
+      return serve(league.tournamentId, leagueId, () => boards.readPage(league.tournamentId, board, limit, offset), () => pg.page(league.tournamentId, leagueId, limit, offset));
     },
 
     async userRank(tournamentId: string, userId: string): Promise<{ value: UserRank; source: BoardSource }> {
       const board = boardKeys.tournamentBoard(tournamentId);
-      const { value, source } = await serve(tournamentId, board, () => boards.readRedisRank(board, userId), () => pg.rank(tournamentId, userId), anyTotals(tournamentId, null));
+      const { value, source } = await serve(tournamentId, null, () => boards.readRank(tournamentId, board, userId), () => pg.rank(tournamentId, userId));
       if (!value) throw new NotFoundError(`user with a settled prediction in tournament ${tournamentId}:`, userId);
       return { value, source };
     },

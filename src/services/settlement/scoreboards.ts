@@ -10,7 +10,7 @@
 //   Redis already reflects a newer version.
 // Both run under an advisory lock per tournament in a repeatable-read snapshot, so they take turns
 // and each writes one consistent state.
-import type { PrismaClient, Tx } from '../../db/client.ts';
+import { Prisma, type PrismaClient, type Tx } from '../../db/client.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { boardScore, standingOfScore, type Standing } from '../../domain/settlement/ranking.ts';
 import type { Redis } from '../../redis.ts';
@@ -42,6 +42,27 @@ for i = 2, #KEYS, 2 do
 end
 redis.call('SET', KEYS[1], ARGV[1])
 return 1`;
+
+// One round trip per read. KEYS[1] board, KEYS[2] version key. The version Redis reflects ('' when
+// none), whether the board exists, its size, and the page (or the user's score) with the number of
+// standings strictly ahead of the page's first entry (or of the user).
+const READ_PAGE = `
+local page = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'WITHSCORES')
+local ahead = 0
+if #page > 0 then ahead = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. page[2]) end
+return {redis.call('GET', KEYS[2]) or '', redis.call('EXISTS', KEYS[1]), redis.call('ZCARD', KEYS[1]), ahead, page}`;
+const READ_RANK = `
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+local ahead = 0
+if score then ahead = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. score) end
+return {redis.call('GET', KEYS[2]) or '', redis.call('EXISTS', KEYS[1]), redis.call('ZCARD', KEYS[1]), ahead, score or ''}`;
+
+/** What one read found in Redis: the version its boards reflect (null: none), and the answer. */
+export interface RedisRead<T> {
+  version: number | null;
+  boardExists: boolean;
+  value: T;
+}
 
 const CHUNK = 20_000;
 /** How long a projection may lag behind before a reader asks for a rebuild. */
@@ -90,49 +111,89 @@ interface Row {
   exact_count: number;
 }
 
-export function createScoreboards({ prisma, redis }: { prisma: PrismaClient; redis: Redis }) {
-  /** ZADD absolute standings; `expireSeconds` for a rebuild's new keys (a crashed rebuild leaves none behind). */
-  async function zadd(key: string, rows: Row[], expireSeconds?: number): Promise<void> {
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      const args: (string | number)[] = [];
-      for (const r of rows.slice(i, i + CHUNK)) args.push(boardScore(r.points, r.exact_count), r.user_id);
-      await redis.zadd(key, ...args);
-      if (expireSeconds) await redis.expire(key, expireSeconds);
-    }
-  }
-
-  /** Totals rows of the tournament, in user-ID order, a chunk at a time (a board can hold a million). */
-  async function* totals(tx: Tx, tournamentId: string, since: number): AsyncGenerator<Row[]> {
-    let after = '';
-    for (;;) {
-      const rows = await tx.$queryRaw<Row[]>`
-        SELECT user_id, points, exact_count FROM user_tournament_totals
-        WHERE tournament_id = ${tournamentId} AND version > ${since} AND user_id COLLATE "C" > ${after}
-        ORDER BY user_id COLLATE "C" LIMIT ${CHUNK}`;
+/**
+ * ZADDs for many boards, pipelined: commands go out without waiting for each reply (ioredis writes
+ * them to the socket in order), and `flush` waits for the ones in flight. `expireSeconds` for a
+ * rebuild's new keys (a crashed rebuild leaves none behind), set once per key after its first ZADD.
+ */
+function boardWriter(redis: Redis, expireSeconds?: number) {
+  let inFlight: Promise<unknown>[] = [];
+  const expiring = new Set<string>();
+  return {
+    write(key: string, rows: Row[]): void {
       if (rows.length === 0) return;
-      yield rows;
-      after = rows[rows.length - 1]!.user_id;
-    }
+      const args: (string | number)[] = [];
+      for (const r of rows) args.push(boardScore(r.points, r.exact_count), r.user_id);
+      inFlight.push(redis.zadd(key, ...args));
+      if (expireSeconds && !expiring.has(key)) {
+        expiring.add(key);
+        inFlight.push(redis.expire(key, expireSeconds));
+      }
+    },
+    async flush(): Promise<void> {
+      const waiting = inFlight;
+      inFlight = [];
+      await Promise.all(waiting);
+    },
+  };
+}
+type BoardWriter = ReturnType<typeof boardWriter>;
+
+/**
+ * Streams a query's rows a chunk at a time through a cursor (a board can hold a million rows; one
+ * pass, no sort, no keyset re-scans), writing each chunk to Redis while the next is fetched.
+ */
+async function streamRows<T>(tx: Tx, cursor: string, declare: Prisma.Sql, each: (rows: T[]) => void, writer: BoardWriter): Promise<number> {
+  await tx.$executeRaw(Prisma.sql`DECLARE ${Prisma.raw(cursor)} NO SCROLL CURSOR FOR ${declare}`);
+  let count = 0;
+  for (;;) {
+    const rows = await tx.$queryRawUnsafe<T[]>(`FETCH ${CHUNK} FROM ${cursor}`);
+    await writer.flush(); // the previous chunk's writes, sent while this chunk was fetched
+    if (rows.length === 0) break;
+    each(rows);
+    count += rows.length;
+  }
+  await tx.$executeRawUnsafe(`CLOSE ${cursor}`);
+  return count;
+}
+
+export function createScoreboards({ prisma, redis }: { prisma: PrismaClient; redis: Redis }) {
+  /** The tournament board's standings changed since `since` (all with -1). Answers how many. */
+  function writeTournament(tx: Tx, tournamentId: string, since: number, key: string, writer: BoardWriter): Promise<number> {
+    return streamRows<Row>(
+      tx,
+      'board_totals',
+      Prisma.sql`SELECT user_id, points, exact_count FROM user_tournament_totals WHERE tournament_id = ${tournamentId} AND version > ${since}`,
+      (rows) => writer.write(key, rows),
+      writer,
+    );
   }
 
-  /** League members' standings, for members whose totals changed or who joined after `since`. */
-  function leagueRows(tx: Tx, tournamentId: string, since: number) {
-    return tx.$queryRaw<(Row & { league_id: string })[]>`
-      SELECT lm.league_id, t.user_id, t.points, t.exact_count
-      FROM league_members lm
-      JOIN leagues l ON l.id = lm.league_id AND l.tournament_id = ${tournamentId}
-      JOIN user_tournament_totals t ON t.tournament_id = ${tournamentId} AND t.user_id = lm.user_id
-      WHERE t.version > ${since} OR lm.version > ${since}`;
-  }
-
-  async function writeLeagues(tx: Tx, tournamentId: string, since: number, keyOf: (leagueId: string) => string, expireSeconds?: number): Promise<void> {
-    const byLeague = new Map<string, Row[]>();
-    for (const row of await leagueRows(tx, tournamentId, since)) {
-      const members = byLeague.get(row.league_id);
-      if (members) members.push(row);
-      else byLeague.set(row.league_id, [row]);
-    }
-    for (const [leagueId, members] of byLeague) await zadd(keyOf(leagueId), members, expireSeconds);
+  /**
+   * League members' standings, for members whose totals changed or who joined after `since`. Rows
+   * come in no order; each chunk is grouped by league, one ZADD per league present in it.
+   */
+  async function writeLeagues(tx: Tx, tournamentId: string, since: number, keyOf: (leagueId: string) => string, writer: BoardWriter): Promise<void> {
+    await streamRows<Row & { league_id: string }>(
+      tx,
+      'board_league_rows',
+      Prisma.sql`
+        SELECT lm.league_id, t.user_id, t.points, t.exact_count
+        FROM league_members lm
+        JOIN leagues l ON l.id = lm.league_id AND l.tournament_id = ${tournamentId}
+        JOIN user_tournament_totals t ON t.tournament_id = ${tournamentId} AND t.user_id = lm.user_id
+        WHERE t.version > ${since} OR lm.version > ${since}`,
+      (rows) => {
+        const byLeague = new Map<string, Row[]>();
+        for (const row of rows) {
+          const members = byLeague.get(row.league_id);
+          if (members) members.push(row);
+          else byLeague.set(row.league_id, [row]);
+        }
+        for (const [leagueId, members] of byLeague) writer.write(keyOf(leagueId), members);
+      },
+      writer,
+    );
   }
 
   /** The version Redis reflects, or -1 when it has none (never projected, or lost). */
@@ -146,13 +207,10 @@ export function createScoreboards({ prisma, redis }: { prisma: PrismaClient; red
     rebuild(tournamentId: string): Promise<{ version: number; users: number; leagues: number; swapped: boolean }> {
       return withBoardLock(prisma, tournamentId, async (tx, version) => {
         const suffix = `:rebuild:${version}:${Date.now()}`;
-        let users = 0;
-        for await (const rows of totals(tx, tournamentId, -1)) {
-          await zadd(tournamentBoard(tournamentId) + suffix, rows, 3600);
-          users += rows.length;
-        }
+        const writer = boardWriter(redis, 3600);
+        const users = await writeTournament(tx, tournamentId, -1, tournamentBoard(tournamentId) + suffix, writer);
         const leagues = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM leagues WHERE tournament_id = ${tournamentId}`;
-        await writeLeagues(tx, tournamentId, -1, (leagueId) => leagueBoard(leagueId) + suffix, 3600);
+        await writeLeagues(tx, tournamentId, -1, (leagueId) => leagueBoard(leagueId) + suffix, writer);
         const keys = [tournamentBoard(tournamentId), ...leagues.map((l) => leagueBoard(l.id))].flatMap((live) => [live + suffix, live]);
         const swapped = Number(await redis.eval(SWAP_IN, 1 + keys.length, versionKey(tournamentId), ...keys, version)) === 1;
         return { version, users, leagues: leagues.length, swapped };
@@ -172,39 +230,39 @@ export function createScoreboards({ prisma, redis }: { prisma: PrismaClient; red
       return withBoardLock(prisma, tournamentId, async (tx, version) => {
         const since = await projectedVersion(tournamentId); // another run may have caught up meanwhile
         if (since >= version) return { from: since, version, users: 0, rebuilt: false };
-        let users = 0;
-        for await (const rows of totals(tx, tournamentId, since)) {
-          await zadd(tournamentBoard(tournamentId), rows);
-          users += rows.length;
-        }
-        await writeLeagues(tx, tournamentId, since, leagueBoard);
+        const writer = boardWriter(redis);
+        const users = await writeTournament(tx, tournamentId, since, tournamentBoard(tournamentId), writer);
+        await writeLeagues(tx, tournamentId, since, leagueBoard, writer);
         await redis.eval(RECORD_VERSION, 1, versionKey(tournamentId), version);
         return { from: since, version, users, rebuilt: false };
       });
     },
 
-    /** Whether Redis reflects the tournament's current version (and its board exists when it should). */
-    async isFresh(tournamentId: string, pgVersion: number, board: string, hasRows: () => Promise<boolean>): Promise<boolean> {
-      const [version, exists] = await Promise.all([redis.get(versionKey(tournamentId)), redis.exists(board)]);
-      if (version === null || Number(version) !== pgVersion) return false;
-      return exists === 1 || !(await hasRows());
+    /** A page of `board` with the version Redis reflects for the tournament, in one round trip. */
+    async readPage(tournamentId: string, board: string, limit: number, offset: number): Promise<RedisRead<BoardPage>> {
+      const [version, exists, total, ahead, flat] = (await redis.eval(READ_PAGE, 2, board, versionKey(tournamentId), offset, offset + limit - 1)) as [string, number, number, number, string[]];
+      const standings: Standing[] = [];
+      for (let i = 0; i < flat.length; i += 2) standings.push(standingOfScore(flat[i]!, Number(flat[i + 1])));
+      return { version: version === '' ? null : Number(version), boardExists: exists === 1, value: { total, entries: rankPage(standings, ahead + 1, offset) } };
+    },
+
+    /** One user's rank on `board` with the version Redis reflects, in one round trip (value null: not on it). */
+    async readRank(tournamentId: string, board: string, userId: string): Promise<RedisRead<UserRank | null>> {
+      const [version, exists, total, ahead, score] = (await redis.eval(READ_RANK, 2, board, versionKey(tournamentId), userId)) as [string, number, number, number, string];
+      const standing = score === '' ? null : standingOfScore(userId, Number(score));
+      return {
+        version: version === '' ? null : Number(version),
+        boardExists: exists === 1,
+        value: standing ? { rank: ahead + 1, points: standing.points, exactCount: standing.exactCount, total } : null,
+      };
     },
 
     async readRedisPage(board: string, limit: number, offset: number): Promise<BoardPage> {
-      const [total, flat] = await Promise.all([redis.zcard(board), redis.zrange(board, offset, offset + limit - 1, 'WITHSCORES')]);
-      const standings: Standing[] = [];
-      for (let i = 0; i < flat.length; i += 2) standings.push(standingOfScore(flat[i]!, Number(flat[i + 1])));
-      if (standings.length === 0) return { total, entries: [] };
-      const ahead = await redis.zcount(board, '-inf', `(${boardScore(standings[0]!.points, standings[0]!.exactCount)}`);
-      return { total, entries: rankPage(standings, ahead + 1, offset) };
+      return (await scoreboards.readPage('', board, limit, offset)).value;
     },
 
     async readRedisRank(board: string, userId: string): Promise<UserRank | null> {
-      const score = await redis.zscore(board, userId);
-      if (score === null) return null;
-      const [ahead, total] = await Promise.all([redis.zcount(board, '-inf', `(${score}`), redis.zcard(board)]);
-      const standing = standingOfScore(userId, Number(score));
-      return { rank: ahead + 1, points: standing.points, exactCount: standing.exactCount, total };
+      return (await scoreboards.readRank('', board, userId)).value;
     },
   };
   return scoreboards;
@@ -214,6 +272,28 @@ export type Scoreboards = ReturnType<typeof createScoreboards>;
 
 /** The same pages and ranks from PostgreSQL (the fallback), with the same order and ranks. */
 export function createScoreboardQueries(prisma: PrismaClient) {
+  /** Standings strictly ahead of `first`, on the tournament's board or a league's. */
+  async function ahead(tournamentId: string, leagueId: string | null, first: Row): Promise<number> {
+    const [row] = await prisma.$queryRaw<{ ahead: bigint }[]>`
+      SELECT count(*) AS ahead FROM user_tournament_totals t
+      WHERE t.tournament_id = ${tournamentId}
+        AND (t.points > ${first.points} OR (t.points = ${first.points} AND t.exact_count > ${first.exact_count}))
+        AND (${leagueId}::text IS NULL OR EXISTS (SELECT 1 FROM league_members m WHERE m.league_id = ${leagueId} AND m.user_id = t.user_id))`;
+    return Number(row!.ahead);
+  }
+
+  /** The board's size: kept on the tournament row for a tournament; counted for a league. */
+  async function total(tournamentId: string, leagueId: string | null): Promise<number> {
+    if (!leagueId) {
+      const t = await prisma.tournament.findUnique({ where: { id: tournamentId }, select: { scoreboardUsers: true } });
+      return t?.scoreboardUsers ?? 0;
+    }
+    const [row] = await prisma.$queryRaw<{ total: bigint }[]>`
+      SELECT count(*) AS total FROM league_members m JOIN user_tournament_totals t ON t.tournament_id = ${tournamentId} AND t.user_id = m.user_id
+      WHERE m.league_id = ${leagueId}`;
+    return Number(row!.total);
+  }
+
   return {
     async page(tournamentId: string, leagueId: string | null, limit: number, offset: number): Promise<BoardPage> {
       const rows = await prisma.$queryRaw<Row[]>`
@@ -221,25 +301,23 @@ export function createScoreboardQueries(prisma: PrismaClient) {
         WHERE t.tournament_id = ${tournamentId}
           AND (${leagueId}::text IS NULL OR EXISTS (SELECT 1 FROM league_members m WHERE m.league_id = ${leagueId} AND m.user_id = t.user_id))
         ORDER BY t.points DESC, t.exact_count DESC, t.user_id COLLATE "C" LIMIT ${limit} OFFSET ${offset}`;
-      const [counts] = await prisma.$queryRaw<{ total: bigint; ahead: bigint }[]>`
-        SELECT count(*) AS total,
-               count(*) FILTER (WHERE t.points > ${rows[0]?.points ?? -1} OR (t.points = ${rows[0]?.points ?? -1} AND t.exact_count > ${rows[0]?.exact_count ?? -1})) AS ahead
-        FROM user_tournament_totals t
-        WHERE t.tournament_id = ${tournamentId}
-          AND (${leagueId}::text IS NULL OR EXISTS (SELECT 1 FROM league_members m WHERE m.league_id = ${leagueId} AND m.user_id = t.user_id))`;
       const standings = rows.map((r) => ({ userId: r.user_id, points: r.points, exactCount: r.exact_count }));
-      return { total: Number(counts!.total), entries: rankPage(standings, Number(counts!.ahead) + 1, offset) };
+      // The first entry of the first page has nobody ahead of it.
+      const [count, before] = await Promise.all([total(tournamentId, leagueId), rows[0] && offset > 0 ? ahead(tournamentId, leagueId, rows[0]) : 0]);
+      return { total: count, entries: rankPage(standings, before + 1, offset) };
     },
 
     async rank(tournamentId: string, userId: string): Promise<UserRank | null> {
-      const [row] = await prisma.$queryRaw<{ points: number; exact_count: number; ahead: bigint; total: bigint }[]>`
-        SELECT u.points, u.exact_count,
-               (SELECT count(*) FROM user_tournament_totals o WHERE o.tournament_id = u.tournament_id
-                  AND (o.points > u.points OR (o.points = u.points AND o.exact_count > u.exact_count))) AS ahead,
-               (SELECT count(*) FROM user_tournament_totals o WHERE o.tournament_id = u.tournament_id) AS total
-        FROM user_tournament_totals u WHERE u.tournament_id = ${tournamentId} AND u.user_id = ${userId}`;
+      const [row] = await prisma.$queryRaw<Row[]>`
+        SELECT user_id, points, exact_count FROM user_tournament_totals WHERE tournament_id = ${tournamentId} AND user_id = ${userId}`;
       if (!row) return null;
-      return { rank: Number(row.ahead) + 1, points: row.points, exactCount: row.exact_count, total: Number(row.total) };
+      const [before, count] = await Promise.all([ahead(tournamentId, null, row), total(tournamentId, null)]);
+      return { rank: before + 1, points: row.points, exactCount: row.exact_count, total: count };
+    },
+
+    /** Whether the board lists anyone (a missing Redis board is then a lost one, not an empty one). */
+    async hasRows(tournamentId: string, leagueId: string | null): Promise<boolean> {
+      return (await total(tournamentId, leagueId)) > 0;
     },
   };
 }

@@ -30,10 +30,10 @@ export type SettlementOutcome =
 /**
  * Applies the game's result `resultHash`. In one transaction: lock the game (settlements of one game
  * take turns); a result that is no longer the game's latest is recorded as skipped; the ledger row is
- * inserted (a conflict means it was done before); then one statement re-scores every prediction of
- * the game and adds, per user, what the new points differ from what the prediction held before (so a
- * correction reverses the earlier result and applies the new one); and the tournament's scoreboard
- * version moves on, stamped on every totals row it changed.
+ * inserted (a conflict means it was done before); then one statement scores every prediction of the
+ * game, rewrites those whose points change, and adds, per user, what the new points differ from what
+ * the prediction held before (so a correction reverses the earlier result and applies the new one);
+ * and the tournament's scoreboard version moves on, stamped on every totals row it changed.
  */
 export async function applySettlement(prisma: PrismaClient, input: { gameId: string; resultHash: string; workflowId: string }, timeoutMs = 10 * 60_000): Promise<SettlementOutcome> {
   const { gameId, resultHash } = input;
@@ -68,18 +68,23 @@ export async function applySettlement(prisma: PrismaClient, input: { gameId: str
       }
       const h = result.home_goals;
       const a = result.away_goals;
-      const [scored] = await tx.$queryRaw<{ settled: bigint }[]>`
+      // Only predictions whose points change are rewritten (and only their users' totals move), so
+      // a correction costs what it changes; the rest already hold what this result gives. No row
+      // locks on the predictions: the game row locked above already makes settlements of the game
+      // take turns, and prediction writes lock it FOR SHARE (and refuse once the game has started).
+      const [scored] = await tx.$queryRaw<{ settled: bigint; new_users: bigint }[]>`
         WITH previous AS (
-          SELECT user_id, points, exact FROM predictions WHERE game_id = ${gameId} FOR UPDATE),
+          SELECT user_id, points, exact,
+                 CASE WHEN home_goals = ${h} AND away_goals = ${a} THEN ${EXACT_POINTS}
+                      WHEN sign(home_goals - away_goals) = sign(${h}::int - ${a}::int) THEN ${OUTCOME_POINTS}
+                      ELSE 0 END AS new_points,
+                 (home_goals = ${h} AND away_goals = ${a}) AS new_exact
+          FROM predictions WHERE game_id = ${gameId}),
         rescored AS (
-          UPDATE predictions p SET
-            points = CASE WHEN p.home_goals = ${h} AND p.away_goals = ${a} THEN ${EXACT_POINTS}
-                          WHEN sign(p.home_goals - p.away_goals) = sign(${h}::int - ${a}::int) THEN ${OUTCOME_POINTS}
-                          ELSE 0 END,
-            exact = (p.home_goals = ${h} AND p.away_goals = ${a}),
-            settled_hash = ${resultHash},
-            updated_at = now()
-          FROM previous WHERE p.game_id = ${gameId} AND p.user_id = previous.user_id
+          UPDATE predictions p SET points = previous.new_points, exact = previous.new_exact, updated_at = now()
+          FROM previous
+          WHERE p.game_id = ${gameId} AND p.user_id = previous.user_id
+            AND (previous.points, previous.exact) IS DISTINCT FROM (previous.new_points, previous.new_exact)
           RETURNING p.user_id,
                     p.points - coalesce(previous.points, 0) AS points_delta,
                     p.exact::int - coalesce(previous.exact::int, 0) AS exact_delta,
@@ -93,9 +98,12 @@ export async function applySettlement(prisma: PrismaClient, input: { gameId: str
             exact_count = user_tournament_totals.exact_count + excluded.exact_count,
             settled_predictions = user_tournament_totals.settled_predictions + excluded.settled_predictions,
             version = excluded.version
-          RETURNING 1)
-        SELECT (SELECT count(*) FROM rescored) AS settled, (SELECT count(*) FROM totals) AS totals`;
+          RETURNING (xmax = 0) AS inserted)
+        SELECT (SELECT count(*) FROM previous) AS settled, (SELECT count(*) FILTER (WHERE inserted) FROM totals) AS new_users`;
       const predictionsSettled = Number(scored!.settled);
+      if (tournamentId && scored!.new_users > 0n) {
+        await tx.$executeRaw`UPDATE tournaments SET scoreboard_users = scoreboard_users + ${Number(scored!.new_users)} WHERE id = ${tournamentId}`;
+      }
       await tx.$executeRaw`UPDATE match_settlement_ledger SET predictions_settled = ${predictionsSettled}
         WHERE game_id = ${gameId} AND result_hash = ${resultHash}`;
       return { outcome: 'applied', tournamentId, version, predictionsSettled };

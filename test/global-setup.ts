@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { Redis } from 'ioredis';
+import { deleteKeysUnder } from '../src/redis.ts';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations, dropDatabase, ensureDatabase } from '../src/db/migrate.ts';
 import { workflowsPath } from '../src/workers/workflow-bundle.ts';
@@ -38,6 +39,7 @@ export default async function setup(project: TestProject) {
   await applyMigrations(databaseUrl.toString());
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0 });
   await reachable('Redis', () => redis.connect(), hint);
+  redis.disconnect();
 
   const { code } = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } });
   const workflowBundlePath = path.join(os.tmpdir(), `fulltime-workflows-${runId}.js`);
@@ -50,13 +52,7 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     fs.rmSync(workflowBundlePath, { force: true });
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisKeyPrefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    redis.disconnect();
+    await deleteKeysUnder(redisUrl, redisKeyPrefix);
     if (!process.env.KEEP_TEST_DATABASE) await dropDatabase(databaseUrl.toString());
   };
 }

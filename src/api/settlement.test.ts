@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createScratchDatabase,
   httpClient,
@@ -19,7 +19,7 @@ import {
 } from '../../test/harness.ts';
 import type { Config } from '../config.ts';
 import { createProviderSimulator } from '../provider-sim/app.ts';
-import { boardKeys } from '../services/settlement/scoreboards.ts';
+import { boardKeys, createScoreboardQueries, createScoreboards } from '../services/settlement/scoreboards.ts';
 
 let env: TestWorkflowEnvironment;
 let api: TestApi;
@@ -58,9 +58,13 @@ const created = async (path: string, body: unknown) => {
 const soon = () => new Date(Date.now() + 3600_000).toISOString();
 const past = () => new Date(Date.now() - 3600_000).toISOString();
 
+// Every tournament a test created: after the test, its Redis boards must equal PostgreSQL's.
+const tournamentsOfTest = new Set<string>();
+
 /** A tournament, users with the given IDs' names, and a game in it kicking off at `kickoffAt`. */
 async function setup(names: string[], kickoffAt = soon(), providerGameId?: string) {
   const tournamentId = (await created('/api/tournaments', { name: `Cup ${randomUUID().slice(0, 6)}` })).id as string;
+  tournamentsOfTest.add(tournamentId);
   const users = Object.fromEntries(await Promise.all(names.map(async (name) => [name, (await created('/api/users', { name })).id as string])));
   const gameId = (await created('/api/games', { homeTeam: 'H', awayTeam: 'A', kickoffAt, tournamentId, ...(providerGameId ? { providerGameId } : {}) })).id as string;
   return { tournamentId, users: users as Record<string, string>, gameId };
@@ -86,6 +90,28 @@ async function redisBoard(path: string) {
     return res.headers.get('x-scoreboard-source') === 'redis' ? res : null;
   }, 20_000, `${path} from Redis`);
 }
+
+/**
+ * After every test, Redis shows what PostgreSQL shows for every tournament the test made: the whole
+ * tournament board, every league board, and every listed user's rank.
+ */
+afterEach(async () => {
+  const boards = createScoreboards({ prisma: api.prisma, redis: api.redis });
+  const pg = createScoreboardQueries(api.prisma);
+  const tournaments = [...tournamentsOfTest];
+  tournamentsOfTest.clear();
+  for (const tournamentId of tournaments) {
+    // Catch up whatever a test left behind on purpose (a deleted version); a no-op when the workers'
+    // projection is current, so what is compared below is what they wrote.
+    await boards.project(tournamentId);
+    const board = await pg.page(tournamentId, null, 500, 0);
+    expect(await boards.readRedisPage(boardKeys.tournamentBoard(tournamentId), 500, 0)).toEqual(board);
+    for (const { userId } of board.entries) expect(await boards.readRedisRank(boardKeys.tournamentBoard(tournamentId), userId)).toEqual(await pg.rank(tournamentId, userId));
+    for (const { id } of await api.prisma.league.findMany({ where: { tournamentId } })) {
+      expect(await boards.readRedisPage(boardKeys.leagueBoard(id), 500, 0)).toEqual(await pg.page(tournamentId, id, 500, 0));
+    }
+  }
+});
 
 describe('predictions and leagues', () => {
   it('takes one prediction per user per game, replaced until kickoff, refused after', async () => {

@@ -270,7 +270,11 @@ export function createScoreboards({ prisma, redis }: { prisma: PrismaClient; red
 
 export type Scoreboards = ReturnType<typeof createScoreboards>;
 
-/** The same pages and ranks from PostgreSQL (the fallback), with the same order and ranks. */
+/**
+ * The same pages and ranks from PostgreSQL (the fallback), with the same order and ranks. A rank is
+ * 1 + the users strictly ahead, counted, which is what `RANK() OVER (ORDER BY points DESC,
+ * exact_count DESC)` gives without ranking the whole board for every page or user asked for.
+ */
 export function createScoreboardQueries(prisma: PrismaClient) {
   /** Standings strictly ahead of `first`, on the tournament's board or a league's. */
   async function ahead(tournamentId: string, leagueId: string | null, first: Row): Promise<number> {

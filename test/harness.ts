@@ -206,7 +206,7 @@ export function httpClient(baseUrl: string, defaultToken: string | null = TEST_T
   return async function request<T = any>(
     method: string,
     path: string,
-    options: { body?: unknown; rawBody?: string; key?: string; token?: string | null; headers?: Record<string, string>; validate?: boolean } = {},
+    options: { body?: unknown; rawBody?: string | Uint8Array; key?: string; token?: string | null; headers?: Record<string, string>; validate?: boolean } = {},
   ): Promise<HttpResult<T>> {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
     const token = options.token === undefined ? defaultToken : options.token;
@@ -215,7 +215,7 @@ export function httpClient(baseUrl: string, defaultToken: string | null = TEST_T
     const res = await fetch(`${baseUrl}${path}`, {
       method,
       headers,
-      body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+      body: (options.rawBody as BodyInit | undefined) ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
     });
     const text = await res.text();
     const contentType = res.headers.get('content-type');

@@ -59,7 +59,7 @@ function resolve<T>(value: T): T {
   return JSON.parse(text) as T;
 }
 
-type Case = [name: string, method: string, path: () => string, body: unknown, status: number, code: string, extra?: { token?: string | null; key?: string; rawBody?: string }];
+type Case = [name: string, method: string, path: () => string, body: unknown, status: number, code: string, extra?: { token?: string | null; key?: string; rawBody?: string | Uint8Array }];
 
 const g = () => `/api/games/${game.id}`;
 const cases: Case[] = [
@@ -106,6 +106,19 @@ const cases: Case[] = [
   ['goal by a player outside the lineup', 'POST', () => `${g()}/goals`, { scorerId: '$outsider', minute: 10 }, 400, 'validation_failed'],
   ['goal without a minute', 'POST', () => `${g()}/goals`, { scorerId: '$starter' }, 400, 'validation_failed'],
   ['a route that does not exist', 'POST', () => '/api/nothing-here', {}, 404, 'not_found'],
+  // Text PostgreSQL cannot store (or would store changed): refused, naming the field.
+  ['a NUL character in a name', 'POST', () => '/api/players', undefined, 400, 'validation_failed', { rawBody: '{"name":"ok\\u0000"}' }],
+  ['a NUL character in a team', 'POST', () => '/api/games', undefined, 400, 'validation_failed', { rawBody: '{"homeTeam":"A\\u0000","awayTeam":"B","kickoffAt":"2026-05-01T12:00:00Z"}' }],
+  ['a control character in a name', 'POST', () => '/api/users', undefined, 400, 'validation_failed', { rawBody: '{"name":"bell\\u0007"}' }],
+  ['a lone surrogate in a name', 'POST', () => '/api/players', undefined, 400, 'validation_failed', { rawBody: '{"name":"\\ud800"}' }],
+  ['a NUL character in an object key', 'PUT', () => '/api/admin/stats-switches', undefined, 400, 'validation_failed', { rawBody: '{"aggregations":{"x\\u0000":true}}' }],
+  ['bytes that are not UTF-8', 'POST', () => '/api/players', undefined, 400, 'malformed_json', { rawBody: Buffer.from([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]) }],
+  ['a malformed escape in a path segment', 'GET', () => '/api/games/%ZZ/report', undefined, 400, 'validation_failed'],
+  ['an encoded NUL in a path segment', 'GET', () => '/api/games/%00/report', undefined, 400, 'validation_failed'],
+  ['an encoded NUL in a write path', 'POST', () => '/api/games/a%00b/substitutions', { minute: 10, playerOutId: 'a', playerInId: 'b' }, 400, 'validation_failed'],
+  ['a NUL character in a query', 'GET', () => '/api/stats/power-ratings?limit=%00', undefined, 400, 'validation_failed'],
+  ['a method the path does not serve', 'PATCH', () => '/api/players', { name: 'x' }, 405, 'method_not_allowed'],
+  ['DELETE on a path that only reads', 'DELETE', () => `${g()}/report`, undefined, 405, 'method_not_allowed'],
 ];
 
 describe('bad input', () => {
@@ -117,6 +130,24 @@ describe('bad input', () => {
     expect(res.body.error.message.length).toBeGreaterThan(5);
     expect(res.headers.get('x-request-id')).toBeTruthy();
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('names the field that holds unstorable text, and says 405 with the methods a path allows', async () => {
+    const nul = await http('POST', '/api/games', { rawBody: '{"homeTeam":"A","awayTeam":"B","kickoffAt":"2026-05-01T12:00:00Z","lineup":[{"playerId":"p\\u0000","starter":true}]}' });
+    expect(nul.body.error.details).toEqual([{ path: 'lineup.0.playerId', message: 'contains the control character U+0000' }]);
+    const surrogate = await http('POST', '/api/players', { rawBody: '{"name":"\\udc00x"}' });
+    expect(surrogate.body.error.details).toEqual([{ path: 'name', message: 'contains an unpaired surrogate (U+DC00), which is not valid Unicode text' }]);
+    // Paired surrogates are one character (an emoji), and tabs and line breaks are allowed.
+    const emoji = await http('POST', '/api/players', { body: { name: 'Kylian \u{1F600}\tM.' } });
+    expect(emoji.status).toBe(201);
+    expect((await api.prisma.player.findUniqueOrThrow({ where: { id: emoji.body.id } })).name).toBe('Kylian \u{1F600}\tM.');
+
+    const patch = await http('PATCH', '/api/players', { body: { name: 'x' } });
+    expect(patch.headers.get('allow')).toBe('POST, OPTIONS');
+    const report = await http('PUT', `/api/games/${game.id}/report`, { body: {} });
+    expect(report.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    const options = await http('OPTIONS', `/api/games/${game.id}/substitutions/${game.subId}`, { validate: false });
+    expect([options.status, options.headers.get('allow')]).toEqual([204, 'PUT, DELETE, OPTIONS']);
   });
 
   it('names each invalid field in details', async () => {

@@ -49,8 +49,11 @@ export function toApiError(err: unknown): ApiError {
       : 500;
     return new ApiError(status, err.code, err.message, err.details);
   }
+  // The router could not percent-decode a path segment (`%ZZ`, a lone `%`, bytes that are not UTF-8).
+  if (err instanceof URIError) return new ApiError(400, 'validation_failed', `malformed percent-encoding in the path: ${err.message}`, [{ path: '', message: 'malformed percent-encoding' }]);
   const e = err as { type?: string; status?: number; message?: string } | undefined;
   if (e?.type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'request body is larger than 1 MiB');
+  if (e?.type === 'entity.verify.failed') return new ApiError(400, 'malformed_json', e.message ?? 'request body is not valid UTF-8');
   if (e?.type === 'entity.parse.failed') {
     return new ApiError(400, 'malformed_json', `request body is not valid JSON: ${e.message}`);
   }

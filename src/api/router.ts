@@ -2,9 +2,10 @@
 // schemas, then run the handler (a read) or the write inside the idempotent write scope.
 import { Router, type Request, type RequestHandler } from 'express';
 import type { WriteRequest, WriteRunner } from '../services/write.ts';
-import { parseInput } from './errors.ts';
+import { ApiError, parseInput } from './errors.ts';
 import { requestFingerprint } from './request-context.ts';
 import { expressPath, type Route, type RouteInput } from './route.ts';
+import { findUnstorableText } from './text-input.ts';
 
 function writeRequestOf(req: Request): WriteRequest {
   return {
@@ -16,8 +17,19 @@ function writeRequestOf(req: Request): WriteRequest {
   };
 }
 
+/** Refuses text that cannot be stored (see text-input.ts), naming where it is. */
+function refuseUnstorableText(req: Request): void {
+  for (const [where, value] of [['path parameters', req.params], ['query', req.query], ['request body', req.body]] as const) {
+    const found = findUnstorableText(value);
+    if (found) {
+      throw new ApiError(400, 'validation_failed', `invalid ${where}: ${found.path ? `${found.path}: ` : ''}${found.message}`, [found]);
+    }
+  }
+}
+
 function handlerFor(route: Route, runWrite: WriteRunner): RequestHandler {
   return async (req, res) => {
+    refuseUnstorableText(req);
     const input: RouteInput<unknown, unknown, unknown> = {
       params: route.params ? parseInput(route.params, req.params, 'path parameters') : undefined,
       query: route.query ? parseInput(route.query, req.query, 'query') : undefined,
@@ -45,6 +57,25 @@ function handlerFor(route: Route, runWrite: WriteRunner): RequestHandler {
 
 export function createRouter(routes: Route[], runWrite: WriteRunner): Router {
   const router = Router();
-  for (const route of routes) router[route.method](expressPath(route.path), handlerFor(route, runWrite));
+  const methodsByPath = new Map<string, string[]>();
+  for (const route of routes) {
+    const path = expressPath(route.path);
+    router[route.method](path, handlerFor(route, runWrite));
+    const methods = methodsByPath.get(path) ?? [];
+    methods.push(route.method.toUpperCase(), ...(route.method === 'get' ? ['HEAD'] : []));
+    methodsByPath.set(path, methods);
+  }
+  // A known path with a method it does not serve: 405 with Allow (OPTIONS: just the Allow header).
+  for (const [path, methods] of methodsByPath) {
+    const allow = [...new Set([...methods, 'OPTIONS'])].join(', ');
+    router.all(path, (req, res, next) => {
+      if (req.method === 'OPTIONS') {
+        res.setHeader('Allow', allow);
+        res.status(204).end();
+        return;
+      }
+      next(new ApiError(405, 'method_not_allowed', `${req.method} is not allowed on ${req.path}; allowed: ${allow}`, [], { Allow: allow }));
+    });
+  }
   return router;
 }

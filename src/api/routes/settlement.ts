@@ -1,5 +1,6 @@
 // Predictions, leagues, settlement status and scoreboards.
 import type { Client } from '@temporalio/client';
+import type { Response } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../config.ts';
 import type { PrismaClient } from '../../db/client.ts';
@@ -41,6 +42,13 @@ const Settlement = z
   .meta({ id: 'SettlementStatus', description: "The settlement of the game's latest result." });
 
 const tags = ['Predictions and scoreboards'];
+
+/** A board read's answer, with the store that gave it in `X-Scoreboard-Source`. */
+async function withSource<T>(res: Response, read: Promise<{ value: T; source: string }>): Promise<T> {
+  const { value, source } = await read;
+  res.setHeader('X-Scoreboard-Source', source);
+  return value;
+}
 
 export function settlementRoutes({ prisma, redis, temporal, config }: { prisma: PrismaClient; redis: Redis; temporal: Client; config: Config }): Route[] {
   const boards = createBoardReads({ prisma, redis, requestRebuild: requestStaleRebuild(temporal, config.taskQueues.settlement) });
@@ -103,11 +111,7 @@ export function settlementRoutes({ prisma, redis, temporal, config }: { prisma: 
       params: TournamentParams,
       query: Page,
       response: { status: 200, description: 'One page of the board.', schema: Scoreboard },
-      handle: async ({ params, query, res }) => {
-        const { value, source } = await boards.tournamentBoard(params.tournamentId, query.limit, query.offset);
-        res.setHeader('X-Scoreboard-Source', source);
-        return value;
-      },
+      handle: ({ params, query, res }) => withSource(res, boards.tournamentBoard(params.tournamentId, query.limit, query.offset)),
     }),
     readRoute({
       method: 'get',
@@ -118,11 +122,7 @@ export function settlementRoutes({ prisma, redis, temporal, config }: { prisma: 
       params: LeagueParams,
       query: Page,
       response: { status: 200, description: 'One page of the board.', schema: Scoreboard },
-      handle: async ({ params, query, res }) => {
-        const { value, source } = await boards.leagueBoard(params.leagueId, query.limit, query.offset);
-        res.setHeader('X-Scoreboard-Source', source);
-        return value;
-      },
+      handle: ({ params, query, res }) => withSource(res, boards.leagueBoard(params.leagueId, query.limit, query.offset)),
     }),
     readRoute({
       method: 'get',
@@ -131,11 +131,7 @@ export function settlementRoutes({ prisma, redis, temporal, config }: { prisma: 
       tags,
       params: TournamentParams.extend({ userId: Id }),
       response: { status: 200, description: 'Rank = 1 + the number of users strictly ahead.', schema: Rank },
-      handle: async ({ params, res }) => {
-        const { value, source } = await boards.userRank(params.tournamentId, params.userId);
-        res.setHeader('X-Scoreboard-Source', source);
-        return value;
-      },
+      handle: ({ params, res }) => withSource(res, boards.userRank(params.tournamentId, params.userId)),
     }),
     writeRoute({
       method: 'post',

@@ -13,7 +13,7 @@ import pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { loadConfigOrExit } from '../src/config.ts';
 import { recalculationStart } from '../src/services/minutes/recalculation.ts';
-import { Triggers } from '../src/shared.ts';
+import { Triggers } from '../src/vocabulary.ts';
 import { createTemporalClient } from '../src/temporal/connection.ts';
 import { startWorkflowOnce, workflowStart, type AnyWorkflowStart } from '../src/temporal/start-workflow.ts';
 

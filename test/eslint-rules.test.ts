@@ -34,10 +34,10 @@ describe('eslint guard rails', () => {
     const code = [
       "import { proxyActivities } from '@temporalio/workflow';",
       "import { ApplicationFailure } from '@temporalio/common';",
-      "import type { Trigger } from '../shared.ts';",
+      "import type { Trigger } from '../vocabulary.ts';",
       "import type { MinutesActivities } from '../activities/minutes.ts';",
       "import { recalculateMinutesWorkflow } from './minutes.ts';",
-      "import { Triggers } from '../shared.ts';",
+      "import { Triggers } from '../vocabulary.ts';",
       "import fs from 'node:fs';",
       "import { createActivities } from '../activities/index.ts';",
       'export const all = [proxyActivities, ApplicationFailure, recalculateMinutesWorkflow, Triggers, fs, createActivities];',

@@ -176,6 +176,42 @@ export async function startApi(config: Config, options: { temporal?: Client } = 
   };
 }
 
+/** A whole stack for end-to-end tests: its own database, a dev server, the API and every worker. */
+export interface TestStack {
+  env: TestWorkflowEnvironment;
+  database: { url: string; drop(): Promise<void> };
+  config: Config;
+  api: TestApi;
+  workers: RunningWorker[];
+  http: ReturnType<typeof httpClient>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a TestStack: a scratch database (end-to-end tests count whole tables), the Temporal dev
+ * server, the API and workers for every task queue on them. `overrides` are settings on top.
+ */
+export async function startStack(overrides: Record<string, string> = {}): Promise<TestStack> {
+  const [env, database] = await Promise.all([startLocalTemporal(), createScratchDatabase()]);
+  const config = testConfig({ TEMPORAL_ADDRESS: env.address, DATABASE_URL: database.url, ...overrides });
+  const api = await startApi(config, { temporal: env.client });
+  const workers = await startWorkers(env.nativeConnection, config, { prisma: api.prisma, redis: api.redis, temporal: env.client });
+  return {
+    env,
+    database,
+    config,
+    api,
+    workers,
+    http: httpClient(api.baseUrl),
+    async stop() {
+      await Promise.all(workers.map((w) => w.stop()));
+      await api.close();
+      await env.teardown();
+      await database.drop();
+    },
+  };
+}
+
 export interface HttpResult<T = any> {
   status: number;
   body: T;

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import { calculateMinutes, type MinutesResult } from '../domain/minutes/timeline.ts';
 import { loadTimeline } from '../services/minutes/timeline-store.ts';
-import { FailureTypes, type RecalculationResult } from '../shared.ts';
+import { FailureTypes, type RecalculationResult } from '../vocabulary.ts';
 
 export interface MinutesActivityDeps {
   prisma: PrismaClient;

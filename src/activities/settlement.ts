@@ -11,7 +11,7 @@ import { createScoreboards } from '../services/settlement/scoreboards.ts';
 import { applySettlement, recordSettlementFailure } from '../services/settlement/settle.ts';
 import { createVerification, type DecisionCounts } from '../services/settlement/verification.ts';
 import { createWriteRunner } from '../services/write.ts';
-import { SettlementFailureTypes } from '../shared.ts';
+import { SettlementFailureTypes } from '../vocabulary.ts';
 
 export interface SettlementActivityDeps {
   prisma: PrismaClient;

@@ -9,7 +9,7 @@ import type { RefreshRequest } from '../domain/stats/runs.ts';
 import type { Redis } from '../redis.ts';
 import { runAggregation } from '../services/stats/aggregations.ts';
 import { getStatsSwitches } from '../services/stats/switches.ts';
-import { StatsFailureTypes } from '../shared.ts';
+import { StatsFailureTypes } from '../vocabulary.ts';
 import { joinRefresh, statsCoordinatorWorkflow } from '../workflows/stats.ts';
 
 export interface StatsActivityDeps {

@@ -1,35 +1,20 @@
 // The slice end to end: HTTP writes -> outbox -> Temporal dev server -> worker -> fresh game report.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  httpClient,
-  startApi,
-  startLocalTemporal,
-  startWorker,
-  testConfig,
-  waitFor,
-  type RunningWorker,
-  type TestApi,
-} from '../../test/harness.ts';
-import { createMinutesActivities } from '../activities/minutes.ts';
+import { startStack, waitFor, type TestApi, type TestStack } from '../../test/harness.ts';
 
+let stack: TestStack;
 let env: TestWorkflowEnvironment;
 let api: TestApi;
-let worker: RunningWorker;
-let http: ReturnType<typeof httpClient>;
+let http: TestStack['http'];
 
 beforeAll(async () => {
-  env = await startLocalTemporal();
-  const config = testConfig({ TEMPORAL_ADDRESS: env.address });
-  api = await startApi(config, { temporal: env.client });
-  worker = await startWorker(env.nativeConnection, config.taskQueues.minutes, createMinutesActivities({ prisma: api.prisma }));
-  http = httpClient(api.baseUrl);
+  stack = await startStack();
+  ({ env, api, http } = stack);
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await api?.close();
-  await env?.teardown();
+  await stack?.stop();
 });
 
 async function player(name: string): Promise<string> {

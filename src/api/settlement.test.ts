@@ -6,47 +6,31 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createScratchDatabase,
-  httpClient,
-  startApi,
-  startLocalTemporal,
-  startWorkers,
-  testConfig,
-  waitFor,
-  type RunningWorker,
-  type TestApi,
-} from '../../test/harness.ts';
+import { httpClient, startApi, startStack, testConfig, waitFor, type TestApi, type TestStack } from '../../test/harness.ts';
 import type { Config } from '../config.ts';
 import { createProviderSimulator } from '../provider-sim/app.ts';
 import { boardKeys, createScoreboardQueries, createScoreboards } from '../services/settlement/scoreboards.ts';
 
+let stack: TestStack;
 let env: TestWorkflowEnvironment;
 let api: TestApi;
-let workers: RunningWorker[];
-let database: Awaited<ReturnType<typeof createScratchDatabase>>;
-let http: ReturnType<typeof httpClient>;
+let database: TestStack['database'];
+let http: TestStack['http'];
+let config: Config;
 let simulator: Server;
 let sim: string;
-let config: Config;
 
 beforeAll(async () => {
   simulator = await new Promise<Server>((resolve) => {
     const s = createProviderSimulator().listen(0, '127.0.0.1', () => resolve(s));
   });
   sim = `http://127.0.0.1:${(simulator.address() as AddressInfo).port}`;
-  [env, database] = await Promise.all([startLocalTemporal(), createScratchDatabase()]);
-  config = testConfig({ TEMPORAL_ADDRESS: env.address, DATABASE_URL: database.url, PROVIDER_URL: sim, PROVIDER_TIMEOUT_MS: '300' });
-  api = await startApi(config, { temporal: env.client });
-  workers = await startWorkers(env.nativeConnection, config, { prisma: api.prisma, redis: api.redis, temporal: env.client });
-  http = httpClient(api.baseUrl);
+  stack = await startStack({ PROVIDER_URL: sim, PROVIDER_TIMEOUT_MS: '300' });
+  ({ env, api, database, http, config } = stack);
 });
 
 afterAll(async () => {
-  await Promise.all((workers ?? []).map((w) => w.stop()));
-  await api?.close();
-  await env?.teardown();
-  await database?.drop();
+  await stack?.stop();
   await new Promise((resolve) => simulator?.close(resolve));
 });
 

@@ -3,37 +3,20 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createScratchDatabase,
-  httpClient,
-  startApi,
-  startLocalTemporal,
-  startWorkers,
-  testConfig,
-  waitFor,
-  type RunningWorker,
-  type TestApi,
-} from '../../test/harness.ts';
+import { startStack, waitFor, type TestApi, type TestStack } from '../../test/harness.ts';
 
+let stack: TestStack;
 let env: TestWorkflowEnvironment;
 let api: TestApi;
-let workers: RunningWorker[];
-let database: Awaited<ReturnType<typeof createScratchDatabase>>;
-let http: ReturnType<typeof httpClient>;
+let http: TestStack['http'];
 
 beforeAll(async () => {
-  [env, database] = await Promise.all([startLocalTemporal(), createScratchDatabase()]);
-  const config = testConfig({ TEMPORAL_ADDRESS: env.address, DATABASE_URL: database.url });
-  api = await startApi(config, { temporal: env.client });
-  workers = await startWorkers(env.nativeConnection, config, { prisma: api.prisma, redis: api.redis, temporal: env.client });
-  http = httpClient(api.baseUrl);
+  stack = await startStack();
+  ({ env, api, http } = stack);
 });
 
 afterAll(async () => {
-  await Promise.all((workers ?? []).map((w) => w.stop()));
-  await api?.close();
-  await env?.teardown();
-  await database?.drop();
+  await stack?.stop();
 });
 
 async function players(...names: string[]): Promise<string[]> {

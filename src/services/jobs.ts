@@ -4,7 +4,7 @@
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
-import { SearchAttributeNames, type Trigger } from '../shared.ts';
+import { SearchAttributeNames, type Trigger } from '../vocabulary.ts';
 import { workflowStart, type AnyWorkflowStart, type WorkflowName } from '../temporal/start-workflow.ts';
 import type { WriteScope } from './write.ts';
 

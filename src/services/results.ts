@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import { resultHash } from '../domain/results.ts';
 import type { Score } from '../domain/settlement/scoring.ts';
-import { Triggers } from '../shared.ts';
+import { Triggers } from '../vocabulary.ts';
 import { settlementStart } from './settlement/settle.ts';
 import { statsRunStart } from './stats/runs.ts';
 import { getStatsSwitches } from './stats/switches.ts';

@@ -1,5 +1,5 @@
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
-import { SearchAttributeNames, type Trigger } from '../shared.ts';
+import { SearchAttributeNames, type Trigger } from '../vocabulary.ts';
 
 export const TriggerKey = defineSearchAttributeKey(SearchAttributeNames.trigger, SearchAttributeType.KEYWORD);
 export const GameIdKey = defineSearchAttributeKey(SearchAttributeNames.gameId, SearchAttributeType.KEYWORD);

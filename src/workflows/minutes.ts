@@ -1,6 +1,6 @@
 import { log, proxyLocalActivities } from '@temporalio/workflow';
 import type { MinutesActivities } from '../activities/minutes.ts';
-import type { FailureTypes, RecalculateMinutesInput, RecalculationResult } from '../shared.ts';
+import type { FailureTypes, RecalculateMinutesInput, RecalculationResult } from '../vocabulary.ts';
 
 type FailureType = (typeof FailureTypes)[keyof typeof FailureTypes];
 

@@ -1,7 +1,7 @@
 // Settling a result, and keeping the Redis scoreboards in step with PostgreSQL.
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { SettlementActivities } from '../activities/settlement.ts';
-import type { SettlementFailureTypes } from '../shared.ts';
+import type { SettlementFailureTypes } from '../vocabulary.ts';
 
 type FailureType = (typeof SettlementFailureTypes)[keyof typeof SettlementFailureTypes];
 const UNKNOWN: FailureType = 'UnknownResult';

@@ -21,7 +21,7 @@ import {
 import type { StatsActivities } from '../activities/stats.ts';
 import type { AggregationName } from '../domain/stats/aggregations.ts';
 import type { AggregationOutcome, RefreshRequest, RefreshSummary, StatsRunInput, StatsRunSummary } from '../domain/stats/runs.ts';
-import type { StatsFailureTypes } from '../shared.ts';
+import type { StatsFailureTypes } from '../vocabulary.ts';
 import { recalculateMinutesWorkflow } from './minutes.ts';
 
 type FailureType = (typeof StatsFailureTypes)[keyof typeof StatsFailureTypes];

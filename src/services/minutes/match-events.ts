@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Tx } from '../../db/client.ts';
 import { ConflictError, InvalidInputError, NotFoundError, type FieldIssue } from '../../domain/errors.ts';
 import { calculateMinutes, type CardEvent, type SubstitutionEvent, type TimelineEvent } from '../../domain/minutes/timeline.ts';
-import { isSendingOff, Triggers, type CardType, type Trigger } from '../../shared.ts';
+import { isSendingOff, Triggers, type CardType, type Trigger } from '../../vocabulary.ts';
 import type { WriteScope } from '../write.ts';
 import { bumpAndRecalculate } from './recalculation.ts';
 import { cardTypeFromDb, cardTypeToDb, loadTimeline, type GameTimeline } from './timeline-store.ts';

@@ -2,7 +2,7 @@
 // transaction) and the backfill that recalculates every game. Both build the same typed start.
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '../../db/client.ts';
-import { recalculationWorkflowId, Triggers, type Trigger } from '../../shared.ts';
+import { recalculationWorkflowId, Triggers, type Trigger } from '../../vocabulary.ts';
 import { startWorkflowOnce, workflowStart, type WorkflowStart } from '../../temporal/start-workflow.ts';
 import type { WriteScope } from '../write.ts';
 

@@ -4,7 +4,7 @@
 import { ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { InvalidInputError, NotFoundError } from '../../domain/errors.ts';
-import { SearchAttributeNames } from '../../shared.ts';
+import { SearchAttributeNames } from '../../vocabulary.ts';
 import { workflowStart, type AnyWorkflowStart } from '../../temporal/start-workflow.ts';
 import type { WriteScope } from '../write.ts';
 import { scheduledWorkflowId, type ScheduleEntry } from './registry.ts';

@@ -4,7 +4,7 @@
 import type { CalendarSpec, IntervalSpec, ScheduleOptions } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { Config } from '../../config.ts';
-import { Triggers, type Trigger } from '../../shared.ts';
+import { Triggers, type Trigger } from '../../vocabulary.ts';
 import { toSearchAttributePairs } from '../../temporal/search-attributes.ts';
 import type { WorkflowName, Workflows } from '../../temporal/start-workflow.ts';
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.ts';
 import type { Tx } from '../../db/client.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.ts';
-import { Triggers } from '../../shared.ts';
+import { Triggers } from '../../vocabulary.ts';
 import { workflowStart } from '../../temporal/start-workflow.ts';
 import type { WriteScope } from '../write.ts';
 

@@ -1,7 +1,7 @@
 // Starting scoreboard rebuilds: asked by an operator, or by a reader that found a projection behind.
 import type { Client } from '@temporalio/client';
 import { NotFoundError } from '../../domain/errors.ts';
-import { Triggers } from '../../shared.ts';
+import { Triggers } from '../../vocabulary.ts';
 import { startWorkflowOnce, workflowStart } from '../../temporal/start-workflow.ts';
 import type { WriteScope } from '../write.ts';
 

@@ -4,7 +4,7 @@
 // a retry, a crash or a repeated trigger finds it and applies nothing twice.
 import type { PrismaClient } from '../../db/client.ts';
 import { EXACT_POINTS, OUTCOME_POINTS } from '../../domain/settlement/scoring.ts';
-import { settlementWorkflowId, type Trigger } from '../../shared.ts';
+import { settlementWorkflowId, type Trigger } from '../../vocabulary.ts';
 import { workflowStart, type WorkflowStart } from '../../temporal/start-workflow.ts';
 
 export function settlementStart(options: { gameId: string; resultHash: string; requestId: string; trigger: Trigger; taskQueue: string }): WorkflowStart<'settleGameWorkflow'> {

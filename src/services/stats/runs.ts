@@ -3,7 +3,7 @@
 import type { Config } from '../../config.ts';
 import { ConflictError } from '../../domain/errors.ts';
 import type { StatsTrigger } from '../../domain/stats/aggregations.ts';
-import { statsWorkflowId } from '../../shared.ts';
+import { statsWorkflowId } from '../../vocabulary.ts';
 import { workflowStart, type WorkflowStart } from '../../temporal/start-workflow.ts';
 import type { WriteScope } from '../write.ts';
 import { getStatsSwitches } from './switches.ts';

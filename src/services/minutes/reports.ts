@@ -10,15 +10,12 @@ export type ReportStatus = 'pending' | 'calculated' | 'invalid';
  * `invalid` when those events were impossible (the last good minutes are still shown).
  */
 export async function getReport(prisma: PrismaClient, gameId: string) {
-  const game = await prisma.game.findUnique({
-    where: { id: gameId },
-    select: {
-      eventsVersion: true,
-      report: true,
-      ...lineupInOrder,
-      minutes: true,
-    },
-  });
+  // Prisma reads the game and each relation with its own query: one repeatable-read snapshot keeps a
+  // recalculation that commits between them from pairing a new checked version with old minutes.
+  const [game] = await prisma.$transaction(
+    [prisma.game.findUnique({ where: { id: gameId }, select: { eventsVersion: true, report: true, ...lineupInOrder, minutes: true } })],
+    { isolationLevel: 'RepeatableRead' },
+  );
   if (!game) throw new NotFoundError('game', gameId);
   const { report } = game;
   const caughtUp = report !== null && report.checkedVersion >= game.eventsVersion;

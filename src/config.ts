@@ -68,6 +68,19 @@ const settings = {
   OUTBOX_RETENTION_DAYS: setting(z.coerce.number().int().min(1).max(3650), { fallback: '7' }),
   /** How long a cached read (stats, leaderboards) lives at most; invalidation usually drops it first. */
   CACHE_TTL_SECONDS: setting(z.coerce.number().int().min(1).max(7 * 24 * 3600), { fallback: '3600' }),
+  /** Failed bearer-token attempts one client may make per AUTH_FAILURE_WINDOW_SECONDS; the next is 429. */
+  AUTH_FAILURE_LIMIT: setting(z.coerce.number().int().min(1).max(100_000), { fallback: '10' }),
+  AUTH_FAILURE_WINDOW_SECONDS: setting(z.coerce.number().int().min(1).max(86_400), { fallback: '60' }),
+  /** How long a client past the limit is refused (429 with Retry-After), whatever token it sends. */
+  AUTH_BLOCK_SECONDS: setting(z.coerce.number().int().min(1).max(86_400), { fallback: '300' }),
+  /**
+   * Which proxies' X-Forwarded-For to believe when naming the client (express's `trust proxy`):
+   * `false` (the socket address), `true`, a hop count, or addresses/subnets such as `loopback, 10.0.0.0/8`.
+   */
+  TRUST_PROXY: setting(
+    z.string().trim().min(1).transform((value): boolean | number | string => (value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value)),
+    { fallback: 'false' },
+  ),
   LOG_LEVEL: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
     fallback: 'info',
   }),

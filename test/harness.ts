@@ -62,6 +62,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     TASK_QUEUE_SETTLEMENT: `test-settlement-${randomUUID()}`,
     LOG_LEVEL: 'silent',
     OUTBOX_RELAY_INTERVAL_MS: '200',
+    // Every test client is 127.0.0.1 and this run shares one Redis prefix: tests that send wrong
+    // tokens must not block each other (auth.test.ts sets its own limit and prefix).
+    AUTH_FAILURE_LIMIT: '100000',
     ...overrides,
   }).config;
 }

@@ -10,7 +10,8 @@ import type { Redis } from '../redis.ts';
 import { createWriteRunner } from '../services/write.ts';
 import { errorHandler, notFoundRoute } from './errors.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.ts';
-import { requestContext, requireToken } from './request-context.ts';
+import { createAuthFailureCounter, requireToken } from './auth.ts';
+import { requestContext } from './request-context.ts';
 import type { Route } from './route.ts';
 import { createRouter } from './router.ts';
 import { gameRoutes } from './routes/games.ts';
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): express.Express {
   const { routes } = apiRoutes(deps);
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
   app.use(requestContext);
   app.use((req, res, next) => {
     const started = performance.now();
@@ -74,7 +76,12 @@ export function createApp(deps: AppDeps): express.Express {
     });
     next();
   });
-  app.use(requireToken(config.API_TOKEN));
+  const authFailures = createAuthFailureCounter(deps.redis, {
+    maxFailures: config.AUTH_FAILURE_LIMIT,
+    windowSeconds: config.AUTH_FAILURE_WINDOW_SECONDS,
+    blockSeconds: config.AUTH_BLOCK_SECONDS,
+  });
+  app.use(requireToken(config.API_TOKEN, authFailures));
   // Every body is read as JSON, whatever its Content-Type, so the 1 MiB limit always applies.
   // Bytes that are not UTF-8 would be decoded to U+FFFD and stored changed: refused instead.
   app.use(express.json({ limit: '1mb', type: () => true, verify: refuseInvalidUtf8 }));

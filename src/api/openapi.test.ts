@@ -74,7 +74,7 @@ describe('OpenAPI document', () => {
     const post = document.paths['/api/games/{gameId}/substitutions'].post;
     expect(post.security).toEqual([{ bearerAuth: [] }]);
     expect(post.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`).sort()).toEqual(['header:Idempotency-Key', 'path:gameId']);
-    expect(Object.keys(post.responses).sort()).toEqual(['201', '400', '401', '404', '409', '413', '500', '503']);
+    expect(Object.keys(post.responses).sort()).toEqual(['201', '400', '401', '404', '409', '413', '429', '500', '503']);
     expect(post.responses['409'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
     const report = document.paths['/api/games/{gameId}/report'].get;
     expect(report.security).toEqual([]);

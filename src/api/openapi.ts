@@ -22,7 +22,10 @@ export function errorStatuses(route: Route): number[] {
   const statuses = new Set<number>([500, ...(route.errors ?? [])]);
   const hasBody = route.method !== 'get';
   if (route.params || route.query || route.body || hasBody) statuses.add(400);
-  if (requiresToken(route)) statuses.add(401);
+  if (requiresToken(route)) {
+    statuses.add(401);
+    statuses.add(429); // this client failed authentication too often
+  }
   if (route.params) statuses.add(404);
   if (hasBody) statuses.add(413);
   if (route.kind === 'write') {
@@ -36,6 +39,13 @@ const requestIdHeader = {
   'X-Request-Id': {
     description: 'The request ID: the Idempotency-Key when one was sent, else generated. It names the workflows the request starts.',
     schema: { type: 'string' as const },
+  },
+};
+
+const retryAfterHeader = {
+  'Retry-After': {
+    description: 'Seconds until this client may try again.',
+    schema: { type: 'integer' as const, minimum: 1 },
   },
 };
 
@@ -73,7 +83,7 @@ export function buildOpenApiDocument(routes: Route[], info: { version: string })
     for (const status of errorStatuses(route)) {
       responses[status] = {
         description: errorDescriptions[status] ?? 'Error.',
-        headers: requestIdHeader,
+        headers: status === 429 ? { ...requestIdHeader, ...retryAfterHeader } : requestIdHeader,
         content: { 'application/json': { schema: ErrorBody } },
       };
     }

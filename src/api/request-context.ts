@@ -1,4 +1,4 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { ApiError } from './errors.ts';
 
@@ -32,19 +32,6 @@ export const requestContext: RequestHandler = (req, res, next) => {
   }
   next();
 };
-
-/** Bearer token on every non-GET request and on everything under the admin prefixes. */
-export function requireToken(apiToken: string): RequestHandler {
-  const expected = Buffer.from(apiToken);
-  return (req, _res, next) => {
-    const admin = /^\/api\/(v2\/)?admin(\/|$)/.test(req.path);
-    if ((req.method === 'GET' || req.method === 'HEAD') && !admin) return next();
-    const match = /^Bearer (.+)$/.exec(req.get('Authorization') ?? '');
-    const given = Buffer.from(match?.[1] ?? '');
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
-    next(new ApiError(401, 'unauthorized', 'missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)'));
-  };
-}
 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

@@ -53,7 +53,8 @@ export type ConflictCode =
   | 'trigger_disabled'
   | 'game_cancelled'
   | 'game_already_started'
-  | 'not_retryable';
+  | 'not_retryable'
+  | 'schedule_not_created';
 
 /** The request is valid, but the current state does not allow it. */
 export class ConflictError extends DomainError {

@@ -3,7 +3,7 @@
 // missed window, and health for /readyz (present, and not late beyond its catch-up window).
 import { ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time.js';
-import { InvalidInputError, NotFoundError } from '../../domain/errors.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.ts';
 import { SearchAttributeNames } from '../../vocabulary.ts';
 import { workflowStart, type AnyWorkflowStart } from '../../temporal/start-workflow.ts';
 import type { WriteScope } from '../write.ts';
@@ -67,6 +67,18 @@ export function assessSchedule(entry: ScheduleEntry, description: ScheduleDescri
     };
   }
   return { jobKey: entry.jobKey, status: 'ok' };
+}
+
+/** Runs `operation` on a registry schedule, which may not have been created on the server yet. */
+async function onExistingSchedule<T>(jobKey: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) {
+      throw new ConflictError('schedule_not_created', `schedule ${jobKey} does not exist on the server yet; run npm run schedules:sync (or start a worker)`);
+    }
+    throw err;
+  }
 }
 
 export function createScheduleOperations(temporal: Client, registry: ScheduleEntry[]) {
@@ -142,13 +154,13 @@ export function createScheduleOperations(temporal: Client, registry: ScheduleEnt
 
     async pause(jobKey: string, note: string | undefined): Promise<CronJobView> {
       const entry = entryOf(jobKey);
-      await temporal.schedule.getHandle(jobKey).pause(note ?? 'paused through the API');
+      await onExistingSchedule(jobKey, () => temporal.schedule.getHandle(jobKey).pause(note ?? 'paused through the API'));
       return view(entry);
     },
 
     async unpause(jobKey: string, note: string | undefined): Promise<CronJobView> {
       const entry = entryOf(jobKey);
-      await temporal.schedule.getHandle(jobKey).unpause(note ?? 'unpaused through the API');
+      await onExistingSchedule(jobKey, () => temporal.schedule.getHandle(jobKey).unpause(note ?? 'unpaused through the API'));
       return view(entry);
     },
 
@@ -160,7 +172,7 @@ export function createScheduleOperations(temporal: Client, registry: ScheduleEnt
       if (to.getTime() > now.getTime()) issues.push({ path: 'to', message: 'must not be in the future' });
       if (to.getTime() - from.getTime() > MAX_BACKFILL_MS) issues.push({ path: 'from', message: 'a backfill covers at most 31 days' });
       if (issues.length > 0) throw InvalidInputError.of(issues);
-      await temporal.schedule.getHandle(jobKey).backfill({ start: from, end: to, overlap: 'BUFFER_ALL' });
+      await onExistingSchedule(jobKey, () => temporal.schedule.getHandle(jobKey).backfill({ start: from, end: to, overlap: 'BUFFER_ALL' }));
       return { jobKey, from: from.toISOString(), to: to.toISOString() };
     },
 

@@ -240,7 +240,7 @@ describe('operating the schedules', () => {
     expect(jobs.body.jobs.map((j: { workflowId: string }) => j.workflowId)).toContain(started.workflowId);
   });
 
-  it('reports in /readyz when a schedule is missing, naming it', async () => {
+  it('reports in /readyz when a schedule is missing, naming it, and operating it is 409, not a server error', async () => {
     const ready = await http('GET', '/readyz');
     expect(ready.body.checks.schedules).toMatchObject({ status: 'up' });
     await client.schedule.getHandle('maintenance-daily').delete();
@@ -252,6 +252,11 @@ describe('operating the schedules', () => {
       expect(missing.body.checks.schedules.status).toBe('down');
       expect(missing.body.checks.schedules.error).toMatch(/maintenance-daily does not exist/);
       expect(missing.body.checks.postgres.status).toBe('up');
+      // Found by the fuzz pass: these were 503 "a dependency is down".
+      for (const [action, body] of [['pause', {}], ['unpause', {}], ['backfill', { from: '2026-01-01T00:00:00Z', to: '2026-01-01T01:00:00Z' }]] as const) {
+        const res = await http('POST', `/api/v2/admin/cron/maintenance-daily/${action}`, { body });
+        expect([res.status, res.body.error.code]).toEqual([409, 'schedule_not_created']);
+      }
     } finally {
       await syncSchedules(client, registry);
     }

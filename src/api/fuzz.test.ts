@@ -1,0 +1,78 @@
+// Property-based fuzzing of the whole HTTP API from the OpenAPI document it serves (schemathesis,
+// pinned in tools/requirements.txt). Every documented route is covered by being documented. A short
+// pass runs in `npm test`; `npm run fuzz` runs this file with FUZZ=long for minutes.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { projectRoot, startStack, TEST_TOKEN, type TestStack } from '../../test/harness.ts';
+import { scheduleRegistry } from '../services/schedules/registry.ts';
+import { syncSchedules } from '../services/schedules/sync.ts';
+
+const long = process.env.FUZZ === 'long';
+/** Seconds schemathesis may spend; examples per operation and phase are bounded as well. */
+const budget = long
+  ? { maxTime: Number(process.env.FUZZ_SECONDS ?? 600), maxExamples: 1000, phases: 'examples,coverage,fuzzing,stateful' }
+  : { maxTime: 40, maxExamples: 10, phases: 'examples,coverage,fuzzing' };
+
+const checks = [
+  'not_a_server_error',
+  'status_code_conformance',
+  'content_type_conformance',
+  'response_schema_conformance',
+  'negative_data_rejection',
+];
+
+let stack: TestStack;
+let workDir: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  // As deployed: the schedules exist, so /readyz is 200 and a 5xx anywhere is a finding.
+  await syncSchedules(stack.env.client, scheduleRegistry(stack.config));
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fulltime-fuzz-'));
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+});
+
+function schemathesis(args: string[]): Promise<{ code: number | null; output: string }> {
+  const binary = path.join(projectRoot, '.venv', process.platform === 'win32' ? 'Scripts' : 'bin', 'schemathesis');
+  if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: npm run setup installs it (tools/requirements.txt)`);
+  return new Promise((resolve, reject) => {
+    // Its own working directory: hypothesis keeps an example database (.hypothesis) in it.
+    const child = spawn(binary, args, { cwd: workDir, env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+it(
+  `finds no server error and no answer the document does not describe (${long ? 'long' : 'short'} pass)`,
+  async () => {
+    const base = stack.api.baseUrl;
+    const { code, output } = await schemathesis([
+      'run',
+      `${base}/api/openapi.json`,
+      '--url', base,
+      '--header', `Authorization: Bearer ${TEST_TOKEN}`,
+      '--checks', checks.join(','),
+      '--phases', budget.phases,
+      '--max-examples', String(budget.maxExamples),
+      '--max-time', String(budget.maxTime),
+      '--workers', '1',
+      '--request-timeout', '10',
+      '--seed', process.env.FUZZ_SEED ?? String(Date.now() % 1_000_000),
+      '--suppress-health-check', 'all',
+    ]);
+    if (long || code !== 0) console.log(output);
+    expect(code, output.slice(-20_000)).toBe(0);
+  },
+  (budget.maxTime + 120) * 1000,
+);

@@ -68,6 +68,13 @@ const settings = {
   OUTBOX_RETENTION_DAYS: setting(z.coerce.number().int().min(1).max(3650), { fallback: '7' }),
   /** How long a cached read (stats, leaderboards) lives at most; invalidation usually drops it first. */
   CACHE_TTL_SECONDS: setting(z.coerce.number().int().min(1).max(7 * 24 * 3600), { fallback: '3600' }),
+  /**
+   * The API's PostgreSQL statement_timeout and wait for a connection; a query unanswered for 2 s
+   * longer has its connection closed. So a request stuck on PostgreSQL answers 503 within ~this + 2 s.
+   */
+  API_STATEMENT_TIMEOUT_MS: setting(z.coerce.number().int().min(100).max(600_000), { fallback: '5000' }),
+  /** The same for workers, whose set-based statements (a 1M-prediction settlement) run far longer. */
+  WORKER_STATEMENT_TIMEOUT_MS: setting(z.coerce.number().int().min(1000).max(3_600_000), { fallback: '600000' }),
   /** Failed bearer-token attempts one client may make per AUTH_FAILURE_WINDOW_SECONDS; the next is 429. */
   AUTH_FAILURE_LIMIT: setting(z.coerce.number().int().min(1).max(100_000), { fallback: '10' }),
   AUTH_FAILURE_WINDOW_SECONDS: setting(z.coerce.number().int().min(1).max(86_400), { fallback: '60' }),

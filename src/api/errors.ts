@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { ConflictError, DependencyUnavailableError, DomainError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import type { Logger } from '../logger.ts';
 
 /** An error that exists only in HTTP terms (malformed JSON, a missing token, an unknown route…). */
@@ -77,10 +78,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-/** Database unreachable / pool exhausted: the request could not be made durable. */
+/** A dependency unreachable, cut off or too slow: the request could not be made durable. */
 function isUnavailable(err: unknown): boolean {
+  if (isDatabaseUnavailable(err)) return true;
   const text = `${(err as Error)?.name ?? ''} ${(err as Error)?.message ?? ''} ${(err as { code?: string })?.code ?? ''}`;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|57P0[1-3]|53300|Can't reach database|timeout|Timed out fetching a new connection|DatabaseNotReachable|P1001|P2024|P1017/i.test(
+  // Whole words only: "ScheduleNotFoundError" once matched ENOTFOUND and became a 503.
+  return /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|57P0[1-3]|53300|Can't reach database|timeout|Timed out fetching a new connection|DatabaseNotReachable|P1001|P2024|P1017)\b/i.test(
     text,
   );
 }

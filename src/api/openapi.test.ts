@@ -78,7 +78,10 @@ describe('OpenAPI document', () => {
     expect(post.responses['409'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
     const report = document.paths['/api/games/{gameId}/report'].get;
     expect(report.security).toEqual([]);
-    expect(Object.keys(report.responses).sort()).toEqual(['200', '400', '404', '500']);
+    expect(Object.keys(report.responses).sort()).toEqual(['200', '400', '404', '500', '503']);
+    // Only what answers from the process alone never depends on PostgreSQL, Redis or Temporal.
+    expect(Object.keys(document.paths['/healthz'].get.responses).sort()).toEqual(['200', '500']);
+    expect(document.paths['/readyz'].get.responses['503'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Readiness' });
     expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 

@@ -14,7 +14,7 @@ const errorDescriptions: Record<number, string> = {
   413: 'Body over 1 MiB (`payload_too_large`).',
   429: 'Too many failed authentication attempts from this client (`too_many_requests`); see `Retry-After`.',
   500: 'Unexpected error (`internal_error`); the X-Request-Id names it in the logs.',
-  503: 'A dependency is down and the request could not be made durable (`service_unavailable`); retry it.',
+  503: 'A dependency is down or too slow (`service_unavailable`): nothing was changed; retry it (with the same Idempotency-Key for a write).',
 };
 
 /** The error statuses a route can answer with: those of its kind plus the ones it declares. */
@@ -28,10 +28,10 @@ export function errorStatuses(route: Route): number[] {
   }
   if (route.params) statuses.add(404);
   if (hasBody) statuses.add(413);
-  if (route.kind === 'write') {
-    statuses.add(409); // a reused Idempotency-Key
-    statuses.add(503); // PostgreSQL down: the write could not be made durable
-  }
+  if (route.kind === 'write') statuses.add(409); // a reused Idempotency-Key
+  if (!route.standalone) statuses.add(503); // a dependency down or too slow to answer
+  // A route's own answer for a status (readiness's 503) is not replaced by the error body.
+  for (const status of Object.keys(route.otherResponses ?? {})) statuses.delete(Number(status));
   return [...statuses].sort((a, b) => a - b);
 }
 

@@ -41,6 +41,8 @@ interface RouteBase<P extends Schema | undefined, Q extends Schema | undefined, 
   otherResponses?: Record<number, { description: string; schema: Schema }>;
   /** Statuses besides the success one and those implied by the route's kind. */
   errors?: ErrorStatus[];
+  /** Answers from the process alone, never from PostgreSQL, Redis or Temporal (so never 503). */
+  standalone?: true;
 }
 
 /** A read, or an action with no database write (its handler answers directly). */

@@ -12,7 +12,7 @@ import { createApp } from './app.ts';
 
 const config = loadConfigOrExit('api');
 const logger = createLogger('api', config.LOG_LEVEL, config.LOG_FORMAT);
-const prisma = createPrisma(config.DATABASE_URL, { poolSize: 20 });
+const prisma = createPrisma(config.DATABASE_URL, { poolSize: 20, statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS });
 const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);
 let redisDown = false;
 redis.on('error', (err) => {

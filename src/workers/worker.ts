@@ -37,7 +37,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     }, SHUTDOWN_DEADLINE_MS).unref();
   });
 }
-const prisma = createPrisma(config.DATABASE_URL);
+const prisma = createPrisma(config.DATABASE_URL, { statementTimeoutMs: config.WORKER_STATEMENT_TIMEOUT_MS });
 const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);
 redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis unreachable'));
 const temporal = createTemporalClient(config);

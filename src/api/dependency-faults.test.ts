@@ -263,3 +263,20 @@ describe('Temporal cut for 30 s under writes', () => {
     expect([report.body.status, minutes]).toEqual(['calculated', { [starter]: lastMinute, [bench]: 90 - lastMinute }]);
   });
 });
+
+describe('Temporal back after a long outage', () => {
+  it('retries starts that were backing off at once, not when their backoff ends', async () => {
+    const { gameId, starter, bench } = await gameWithBench();
+    proxies.temporal.cut();
+    const key = `backed-off-${randomUUID()}`;
+    const res = await http('POST', `/api/games/${gameId}/substitutions`, { body: { minute: 70, playerOutId: starter, playerInId: bench }, key });
+    expect(res.status).toBe(201);
+    await waitFor(async () => (await direct.prisma.workflowOutbox.findFirst({ where: { requestId: key, lastError: { not: null } } })) !== null, 20_000, 'a failed start');
+    // As after many failed attempts: the row's next attempt is an hour away.
+    await direct.prisma.workflowOutbox.updateMany({ where: { requestId: key }, data: { nextAttemptAt: new Date(Date.now() + 3600_000) } });
+
+    proxies.temporal.restore();
+    await waitFor(async () => (await direct.prisma.workflowOutbox.findFirst({ where: { requestId: key, dispatchedAt: { not: null } } })) !== null, 20_000, 'the start to be retried');
+    await env.client.workflow.getHandle(`minutes-recalc:${key}`).result();
+  });
+});

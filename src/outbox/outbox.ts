@@ -56,6 +56,8 @@ const MARK_DISPATCHED_EVERY_MS = 50;
 
 export class WorkflowStarter {
   private startsPausedUntil = 0;
+  /** Set when a start found Temporal unreachable; the relay then probes it every pass. */
+  private temporalUnreachable = false;
   private toMark: bigint[] = [];
   private markTimer: NodeJS.Timeout | undefined;
   private marking: Promise<void> = Promise.resolve();
@@ -99,7 +101,8 @@ export class WorkflowStarter {
     let timer: NodeJS.Timeout | undefined;
     let running: Promise<unknown> = Promise.resolve();
     const tick = () => {
-      running = this.relayOnce()
+      running = this.resumeIfTemporalBack()
+        .then(() => this.relayOnce())
         .then((result) => {
           if (result.started + result.alreadyStarted + result.failed > 0) {
             this.deps.logger.info(result, 'outbox relay pass');
@@ -117,6 +120,24 @@ export class WorkflowStarter {
       await running;
       await this.drain();
     };
+  }
+
+  /**
+   * After an outage, rows wait out their backoff (up to 60 s) before their next attempt. A cheap
+   * probe each pass notices Temporal is back, and makes them due at once.
+   */
+  private async resumeIfTemporalBack(): Promise<void> {
+    if (!this.temporalUnreachable) return;
+    try {
+      await this.deps.temporal.connection.withDeadline(Date.now() + 1000, () => this.deps.temporal.workflowService.getSystemInfo({}));
+    } catch {
+      return;
+    }
+    this.temporalUnreachable = false;
+    this.startsPausedUntil = 0;
+    const due = await this.deps.prisma.$executeRaw`UPDATE workflow_outbox SET next_attempt_at = now()
+      WHERE dispatched_at IS NULL AND last_error IS NOT NULL AND next_attempt_at > now()`;
+    this.deps.logger.info({ rows: due }, 'Temporal is reachable again: retrying the starts that were backing off');
   }
 
   /**
@@ -150,7 +171,10 @@ export class WorkflowStarter {
           log.debug({ outcome, fromRelay }, 'workflow dispatched');
         } catch (err) {
           result.failed++;
-          if (isUnreachable(err)) this.startsPausedUntil = Date.now() + START_BREAKER_MS;
+          if (isUnreachable(err)) {
+            this.startsPausedUntil = Date.now() + START_BREAKER_MS;
+            this.temporalUnreachable = true;
+          }
           const message = err instanceof Error ? err.message : String(err);
           log.warn({ err: message, fromRelay }, 'workflow start failed; the outbox relay will retry');
           // Back off exponentially (1 s .. 60 s) between relay attempts.

@@ -16,6 +16,8 @@ declare module 'vitest' {
     redisUrl: string;
     redisKeyPrefix: string;
     workflowBundlePath: string;
+    /** Test processes record the PIDs of the Temporal servers they spawn here (see harness.ts). */
+    serverPidDir: string;
   }
 }
 
@@ -25,6 +27,20 @@ async function reachable(what: string, probe: () => Promise<unknown>, hint: stri
   } catch (err) {
     throw new Error(`${what} is unreachable (${(err as Error).message}). ${hint}`, { cause: err });
   }
+}
+
+/** Kills every recorded Temporal server still running (its test process died before teardown). */
+function killRecordedServers(dir: string): void {
+  for (const name of fs.readdirSync(dir)) {
+    const pid = Number(name);
+    try {
+      // Only if the PID is still a Temporal server: PIDs are reused.
+      if (/(^|\/)temporal(-test-server)?$/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!)) process.kill(pid, 'SIGKILL');
+    } catch {
+      // exited normally
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 export default async function setup(project: TestProject) {
@@ -49,8 +65,11 @@ export default async function setup(project: TestProject) {
   project.provide('redisUrl', redisUrl);
   project.provide('redisKeyPrefix', redisKeyPrefix);
   project.provide('workflowBundlePath', workflowBundlePath);
+  const serverPidDir = fs.mkdtempSync(path.join(os.tmpdir(), `fulltime-servers-${runId}-`));
+  project.provide('serverPidDir', serverPidDir);
 
   return async () => {
+    killRecordedServers(serverPidDir);
     fs.rmSync(workflowBundlePath, { force: true });
     await deleteKeysUnder(redisUrl, redisKeyPrefix);
     if (!process.env.KEEP_TEST_DATABASE) await dropDatabase(databaseUrl.toString());

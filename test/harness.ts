@@ -2,6 +2,7 @@
 // (createLocal) or the time-skipping test server, against this run's PostgreSQL database and Redis
 // key prefix (see global-setup.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -69,20 +70,58 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   }).config;
 }
 
+/** This process's child processes that are Temporal servers (Linux: read from /proc; elsewhere none). */
+function temporalServerChildren(): number[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  return entries.map(Number).filter((pid) => {
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its ')'.
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) return false;
+      return /(^|\/)temporal(-test-server)?$/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!);
+    } catch {
+      return false; // gone already
+    }
+  });
+}
+
+/**
+ * Records the Temporal servers this process spawned, so the run's global teardown kills any still
+ * running: a test process killed after a hook timed out never reaches `env.teardown()`, and its
+ * server used to outlive the run.
+ */
+async function recordingServers(start: () => Promise<TestWorkflowEnvironment>): Promise<TestWorkflowEnvironment> {
+  const before = new Set(temporalServerChildren());
+  const env = await start();
+  for (const pid of temporalServerChildren().filter((p) => !before.has(p))) {
+    fs.writeFileSync(path.join(inject('serverPidDir'), String(pid)), '');
+  }
+  return env;
+}
+
 /** A Temporal dev server from the pinned CLI, with the project's search attributes registered. */
 export function startLocalTemporal(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  return TestWorkflowEnvironment.createLocal({
-    server: { executable: executableOption(temporalCliPath()), searchAttributes: searchAttributeKeys },
-  });
+  return recordingServers(() =>
+    TestWorkflowEnvironment.createLocal({
+      server: { executable: executableOption(temporalCliPath()), searchAttributes: searchAttributeKeys },
+    }),
+  );
 }
 
 /** The time-skipping test server from the pinned binary. */
 export function startTimeSkippingTemporal(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  return TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: executableOption(temporalTestServerPath()) },
-  });
+  return recordingServers(() =>
+    TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: executableOption(temporalTestServerPath()) },
+    }),
+  );
 }
 
 export interface RunningWorker {

@@ -183,7 +183,7 @@ export interface TestApi {
 
 /** The HTTP API on an ephemeral port, talking to `temporalAddress`. */
 export async function startApi(config: Config, options: { temporal?: Client } = {}): Promise<TestApi> {
-  const logger = createLogger('test-api', 'silent');
+  const logger = createLogger('test-api', (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent', 'json');
   const prisma = createPrisma(config.DATABASE_URL, { statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS });
   const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);
   redis.on('error', () => {});

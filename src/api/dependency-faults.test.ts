@@ -272,6 +272,12 @@ describe('Temporal back after a long outage', () => {
     const res = await http('POST', `/api/games/${gameId}/substitutions`, { body: { minute: 70, playerOutId: starter, playerInId: bench }, key });
     expect(res.status).toBe(201);
     await waitFor(async () => (await direct.prisma.workflowOutbox.findFirst({ where: { requestId: key, lastError: { not: null } } })) !== null, 20_000, 'a failed start');
+    // What reads Temporal, or must start work before answering, cannot: 503, and nothing is kept.
+    const jobs = await http('GET', '/api/admin/jobs');
+    expect([jobs.status, jobs.body.error.code]).toEqual([503, 'service_unavailable']);
+    const runNow = await http('POST', '/api/v2/admin/cron/maintenance-daily/run', { body: {}, key: `run-now-${key}` });
+    expect([runNow.status, runNow.body.error.code]).toEqual([503, 'service_unavailable']);
+    expect(await direct.prisma.idempotencyKey.count({ where: { key: `run-now-${key}` } })).toBe(0);
     // As after many failed attempts: the row's next attempt is an hour away.
     await direct.prisma.workflowOutbox.updateMany({ where: { requestId: key }, data: { nextAttemptAt: new Date(Date.now() + 3600_000) } });
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConflictError, DependencyUnavailableError, DomainError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import type { Logger } from '../logger.ts';
+import { isTemporalUnavailable } from '../temporal/errors.ts';
 
 /** An error that exists only in HTTP terms (malformed JSON, a missing token, an unknown route…). */
 export class ApiError extends Error {
@@ -80,7 +81,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 
 /** A dependency unreachable, cut off or too slow: the request could not be made durable. */
 function isUnavailable(err: unknown): boolean {
-  if (isDatabaseUnavailable(err)) return true;
+  if (isDatabaseUnavailable(err) || isTemporalUnavailable(err)) return true;
   const text = `${(err as Error)?.name ?? ''} ${(err as Error)?.message ?? ''} ${(err as { code?: string })?.code ?? ''}`;
   // Whole words only: "ScheduleNotFoundError" once matched ENOTFOUND and became a 503.
   return /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|57P0[1-3]|53300|Can't reach database|timeout|Timed out fetching a new connection|DatabaseNotReachable|P1001|P2024|P1017)\b/i.test(

@@ -27,11 +27,63 @@ const checks = [
 let stack: TestStack;
 let workDir: string;
 
+/**
+ * Real resources, so generated requests reach past "not found": half the time a path or body ID is
+ * one of these (schemathesis dictionaries), half the time whatever it generates.
+ */
+async function seedResources(): Promise<Record<string, string[]>> {
+  const made = async (path: string, body: unknown) => {
+    const res = await stack.http('POST', path, { body });
+    if (res.status !== 201) throw new Error(`seeding ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  };
+  const [a, b] = await Promise.all([made('/api/players', { name: 'Fuzz A' }), made('/api/players', { name: 'Fuzz B' })]);
+  const tournament = await made('/api/tournaments', { name: 'Fuzz Cup' });
+  const [ann, bob] = await Promise.all([made('/api/users', { name: 'ann' }), made('/api/users', { name: 'bob' })]);
+  const game = await made('/api/games', {
+    homeTeam: 'H', awayTeam: 'A', kickoffAt: new Date(Date.now() + 3600_000).toISOString(), tournamentId: tournament.id,
+    lineup: [{ playerId: a.id, starter: true }, { playerId: b.id, starter: false }],
+  });
+  const sub = await made(`/api/games/${game.id}/substitutions`, { minute: 60, playerOutId: a.id, playerInId: b.id });
+  const card = await made(`/api/games/${game.id}/disciplinary-actions`, { playerId: b.id, cardType: 'yellow', minute: 70 });
+  await made(`/api/games/${game.id}/predictions`, { userId: ann.id, homeGoals: 1, awayGoals: 0 });
+  const league = await made('/api/leagues', { name: 'Fuzz League', tournamentId: tournament.id, memberIds: [ann.id] });
+  return {
+    players: [a.id, b.id],
+    games: [game.id],
+    substitutions: [sub.substitution.id],
+    actions: [card.action.id],
+    tournaments: [tournament.id],
+    users: [ann.id, bob.id],
+    leagues: [league.id],
+    seasons: [String(new Date().getUTCFullYear())],
+    jobs: scheduleRegistry(stack.config).map((entry) => entry.jobKey),
+    workflows: [sub.recalculation.workflowId],
+  };
+}
+
+/** schemathesis.toml binding each ID parameter, in paths and bodies, to the seeded resources. */
+function fuzzConfig(ids: Record<string, string[]>): string {
+  const bindings: Record<string, string> = {
+    'path.playerId': 'players', 'body.playerId': 'players', 'body.playerOutId': 'players', 'body.playerInId': 'players',
+    'body.lineup[*].playerId': 'players', 'path.gameId': 'games', 'path.substitutionId': 'substitutions',
+    'path.actionId': 'actions', 'path.tournamentId': 'tournaments', 'body.tournamentId': 'tournaments',
+    'path.userId': 'users', 'body.userId': 'users', 'body.memberIds[*]': 'users', 'body.userIds[*]': 'users', 'path.leagueId': 'leagues', 'path.season': 'seasons',
+    'path.jobKey': 'jobs', 'path.workflowId': 'workflows',
+  };
+  const lines = Object.entries(ids).flatMap(([name, values]) => [`[dictionaries.${name}]`, `values = ${JSON.stringify(values)}`, '']);
+  lines.push('[parameters]');
+  for (const [key, dictionary] of Object.entries(bindings)) lines.push(`"${key}" = { dictionary = "${dictionary}", probability = 0.5 }`);
+  return `${lines.join('\n')}\n`;
+}
+
 beforeAll(async () => {
   stack = await startStack();
   // As deployed: the schedules exist, so /readyz is 200 and a 5xx anywhere is a finding.
   await syncSchedules(stack.env.client, scheduleRegistry(stack.config));
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fulltime-fuzz-'));
+  // Read from the working directory, where schemathesis looks first.
+  fs.writeFileSync(path.join(workDir, 'schemathesis.toml'), fuzzConfig(await seedResources()));
 });
 
 afterAll(async () => {

@@ -76,7 +76,7 @@ const settings = {
   /** The same for workers, whose set-based statements (a 1M-prediction settlement) run far longer. */
   WORKER_STATEMENT_TIMEOUT_MS: setting(z.coerce.number().int().min(1000).max(3_600_000), { fallback: '600000' }),
   /** Failed bearer-token attempts one client may make per AUTH_FAILURE_WINDOW_SECONDS; the next is 429. */
-  AUTH_FAILURE_LIMIT: setting(z.coerce.number().int().min(1).max(100_000), { fallback: '10' }),
+  AUTH_FAILURE_LIMIT: setting(z.coerce.number().int().min(1).max(100_000), { fallback: '30' }),
   AUTH_FAILURE_WINDOW_SECONDS: setting(z.coerce.number().int().min(1).max(86_400), { fallback: '60' }),
   /** How long a client past the limit is refused (429 with Retry-After), whatever token it sends. */
   AUTH_BLOCK_SECONDS: setting(z.coerce.number().int().min(1).max(86_400), { fallback: '300' }),

@@ -59,6 +59,16 @@ describe('failed authentication', () => {
     expect((await http('GET', '/api/openapi.json', { token: null, headers: { 'x-forwarded-for': client } })).status).toBe(200);
   });
 
+  it('does not count requests without a token: they guess nothing', async () => {
+    const client = '203.0.113.7';
+    const statuses = [];
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      statuses.push((await http('POST', '/api/players', { body: { name: 'p-x' }, token: null, headers: { 'x-forwarded-for': client } })).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    expect((await createPlayer(client, TEST_TOKEN)).status).toBe(201);
+  });
+
   it('counts per client: another address is unaffected', async () => {
     for (let attempt = 1; attempt <= 4; attempt++) await createPlayer('203.0.113.2', 'guess');
     const other = await createPlayer('203.0.113.3', TEST_TOKEN);

@@ -45,7 +45,8 @@ function tooManyFailures(msBeforeNext: number): ApiError {
 
 /**
  * `Authorization: Bearer <API_TOKEN>` on every non-GET request and on everything under the admin
- * prefixes. A client (by IP, see TRUST_PROXY) past its failure limit is refused with 429 even with
+ * prefixes. Each wrong credential counts as a failure (a missing one does not). A client (by IP, see
+ * TRUST_PROXY) past its failure limit is refused with 429 even with
  * the right token until the block ends: otherwise the limit would not slow guessing at all. The
  * check reads the count before anything is spent, so valid requests in flight never count.
  */
@@ -57,14 +58,16 @@ export function requireToken(apiToken: string, { limiter: failures, maxFailures 
     try {
       const seen = await failures.get(client);
       if (seen && seen.consumedPoints > maxFailures) return next(tooManyFailures(seen.msBeforeNext));
-      const match = /^Bearer (.+)$/.exec(req.get('Authorization') ?? '');
+      const authorization = req.get('Authorization');
+      const match = /^Bearer (.+)$/.exec(authorization ?? '');
       const given = Buffer.from(match?.[1] ?? '');
       if (given.length === expected.length && timingSafeEqual(given, expected)) {
         // A client that got the token right after a few typos starts afresh.
         if (seen && seen.consumedPoints > 0) await failures.delete(client);
         return next();
       }
-      await failures.consume(client);
+      // Only a credential that was tried and wrong counts: a request without one guesses nothing.
+      if (authorization !== undefined) await failures.consume(client);
       next(new ApiError(401, 'unauthorized', 'missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)'));
     } catch (err) {
       if (err instanceof RateLimiterRes) return next(tooManyFailures(err.msBeforeNext));

@@ -75,6 +75,10 @@ const settings = {
   API_STATEMENT_TIMEOUT_MS: setting(z.coerce.number().int().min(100).max(600_000), { fallback: '5000' }),
   /** The same for workers, whose set-based statements (a 1M-prediction settlement) run far longer. */
   WORKER_STATEMENT_TIMEOUT_MS: setting(z.coerce.number().int().min(1000).max(3_600_000), { fallback: '600000' }),
+  /** The API's Redis command timeout: a read waits at most this long before falling back to PostgreSQL. */
+  API_REDIS_TIMEOUT_MS: setting(z.coerce.number().int().min(50).max(60_000), { fallback: '1000' }),
+  /** The API's deadline for a call to Temporal that has none of its own (jobs and schedules routes). */
+  API_TEMPORAL_TIMEOUT_MS: setting(z.coerce.number().int().min(100).max(600_000), { fallback: '10000' }),
   /** Failed bearer-token attempts one client may make per AUTH_FAILURE_WINDOW_SECONDS; the next is 429. */
   AUTH_FAILURE_LIMIT: setting(z.coerce.number().int().min(1).max(100_000), { fallback: '30' }),
   AUTH_FAILURE_WINDOW_SECONDS: setting(z.coerce.number().int().min(1).max(86_400), { fallback: '60' }),

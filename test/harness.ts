@@ -185,7 +185,7 @@ export interface TestApi {
 export async function startApi(config: Config, options: { temporal?: Client } = {}): Promise<TestApi> {
   const logger = createLogger('test-api', (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent', 'json');
   const prisma = createPrisma(config.DATABASE_URL, { statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS });
-  const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);
+  const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, { timeoutMs: config.API_REDIS_TIMEOUT_MS });
   redis.on('error', () => {});
   // Connected (or failed) before the first request, so cache behaviour does not depend on timing.
   await new Promise((resolve) => {
@@ -193,7 +193,7 @@ export async function startApi(config: Config, options: { temporal?: Client } = 
     redis.once('error', resolve);
   });
   // As in src/api/server.ts: no in-process gRPC retries (the outbox relay retries).
-  const temporal = options.temporal ?? createTemporalClient(config, { grpcRetries: false });
+  const temporal = options.temporal ?? createTemporalClient(config, { grpcRetries: false, callTimeoutMs: config.API_TEMPORAL_TIMEOUT_MS });
   const starter = new WorkflowStarter({ prisma, temporal, logger, startTimeoutMs: 2000 });
   const app = createApp({ config, prisma, redis, temporal, starter, logger });
   const server = await new Promise<import('node:http').Server>((resolve) => {

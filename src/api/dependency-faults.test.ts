@@ -54,6 +54,7 @@ beforeAll(async () => {
     REDIS_URL: proxies.redis.urlThrough(base.REDIS_URL),
     TEMPORAL_ADDRESS: proxies.temporal.address,
     API_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+    API_TEMPORAL_TIMEOUT_MS: '2000',
   });
   api = await startApi(config);
   stopRelay = api.starter.startRelay(200);
@@ -284,5 +285,51 @@ describe('Temporal back after a long outage', () => {
     proxies.temporal.restore();
     await waitFor(async () => (await direct.prisma.workflowOutbox.findFirst({ where: { requestId: key, dispatchedAt: { not: null } } })) !== null, 20_000, 'the start to be retried');
     await env.client.workflow.getHandle(`minutes-recalc:${key}`).result();
+  });
+});
+
+describe('Redis stalled', () => {
+  it('costs reads at most its timeout: boards and stats fall back, writes and auth unaffected', async () => {
+    const tournament = await created('/api/tournaments', { name: `Cup ${randomUUID().slice(0, 6)}` });
+    proxies.redis.stall();
+    const started = performance.now();
+    const board = await http('GET', `/api/tournaments/${tournament.id}/scoreboard`, { token: null });
+    expect([board.status, board.headers.get('x-scoreboard-source'), board.body.entries]).toEqual([200, 'postgres', []]);
+    expect((await http('GET', '/api/stats/hall-of-fame', { token: null })).status).toBe(200);
+    expect((await http('POST', '/api/players', { body: { name: 'written-while-redis-stalled' } })).status).toBe(201);
+    expect((await http('POST', '/api/players', { body: { name: 'x' }, token: 'wrong' })).status).toBe(401);
+    // Four requests, each waiting at most API_REDIS_TIMEOUT_MS (1 s) per Redis call; without the
+    // timeout the first never answered.
+    expect(performance.now() - started).toBeLessThan(15_000);
+    const ready = await http('GET', '/readyz', { token: null });
+    expect([ready.status, ready.body.checks.redis.status, ready.body.checks.postgres.status]).toEqual([503, 'down', 'up']);
+
+    proxies.redis.restore();
+    // The stalled connection was closed for not answering; a new one serves again.
+    await waitFor(async () => (await http('GET', '/readyz', { token: null })).body.checks.redis.status === 'up', 30_000, 'Redis to be back in /readyz');
+  });
+});
+
+describe('Temporal stalled', () => {
+  it('answers what needs Temporal with 503 by its deadline, accepts writes, and starts them once it answers again', { timeout: 180_000 }, async () => {
+    const { gameId, starter, bench } = await gameWithBench();
+    proxies.temporal.stall();
+    const started = performance.now();
+    const jobs = await http('GET', '/api/admin/jobs');
+    expect([jobs.status, jobs.body.error.code]).toEqual([503, 'service_unavailable']);
+    // API_TEMPORAL_TIMEOUT_MS is 2 s here; without a deadline this call never answered.
+    expect(performance.now() - started).toBeLessThan(10_000);
+    const ready = await http('GET', '/readyz', { token: null });
+    expect([ready.status, ready.body.checks.temporal.status]).toEqual([503, 'down']);
+    const key = `temporal-stalled-${randomUUID()}`;
+    const written = await http('POST', `/api/games/${gameId}/substitutions`, { body: { minute: 50, playerOutId: starter, playerInId: bench }, key });
+    expect(written.status).toBe(201);
+
+    proxies.temporal.restore();
+    // The client finds its stalled connection dead by keepalive (30 s + 15 s) and connects again;
+    // the relay then starts the waiting workflow.
+    await waitFor(async () => (await direct.prisma.workflowOutbox.findFirst({ where: { requestId: key, dispatchedAt: { not: null } } })) !== null, 120_000, 'the start after the stall');
+    await env.client.workflow.getHandle(`minutes-recalc:${key}`).result();
+    expect((await http('GET', '/api/admin/jobs')).status).toBe(200);
   });
 });

@@ -13,14 +13,14 @@ import { createApp } from './app.ts';
 const config = loadConfigOrExit('api');
 const logger = createLogger('api', config.LOG_LEVEL, config.LOG_FORMAT);
 const prisma = createPrisma(config.DATABASE_URL, { poolSize: 20, statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS });
-const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);
+const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, { timeoutMs: config.API_REDIS_TIMEOUT_MS });
 let redisDown = false;
 redis.on('error', (err) => {
   if (!redisDown) logger.warn({ err: err.message }, 'redis unreachable');
   redisDown = true;
 });
 redis.on('ready', () => (redisDown = false));
-const temporal = createTemporalClient(config, { grpcRetries: false });
+const temporal = createTemporalClient(config, { grpcRetries: false, callTimeoutMs: config.API_TEMPORAL_TIMEOUT_MS });
 const starter = new WorkflowStarter({ prisma, temporal, logger });
 const stopRelay = starter.startRelay(config.OUTBOX_RELAY_INTERVAL_MS);
 

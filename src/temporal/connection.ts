@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config.ts';
 
@@ -14,14 +14,24 @@ type TemporalSettings = Pick<Config, 'temporalConnection'>;
  */
 export function createTemporalClient(
   config: TemporalSettings & Pick<Config, 'TEMPORAL_NAMESPACE'>,
-  options: { grpcRetries?: boolean } = {},
+  options: { grpcRetries?: boolean; callTimeoutMs?: number } = {},
 ): Client {
   const connection = Connection.lazy({
     ...config.temporalConnection,
     connectTimeout: '3s',
-    ...(options.grpcRetries === false ? { interceptors: [] } : {}),
+    ...(options.grpcRetries === false ? { interceptors: options.callTimeoutMs ? [defaultDeadline(options.callTimeoutMs)] : [] } : {}),
   });
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+}
+
+type GrpcInterceptor = NonNullable<ConnectionOptions['interceptors']>[number];
+
+/**
+ * Gives every call without a deadline (`connection.withDeadline`) one `ms` away. Without it a call to
+ * a server that accepted the connection but stopped answering waits forever.
+ */
+function defaultDeadline(ms: number): GrpcInterceptor {
+  return (options, nextCall) => nextCall(options.deadline === undefined ? { ...options, deadline: Date.now() + ms } : options) as ReturnType<GrpcInterceptor>;
 }
 
 export function connectWorker(config: TemporalSettings): Promise<NativeConnection> {

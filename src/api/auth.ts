@@ -15,15 +15,15 @@ export interface AuthFailureLimits {
   blockSeconds: number;
 }
 
-/**
- * Counts failed attempts per client in Redis (shared by every API replica); while Redis is down or
- * slower than 200 ms, each process counts in its own memory instead of failing requests.
- */
 export interface AuthFailureCounter {
   limiter: RateLimiterAbstract;
   maxFailures: number;
 }
 
+/**
+ * Counts failed attempts per client in Redis (shared by every API replica); while Redis is down or
+ * slower than 200 ms, each process counts in its own memory instead of failing requests.
+ */
 export function createAuthFailureCounter(redis: Redis, limits: AuthFailureLimits): AuthFailureCounter {
   const options = { points: limits.maxFailures, duration: limits.windowSeconds, blockDuration: limits.blockSeconds, keyPrefix: 'auth-failures' };
   const memory = new RateLimiterMemory(options);
@@ -46,9 +46,9 @@ function tooManyFailures(msBeforeNext: number): ApiError {
 /**
  * `Authorization: Bearer <API_TOKEN>` on every non-GET request and on everything under the admin
  * prefixes. Each wrong credential counts as a failure (a missing one does not). A client (by IP, see
- * TRUST_PROXY) past its failure limit is refused with 429 even with
- * the right token until the block ends: otherwise the limit would not slow guessing at all. The
- * check reads the count before anything is spent, so valid requests in flight never count.
+ * TRUST_PROXY) past its failure limit is refused with 429 even with the right token until the block
+ * ends: otherwise the limit would not slow guessing at all. The check reads the count before
+ * anything is spent, so valid requests in flight never count.
  */
 export function requireToken(apiToken: string, { limiter: failures, maxFailures }: AuthFailureCounter): RequestHandler {
   const expected = Buffer.from(apiToken);

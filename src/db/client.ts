@@ -17,7 +17,7 @@ export interface PrismaOptions {
 }
 
 /** How much longer than statement_timeout a query may go unanswered before its connection is cut. */
-export const NETWORK_MARGIN_MS = 2000;
+const NETWORK_MARGIN_MS = 2000;
 
 /**
  * A pg client whose every query has a hard deadline. When the server does not answer in time (a

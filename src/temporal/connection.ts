@@ -1,4 +1,4 @@
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config.ts';
 
@@ -16,11 +16,11 @@ export function createTemporalClient(
   config: TemporalSettings & Pick<Config, 'TEMPORAL_NAMESPACE'>,
   options: { grpcRetries?: boolean; callTimeoutMs?: number } = {},
 ): Client {
-  const connection = Connection.lazy({
-    ...config.temporalConnection,
-    connectTimeout: '3s',
-    ...(options.grpcRetries === false ? { interceptors: options.callTimeoutMs ? [defaultDeadline(options.callTimeoutMs)] : [] } : {}),
-  });
+  const interceptors: GrpcInterceptor[] = [
+    ...(options.grpcRetries === false ? [] : [makeGrpcRetryInterceptor(defaultGrpcRetryOptions())]),
+    ...(options.callTimeoutMs ? [defaultDeadline(options.callTimeoutMs)] : []),
+  ];
+  const connection = Connection.lazy({ ...config.temporalConnection, connectTimeout: '3s', interceptors });
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 }
 

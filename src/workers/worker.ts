@@ -38,7 +38,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 const prisma = createPrisma(config.DATABASE_URL, { statementTimeoutMs: config.WORKER_STATEMENT_TIMEOUT_MS });
-const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);
+// Far above any one Redis call an activity makes (a rebuild's swap of a million-member board takes
+// about a second), so only a stalled Redis trips it: the call fails and the activity is retried.
+const REDIS_TIMEOUT_MS = 30_000;
+const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, { timeoutMs: REDIS_TIMEOUT_MS });
 redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis unreachable'));
 const temporal = createTemporalClient(config);
 const connection = await connectWorker(config);

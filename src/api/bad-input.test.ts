@@ -117,6 +117,11 @@ const cases: Case[] = [
   ['an encoded NUL in a path segment', 'GET', () => '/api/games/%00/report', undefined, 400, 'validation_failed'],
   ['an encoded NUL in a write path', 'POST', () => '/api/games/a%00b/substitutions', { minute: 10, playerOutId: 'a', playerInId: 'b' }, 400, 'validation_failed'],
   ['a NUL character in a query', 'GET', () => '/api/stats/power-ratings?limit=%00', undefined, 400, 'validation_failed'],
+  // Query integers are digits (found by the fuzz pass: `?offset=` was taken as 0).
+  ['an empty integer in a query', 'GET', () => '/api/stats/power-ratings?limit=1&offset=', undefined, 400, 'validation_failed'],
+  ['an exponent for an integer in a query', 'GET', () => '/api/stats/power-ratings?limit=1e2', undefined, 400, 'validation_failed'],
+  ['a hexadecimal integer in a query', 'GET', () => '/api/stats/power-ratings?limit=0x10', undefined, 400, 'validation_failed'],
+  ['a padded integer in a query', 'GET', () => '/api/stats/power-ratings?limit=%205', undefined, 400, 'validation_failed'],
   ['a method the path does not serve', 'PATCH', () => '/api/players', { name: 'x' }, 405, 'method_not_allowed'],
   ['DELETE on a path that only reads', 'DELETE', () => `${g()}/report`, undefined, 405, 'method_not_allowed'],
 ];

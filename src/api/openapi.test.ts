@@ -81,6 +81,9 @@ describe('OpenAPI document', () => {
     expect(Object.keys(report.responses).sort()).toEqual(['200', '400', '404', '500', '503']);
     // Only what answers from the process alone never depends on PostgreSQL, Redis or Temporal.
     expect(Object.keys(document.paths['/healthz'].get.responses).sort()).toEqual(['200', '500']);
+    // Query integers are documented as integers (validated as digits, not coerced).
+    const offset = document.paths['/api/stats/power-ratings'].get.parameters.find((p: { name: string }) => p.name === 'offset');
+    expect(offset.schema).toMatchObject({ type: 'integer', minimum: 0 });
     expect(document.paths['/readyz'].get.responses['503'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Readiness' });
     expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
   });

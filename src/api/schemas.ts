@@ -10,6 +10,14 @@ export const OptionalId = Id.nullish().transform((value) => value ?? undefined);
 export const Name = z.string().trim().min(1).max(200);
 export const IsoTime = z.iso.datetime({ offset: true });
 
+/**
+ * An integer from a query string: digits only, with an optional minus. `z.coerce.number()` would take
+ * `?offset=` as 0 and `1e3` or `0x10` as numbers, which the document (type integer) does not allow.
+ */
+export function QueryInt(min: number, max: number) {
+  return z.preprocess((value) => (typeof value === 'string' && /^-?\d{1,16}$/.test(value) ? Number(value) : value), z.number().int().min(min).max(max));
+}
+
 export const ErrorBody = z
   .strictObject({
     error: z.strictObject({

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { createJobsService, jobStatuses, jobTypes } from '../../services/jobs.ts';
 import { readRoute, writeRoute, type Route } from '../route.ts';
-import { Id } from '../schemas.ts';
+import { Id, QueryInt } from '../schemas.ts';
 import { StartedRun } from './stats.ts';
 
 const jobFields = {
@@ -45,7 +45,7 @@ export function jobsRoutes({ temporal }: { temporal: Client }): Route[] {
         status: z.enum(jobStatuses).optional(),
         trigger: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, dot, underscore or dash').optional()
           .meta({ description: 'What started it: `post-match`, `admin`, `cron`, `substitution.created`, …' }),
-        limit: z.coerce.number().int().min(1).max(500).default(50),
+        limit: QueryInt(1, 500).default(50),
       }),
       response: { status: 200, description: 'The jobs.', schema: z.strictObject({ jobs: z.array(Job) }).meta({ id: 'JobList' }) },
       errors: [503],

@@ -10,15 +10,15 @@ import { addLeagueMembers, createLeague, putPrediction } from '../../services/se
 import { requestStaleRebuild, startRebuild } from '../../services/settlement/rebuild.ts';
 import { settlementStatus } from '../../services/settlement/status.ts';
 import { readRoute, writeRoute, type Route } from '../route.ts';
-import { GameParams, Id, Name } from '../schemas.ts';
+import { GameParams, Id, Name, QueryInt } from '../schemas.ts';
 
 const goals = z.number().int().min(0).max(99);
 const UserIds = z.array(Id).max(10_000);
 const LeagueParams = z.object({ leagueId: Id });
 const TournamentParams = z.object({ tournamentId: Id });
 const Page = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  limit: QueryInt(1, 500).default(50),
+  offset: QueryInt(0, 10_000_000).default(0),
 });
 const Entry = z.strictObject({ rank: z.number().int(), userId: z.string(), points: z.number().int(), exactCount: z.number().int() });
 const Scoreboard = z

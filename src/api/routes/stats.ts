@@ -10,7 +10,7 @@ import { recordResult } from '../../services/results.ts';
 import { startAdminStatsRun } from '../../services/stats/runs.ts';
 import { getStatsSwitches, updateStatsSwitches } from '../../services/stats/switches.ts';
 import { readRoute, writeRoute, type Route } from '../route.ts';
-import { GameParams, Id, orNull, WorkflowRef } from '../schemas.ts';
+import { GameParams, Id, orNull, QueryInt, WorkflowRef } from '../schemas.ts';
 
 const goals = z.number().int().min(0).max(99);
 const ResultBody = z.object({ homeGoals: goals, awayGoals: goals });
@@ -104,7 +104,7 @@ const MatchReport = z
   .looseObject({ gameId: z.string(), season: z.string(), homeTeam: z.string(), awayTeam: z.string(), homeGoals: z.number().int(), awayGoals: z.number().int() })
   .meta({ id: 'MatchReport', description: 'Score, goals, cards, substitutions and every lineup player\'s numbers.' });
 
-const Limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+const Limit = (max: number, fallback: number) => QueryInt(1, max).default(fallback);
 const SeasonParams = z.object({ season: z.string().trim().min(1).max(50) });
 const PlayerParams = z.object({ playerId: Id });
 
@@ -207,7 +207,7 @@ export function statsRoutes({ prisma, config, cache }: { prisma: PrismaClient; c
       path: '/api/stats/power-ratings',
       summary: 'Players by power rating',
       tags: readTags,
-      query: z.object({ limit: Limit(500, 50), offset: z.coerce.number().int().min(0).max(1_000_000).default(0) }),
+      query: z.object({ limit: Limit(500, 50), offset: QueryInt(0, 1_000_000).default(0) }),
       response: { status: 200, description: 'Highest first; equal ratings share a rank.', schema: PowerRatings },
       handle: ({ query }) => reads.powerRatings(query.limit, query.offset),
     }),

@@ -57,7 +57,9 @@ export function assessSchedule(entry: ScheduleEntry, description: ScheduleDescri
   if (!next || !after) return { jobKey: entry.jobKey, status: 'ok' };
   const period = after.getTime() - next.getTime();
   const expected = next.getTime() - period; // the run due before the next one
-  const last = description.info.recentActions.at(-1)?.scheduledAt ?? description.info.createdAt;
+  // The latest run it had, or its creation: a backfill appends actions scheduled in the past, so the
+  // last action listed is not the latest (found by the fuzz pass: a backfill of 2000 made it "late").
+  const last = new Date(Math.max(description.info.createdAt.getTime(), ...description.info.recentActions.map((a) => a.scheduledAt.getTime())));
   const window = msToNumber(entry.catchupWindow);
   if (expected > last.getTime() + 1000 && now.getTime() - expected > window) {
     return {

@@ -281,4 +281,21 @@ describe('scheduler health', () => {
     expect(assessSchedule(entry, { ...stale, state: { ...stale.state, paused: true } }, new Date(next.getTime() + 30 * 3600_000)).status).toBe('paused');
     expect(assessSchedule(entry, undefined, new Date()).status).toBe('missing');
   });
+
+  it('is not made late by a backfill of an old window, nor by a run due before it existed', async () => {
+    const { client, registry } = await namespace();
+    await syncSchedules(client, registry);
+    const entry = registry.find((e) => e.jobKey === 'stats-nightly')!;
+    const handle = client.schedule.getHandle('stats-nightly');
+    await handle.backfill({ start: new Date('2000-01-01T00:00:00Z'), end: new Date('2000-01-02T00:00:00Z'), overlap: 'BUFFER_ALL' });
+    const description = await waitFor(async () => {
+      const d = await handle.describe();
+      return d.info.recentActions.length > 0 ? d : null;
+    }, 20_000, 'the backfilled run to be recorded');
+    expect(description.info.recentActions.at(-1)!.scheduledAt.toISOString()).toBe('2000-01-01T03:00:00.000Z');
+    // Seven hours after the 03:00 before its creation (past the 6 h catch-up window): that run was
+    // due before the schedule existed, so it was not missed.
+    const [next] = description.info.nextActionTimes as [Date];
+    expect(assessSchedule(entry, description, new Date(next.getTime() - 24 * 3600_000 + 7 * 3600_000)).status).toBe('ok');
+  });
 });

@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import { isTemporalUnreachable } from '../temporal/errors.ts';
 import { startWorkflowOnce, type AnyWorkflowStart } from '../temporal/start-workflow.ts';
 
 /** A start waiting in the outbox: the typed start exactly as the write built it, plus bookkeeping. */
@@ -44,12 +45,6 @@ export interface DispatchResult {
 
 /** When Temporal is unreachable, the API leaves new rows to the relay for this long instead of trying each. */
 const START_BREAKER_MS = 5000;
-
-/** Temporal down or unreachable (as opposed to slow): gRPC UNAVAILABLE or a failed connection. */
-function isUnreachable(err: unknown): boolean {
-  const code = (err as { code?: number; cause?: { code?: number } })?.code ?? (err as { cause?: { code?: number } })?.cause?.code;
-  return code === 14 || /connect|UNAVAILABLE|ECONNREFUSED/i.test(String((err as Error)?.message ?? err));
-}
 
 /** Started rows are marked dispatched in one UPDATE per this interval instead of one per row. */
 const MARK_DISPATCHED_EVERY_MS = 50;
@@ -171,7 +166,7 @@ export class WorkflowStarter {
           log.debug({ outcome, fromRelay }, 'workflow dispatched');
         } catch (err) {
           result.failed++;
-          if (isUnreachable(err)) {
+          if (isTemporalUnreachable(err)) {
             this.startsPausedUntil = Date.now() + START_BREAKER_MS;
             this.temporalUnreachable = true;
           }

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker, type NativeConnection } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { createApp } from '../src/api/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { applyMigrations, dropDatabase, ensureDatabase } from '../src/db/migrate.ts';
@@ -303,6 +303,26 @@ export function httpClient(baseUrl: string, defaultToken: string | null = TEST_T
     }
     return { status: res.status, body, headers: res.headers };
   };
+}
+
+export type HttpClient = ReturnType<typeof httpClient>;
+
+/** POSTs `body` to `path` and returns what it created; the answer must be 201. */
+export async function postCreated(http: HttpClient, path: string, body: unknown): Promise<any> {
+  const res = await http('POST', path, { body });
+  expect(res.status, `POST ${path}: ${JSON.stringify(res.body)}`).toBe(201);
+  return res.body;
+}
+
+/** A starter, a substitute and a game with both in its lineup; `game` adds or overrides its fields. */
+export async function gameWithBench(http: HttpClient, game: Record<string, unknown> = {}): Promise<{ gameId: string; starter: string; bench: string }> {
+  const [starter, bench] = await Promise.all([postCreated(http, '/api/players', { name: 'Starter' }), postCreated(http, '/api/players', { name: 'Bench' })]);
+  const created = await postCreated(http, '/api/games', {
+    homeTeam: 'H', awayTeam: 'A', kickoffAt: '2026-03-01T15:00:00.000Z',
+    lineup: [{ playerId: starter.id, starter: true }, { playerId: bench.id, starter: false }],
+    ...game,
+  });
+  return { gameId: created.id as string, starter: starter.id as string, bench: bench.id as string };
 }
 
 /** Polls `probe` until it returns a truthy value, or fails after `timeoutMs`. */

@@ -8,7 +8,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../../test/fault-proxy.ts';
 import {
   createScratchDatabase,
+  gameWithBench as seedGameWithBench,
   httpClient,
+  postCreated,
   startApi,
   startLocalTemporal,
   startWorkers,
@@ -79,21 +81,9 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function created(path: string, body: unknown): Promise<any> {
-  const res = await http('POST', path, { body });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body;
-}
-
+const created = (path: string, body: unknown) => postCreated(http, path, body);
 /** A game with a starter and a substitute, made while everything is up. */
-async function gameWithBench() {
-  const [starter, bench] = await Promise.all([created('/api/players', { name: 'Starter' }), created('/api/players', { name: 'Bench' })]);
-  const game = await created('/api/games', {
-    homeTeam: 'H', awayTeam: 'A', kickoffAt: '2026-03-01T15:00:00.000Z',
-    lineup: [{ playerId: starter.id, starter: true }, { playerId: bench.id, starter: false }],
-  });
-  return { gameId: game.id as string, starter: starter.id as string, bench: bench.id as string };
-}
+const gameWithBench = () => seedGameWithBench(http);
 
 /** The API's sessions in PostgreSQL, seen from a direct connection. */
 async function apiSessions(): Promise<{ state: string | null; query: string; in_transaction: boolean }[]> {

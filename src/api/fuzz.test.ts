@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { projectRoot, startStack, TEST_TOKEN, type TestStack } from '../../test/harness.ts';
+import { gameWithBench, postCreated, projectRoot, startStack, TEST_TOKEN, type TestStack } from '../../test/harness.ts';
 import { scheduleRegistry } from '../services/schedules/registry.ts';
 import { syncSchedules } from '../services/schedules/sync.ts';
 
@@ -32,25 +32,18 @@ let workDir: string;
  * one of these (schemathesis dictionaries), half the time whatever it generates.
  */
 async function seedResources(): Promise<Record<string, string[]>> {
-  const made = async (path: string, body: unknown) => {
-    const res = await stack.http('POST', path, { body });
-    if (res.status !== 201) throw new Error(`seeding ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
-  };
-  const [a, b] = await Promise.all([made('/api/players', { name: 'Fuzz A' }), made('/api/players', { name: 'Fuzz B' })]);
+  const made = (path: string, body: unknown) => postCreated(stack.http, path, body);
   const tournament = await made('/api/tournaments', { name: 'Fuzz Cup' });
   const [ann, bob] = await Promise.all([made('/api/users', { name: 'ann' }), made('/api/users', { name: 'bob' })]);
-  const game = await made('/api/games', {
-    homeTeam: 'H', awayTeam: 'A', kickoffAt: new Date(Date.now() + 3600_000).toISOString(), tournamentId: tournament.id,
-    lineup: [{ playerId: a.id, starter: true }, { playerId: b.id, starter: false }],
-  });
-  const sub = await made(`/api/games/${game.id}/substitutions`, { minute: 60, playerOutId: a.id, playerInId: b.id });
-  const card = await made(`/api/games/${game.id}/disciplinary-actions`, { playerId: b.id, cardType: 'yellow', minute: 70 });
-  await made(`/api/games/${game.id}/predictions`, { userId: ann.id, homeGoals: 1, awayGoals: 0 });
+  // Kicking off in an hour, so predictions are still open.
+  const { gameId, starter, bench } = await gameWithBench(stack.http, { kickoffAt: new Date(Date.now() + 3600_000).toISOString(), tournamentId: tournament.id });
+  const sub = await made(`/api/games/${gameId}/substitutions`, { minute: 60, playerOutId: starter, playerInId: bench });
+  const card = await made(`/api/games/${gameId}/disciplinary-actions`, { playerId: bench, cardType: 'yellow', minute: 70 });
+  await made(`/api/games/${gameId}/predictions`, { userId: ann.id, homeGoals: 1, awayGoals: 0 });
   const league = await made('/api/leagues', { name: 'Fuzz League', tournamentId: tournament.id, memberIds: [ann.id] });
   return {
-    players: [a.id, b.id],
-    games: [game.id],
+    players: [starter, bench],
+    games: [gameId],
     substitutions: [sub.substitution.id],
     actions: [card.action.id],
     tournaments: [tournament.id],

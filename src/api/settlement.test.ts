@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { httpClient, startApi, startStack, testConfig, waitFor, type TestApi, type TestStack } from '../../test/harness.ts';
+import { httpClient, postCreated, startApi, startStack, testConfig, waitFor, type TestApi, type TestStack } from '../../test/harness.ts';
 import type { Config } from '../config.ts';
 import { createProviderSimulator } from '../provider-sim/app.ts';
 import { boardKeys, createScoreboardQueries, createScoreboards } from '../services/settlement/scoreboards.ts';
@@ -34,11 +34,7 @@ afterAll(async () => {
   await new Promise((resolve) => simulator?.close(resolve));
 });
 
-const created = async (path: string, body: unknown) => {
-  const res = await http('POST', path, { body });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body;
-};
+const created = (path: string, body: unknown) => postCreated(http, path, body);
 const soon = () => new Date(Date.now() + 3600_000).toISOString();
 const past = () => new Date(Date.now() - 3600_000).toISOString();
 

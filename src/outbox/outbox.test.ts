@@ -5,6 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createScratchDatabase,
+  gameWithBench,
   httpClient,
   startApi,
   startLocalTemporal,
@@ -53,15 +54,6 @@ async function world(temporal: 'unreachable' | 'live') {
   };
 }
 
-async function seedGame(http: ReturnType<typeof httpClient>) {
-  const [a, b] = await Promise.all(['A', 'B'].map(async (name) => (await http('POST', '/api/players', { body: { name } })).body.id as string));
-  const game = await http('POST', '/api/games', {
-    body: { homeTeam: 'H', awayTeam: 'A', kickoffAt: '2026-03-01T15:00:00Z', lineup: [{ playerId: a, starter: true }, { playerId: b, starter: false }] },
-  });
-  expect(game.status).toBe(201);
-  return { gameId: game.body.id as string, a: a!, b: b! };
-}
-
 async function runsOf(requestId: string): Promise<string[]> {
   const runs: string[] = [];
   for await (const wf of env.client.workflow.list({ query: `FulltimeRequestId = "${requestId}"` })) runs.push(wf.runId);
@@ -77,7 +69,7 @@ describe('transactional outbox', () => {
   it('accepts writes while Temporal is unreachable and the relay starts them once it is back', async () => {
     const w = await world('unreachable');
     try {
-      const { gameId, a, b } = await seedGame(w.http);
+      const { gameId, starter: a, bench: b } = await gameWithBench(w.http);
       const key = `offline-sub-${gameId}`;
       const res = await w.http('POST', `/api/games/${gameId}/substitutions`, { body: { minute: 30, playerOutId: a, playerInId: b }, key });
       expect(res.status).toBe(201);
@@ -126,7 +118,7 @@ describe('transactional outbox', () => {
   it('starts each relayed row once even with several relays at the same time', async () => {
     const w = await world('unreachable');
     try {
-      const { gameId, a, b } = await seedGame(w.http);
+      const { gameId, starter: a, bench: b } = await gameWithBench(w.http);
       const key = `many-relays-${gameId}`;
       await w.http('POST', `/api/games/${gameId}/substitutions`, { body: { minute: 10, playerOutId: a, playerInId: b }, key });
       expect((await makeDue(w.api)).count).toBe(2);
@@ -147,7 +139,7 @@ describe('Idempotency-Key', () => {
   it('gives concurrent repeats of one key one row, one response and one workflow', async () => {
     const w = await world('live');
     try {
-      const { gameId, a, b } = await seedGame(w.http);
+      const { gameId, starter: a, bench: b } = await gameWithBench(w.http);
       const key = `concurrent-${gameId}`;
       const body = { minute: 45, playerOutId: a, playerInId: b };
       const responses = await Promise.all(

@@ -13,7 +13,7 @@ import pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { loadConfigOrExit } from '../src/config.ts';
 import { recalculationStart } from '../src/services/minutes/recalculation.ts';
-import { Triggers } from '../src/vocabulary.ts';
+import { RequestedBy, Triggers } from '../src/contracts/common.ts';
 import { createTemporalClient } from '../src/temporal/connection.ts';
 import { startWorkflowOnce, workflowStart, type AnyWorkflowStart } from '../src/temporal/start-workflow.ts';
 
@@ -198,7 +198,7 @@ async function ceiling(games: BenchGame[]) {
         taskQueue: config.taskQueues.minutes,
         args: ['pong'],
         searchAttributes: { trigger: Triggers.backfill, requestId: `bench-ping:${run}:${round}:${i}` },
-        memo: {},
+        memo: { requestedBy: RequestedBy.system },
       }),
     );
   try {
@@ -209,7 +209,7 @@ async function ceiling(games: BenchGame[]) {
     const recalculations = await workflowsPerSecond(client, CEILING_WORKFLOWS, async (i) => {
       const game = games[i % games.length]!;
       const { rows } = await db.query<{ v: number }>('UPDATE games SET events_version = events_version + 1 WHERE id = $1 RETURNING events_version AS v', [game.id]);
-      return recalculationStart({ requestId: `bench-recalc:${run}:${i}`, gameId: game.id, trigger: Triggers.backfill, eventsVersion: rows[0]!.v, taskQueue: config.taskQueues.minutes });
+      return recalculationStart({ requestId: `bench-recalc:${run}:${i}`, requestedBy: RequestedBy.system, gameId: game.id, trigger: Triggers.backfill, eventsVersion: rows[0]!.v, taskQueue: config.taskQueues.minutes });
     });
     const pingsAfter = await pingRun(2);
     return { pingsBefore, recalculations, pingsAfter, noopPerSecond: (pingsBefore.perSecond + pingsAfter.perSecond) / 2 };

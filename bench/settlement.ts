@@ -26,9 +26,9 @@ import { pointsFor } from '../src/domain/settlement/scoring.ts';
 import { createLogger } from '../src/logger.ts';
 import { WorkflowStarter } from '../src/outbox/outbox.ts';
 import { createRedis, deleteKeysUnder } from '../src/redis.ts';
-import { boardKeys } from '../src/services/settlement/scoreboards.ts';
+import { boardVersionKey } from '../src/services/settlement/scoreboards/keys.ts';
 import { executableOption, temporalCliPath } from '../src/temporal/binaries.ts';
-import { searchAttributeKeys } from '../src/temporal/search-attributes.ts';
+import { searchAttributeKeys } from '../src/temporal/register-search-attributes.ts';
 import { activityDeps, workerDefinition } from '../src/workers/task-queues.ts';
 import { workflowBundle } from '../src/workers/workflow-bundle.ts';
 import { insert, random } from './league.ts';
@@ -137,7 +137,7 @@ async function settleOnce(game: { tournamentId: string; gameId: string }, homeGo
   };
   const endToEnd = performance.now() - started;
   if (result.outcome !== 'applied') throw new Error(`settlement ${workflowId}: ${result.outcome}`);
-  const reflected = Number(await redis.get(boardKeys.versionKey(game.tournamentId)));
+  const reflected = Number(await redis.get(boardVersionKey(game.tournamentId)));
   if (reflected < result.version) throw new Error(`Redis reflects ${reflected}, settlement was ${result.version}`);
   return { endToEnd, postgres: result.durationMs, redis: result.projection.durationMs, predictions: result.predictionsSettled, users: result.projection.users };
 }
@@ -199,7 +199,7 @@ say(`floor (GET /healthz): ${JSON.stringify(floor)}`);
 const redisReads = await reads('Redis');
 settlementWorker.shutdown(); // no rebuild can run: the reads below all take the fallback
 await workerRun;
-await redis.del(boardKeys.versionKey(small.tournamentId));
+await redis.del(boardVersionKey(small.tournamentId));
 const postgresReads = await reads('PostgreSQL (fallback)');
 
 let big: Awaited<ReturnType<typeof settleOnce>> | null = null;

@@ -12,8 +12,7 @@ import { seedDemoData } from '../src/demo/seed.ts';
 import { scheduleRegistry } from '../src/services/schedules/registry.ts';
 import { syncSchedules } from '../src/services/schedules/sync.ts';
 import { projectRoot, temporalCliPath } from '../src/temporal/binaries.ts';
-import { registerSearchAttributes } from '../src/temporal/register-search-attributes.ts';
-import { searchAttributeKeys } from '../src/temporal/search-attributes.ts';
+import { registerSearchAttributes, searchAttributeKeys } from '../src/temporal/register-search-attributes.ts';
 
 const say = (line: string) => console.log(`[dev] ${line}`);
 const children: { name: string; child: ChildProcess }[] = [];

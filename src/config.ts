@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
+import { taskQueueNames, taskQueueTable, type TaskQueueName, type TaskQueues } from './contracts/task-queues.ts';
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'expected host:port');
 const postgresUrl = z
@@ -35,6 +36,12 @@ function setting<T>(schema: z.ZodType<T>, defaults: Omit<Setting<T>, 'schema'>):
   return { schema, ...defaults };
 }
 
+type TaskQueueVariable = (typeof taskQueueTable)[TaskQueueName]['variable'];
+/** TASK_QUEUE_MINUTES and the others, from the task-queue table. */
+const taskQueueSettings = Object.fromEntries(
+  taskQueueNames.map((name) => [taskQueueTable[name].variable, setting(taskQueue, { fallback: taskQueueTable[name].default })]),
+) as Record<TaskQueueVariable, Setting<string>>;
+
 const settings = {
   NODE_ENV: setting(z.enum(['development', 'production', 'test']), { fallback: 'development' }),
   DATABASE_URL: setting(postgresUrl, { devDefault: 'postgresql://postgres:postgres@127.0.0.1:5432/fulltime' }),
@@ -48,10 +55,7 @@ const settings = {
   TEMPORAL_NAMESPACE: setting(nonEmpty, { devDefault: 'default' }),
   API_TOKEN: setting(nonEmpty, { devDefault: 'dev-token' }),
   PORT: setting(port, { devDefault: '3000' }),
-  TASK_QUEUE_MINUTES: setting(taskQueue, { fallback: 'fulltime-minutes' }),
-  TASK_QUEUE_STATS: setting(taskQueue, { fallback: 'fulltime-stats' }),
-  TASK_QUEUE_MAINTENANCE: setting(taskQueue, { fallback: 'fulltime-maintenance' }),
-  TASK_QUEUE_SETTLEMENT: setting(taskQueue, { fallback: 'fulltime-settlement' }),
+  ...taskQueueSettings,
   /** The match provider's base URL (GET <url>/matches/<providerGameId>); `npm run dev` runs a simulator there. */
   PROVIDER_URL: setting(z.string().url('expected an http(s) URL'), { devDefault: 'http://127.0.0.1:4010' }),
   /** How long one provider request may take before it counts as failed. */
@@ -114,7 +118,8 @@ type Settings = typeof settings;
 type RawConfig = { [K in keyof Settings]: Settings[K] extends Setting<infer T> ? T : never };
 
 export interface Config extends RawConfig {
-  taskQueues: { minutes: string; stats: string; maintenance: string; settlement: string };
+  /** Each concern's task queue, by name (contracts/task-queues.ts). */
+  taskQueues: TaskQueues;
   /** How to reach Temporal (address, TLS, API key, gRPC metadata), from the variables and the profile. */
   temporalConnection: Pick<NativeConnectionOptions, 'address' | 'tls' | 'apiKey' | 'metadata'>;
 }
@@ -200,7 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
 
   const config = raw as RawConfig;
   return {
-    config: { ...config, taskQueues: { minutes: config.TASK_QUEUE_MINUTES, stats: config.TASK_QUEUE_STATS, maintenance: config.TASK_QUEUE_MAINTENANCE, settlement: config.TASK_QUEUE_SETTLEMENT }, temporalConnection },
+    config: { ...config, taskQueues: Object.fromEntries(taskQueueNames.map((name) => [name, config[taskQueueTable[name].variable]])) as TaskQueues, temporalConnection },
     devDefaultsUsed,
   };
 }

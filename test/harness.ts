@@ -18,10 +18,11 @@ import { createLogger } from '../src/logger.ts';
 import { WorkflowStarter } from '../src/outbox/outbox.ts';
 import { createRedis, type Redis } from '../src/redis.ts';
 import { executableOption, temporalCliPath, temporalTestServerPath } from '../src/temporal/binaries.ts';
-import { searchAttributeKeys } from '../src/temporal/search-attributes.ts';
+import { searchAttributeKeys } from '../src/temporal/register-search-attributes.ts';
 import { createTemporalClient } from '../src/temporal/connection.ts';
 import type { MatchProvider } from '../src/services/settlement/provider.ts';
-import { activityDeps, taskQueueNames, workerDefinition } from '../src/workers/task-queues.ts';
+import { taskQueueNames, taskQueueTable } from '../src/contracts/task-queues.ts';
+import { activityDeps, workerDefinition } from '../src/workers/task-queues.ts';
 import { ResponseValidator } from './openapi-validator.ts';
 
 /**
@@ -46,6 +47,11 @@ function quietRuntime() {
 
 export const TEST_TOKEN = 'test-token';
 
+/** The TASK_QUEUE_* variables that name these queues. */
+export function taskQueueVariables(queues: Config['taskQueues']): Record<string, string> {
+  return Object.fromEntries(taskQueueNames.map((name) => [taskQueueTable[name].variable, queues[name]]));
+}
+
 /** A config for this test run; each call gets its own task queue so files never share work. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
@@ -57,10 +63,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     TEMPORAL_NAMESPACE: 'default',
     API_TOKEN: TEST_TOKEN,
     PORT: '3000',
-    TASK_QUEUE_MINUTES: `test-minutes-${randomUUID()}`,
-    TASK_QUEUE_STATS: `test-stats-${randomUUID()}`,
-    TASK_QUEUE_MAINTENANCE: `test-maintenance-${randomUUID()}`,
-    TASK_QUEUE_SETTLEMENT: `test-settlement-${randomUUID()}`,
+    ...taskQueueVariables(Object.fromEntries(taskQueueNames.map((name) => [name, `test-${name}-${randomUUID()}`])) as Config['taskQueues']),
     LOG_LEVEL: 'silent',
     OUTBOX_RELAY_INTERVAL_MS: '200',
     // Every test client is 127.0.0.1 and this run shares one Redis prefix: tests that send wrong
@@ -133,7 +136,7 @@ export interface RunningWorker {
 export async function startWorker(
   connection: NativeConnection,
   taskQueue: string,
-  activities: Record<string, (...args: never[]) => Promise<unknown>>,
+  activities: object,
   namespace = 'default',
 ): Promise<RunningWorker> {
   const worker = await Worker.create({
@@ -163,10 +166,13 @@ export async function startWorkers(
   config: Config,
   deps: { prisma: PrismaClient; redis: Redis; temporal: Client; provider?: MatchProvider },
 ): Promise<RunningWorker[]> {
+  const shared = activityDeps(config, deps);
   return Promise.all(
-    taskQueueNames.map((name) => {
-      const definition = workerDefinition(name, config, activityDeps(config, deps));
-      return startWorker(connection, definition.taskQueue, definition.activities as Record<string, (...args: never[]) => Promise<unknown>>, config.TEMPORAL_NAMESPACE);
+    taskQueueNames.map(async (name) => {
+      const definition = workerDefinition(name, config, shared);
+      const running = await startWorker(connection, definition.taskQueue, definition.activities, config.TEMPORAL_NAMESPACE);
+      // As the worker process does: the starts its activities' writes committed go out before the client closes.
+      return { worker: running.worker, stop: () => running.stop().then(() => shared.starter.drain()) };
     }),
   );
 }
@@ -368,10 +374,7 @@ export function runProcess(command: string, args: string[], config: Config, extr
       TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
       TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
       API_TOKEN: config.API_TOKEN,
-      TASK_QUEUE_MINUTES: config.taskQueues.minutes,
-      TASK_QUEUE_STATS: config.taskQueues.stats,
-      TASK_QUEUE_MAINTENANCE: config.taskQueues.maintenance,
-      TASK_QUEUE_SETTLEMENT: config.taskQueues.settlement,
+      ...taskQueueVariables(config.taskQueues),
       PROVIDER_URL: config.PROVIDER_URL,
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',

@@ -1,25 +1,22 @@
 import type { PrismaClient } from '../db/client.ts';
 import { materializedViews, refreshMaterializedView } from '../db/views.ts';
 import { pruneDispatchedOutbox, pruneIdempotencyKeys } from '../services/maintenance/retention.ts';
+import type { MaintenanceActivities } from '../contracts/maintenance.ts';
 
 export interface MaintenanceActivityDeps {
   prisma: PrismaClient;
 }
 
-export type PrunableTable = 'idempotency_keys' | 'workflow_outbox';
-
-export function createMaintenanceActivities({ prisma }: MaintenanceActivityDeps) {
+export function createMaintenanceActivities({ prisma }: MaintenanceActivityDeps): MaintenanceActivities {
   return {
-    /** One bounded batch of a retention prune; answers how many rows it deleted. */
-    async pruneBatch(input: { table: PrunableTable; olderThan: string; batchSize: number }): Promise<number> {
+    async pruneBatch(input) {
       const olderThan = new Date(input.olderThan);
       return input.table === 'idempotency_keys'
         ? pruneIdempotencyKeys(prisma, olderThan, input.batchSize)
         : pruneDispatchedOutbox(prisma, olderThan, input.batchSize);
     },
 
-    /** Refreshes every materialized view of the project, CONCURRENTLY (readers are never blocked). */
-    async refreshMaterializedViews(): Promise<{ view: string; rows: number; durationMs: number }[]> {
+    async refreshMaterializedViews() {
       const refreshed = [];
       for (const view of materializedViews) {
         const started = performance.now();
@@ -31,4 +28,3 @@ export function createMaintenanceActivities({ prisma }: MaintenanceActivityDeps)
   };
 }
 
-export type MaintenanceActivities = ReturnType<typeof createMaintenanceActivities>;

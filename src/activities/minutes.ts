@@ -2,13 +2,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import { calculateMinutes, type MinutesResult } from '../domain/minutes/timeline.ts';
 import { loadTimeline } from '../services/minutes/timeline-store.ts';
-import { FailureTypes, type RecalculationResult } from '../vocabulary.ts';
+import { MinutesFailureTypes, type MinutesActivities } from '../contracts/minutes.ts';
 
 export interface MinutesActivityDeps {
   prisma: PrismaClient;
 }
 
-export const MINUTES_CALCULATION_METHOD = 'calculated';
+/** What `minutesCalculationMethod` says of minutes a recalculation computed. */
+const MINUTES_CALCULATION_METHOD = 'calculated';
 
 /** Locks (or creates) the report row so concurrent recalculations of one game write one at a time. */
 async function lockReport(tx: Tx, gameId: string): Promise<{ checkedVersion: number }> {
@@ -36,7 +37,7 @@ async function storeMinutes(tx: Tx, gameId: string, version: number, result: Ext
   });
 }
 
-export function createMinutesActivities({ prisma }: MinutesActivityDeps) {
+export function createMinutesActivities({ prisma }: MinutesActivityDeps): MinutesActivities {
   return {
     /**
      * Reads the game's whole event log at its current version and stores the minutes it gives.
@@ -45,7 +46,7 @@ export function createMinutesActivities({ prisma }: MinutesActivityDeps) {
      * An impossible timeline marks the report invalid (keeping the last good minutes) and fails
      * without retries.
      */
-    async recalculateGameMinutes(input: { gameId: string }): Promise<RecalculationResult> {
+    async recalculateGameMinutes(input) {
       const outcome = await prisma.$transaction(
         async (tx) => {
           // FOR SHARE holds writers (which bump events_version under FOR UPDATE) until we are done,
@@ -70,12 +71,12 @@ export function createMinutesActivities({ prisma }: MinutesActivityDeps) {
       );
 
       if (outcome.kind === 'not-found') {
-        throw ApplicationFailure.nonRetryable(`game ${input.gameId} does not exist`, FailureTypes.gameNotFound);
+        throw ApplicationFailure.nonRetryable(`game ${input.gameId} does not exist`, MinutesFailureTypes.gameNotFound);
       }
       if (outcome.kind === 'invalid') {
         throw ApplicationFailure.create({
           message: outcome.error,
-          type: FailureTypes.invalidTimeline,
+          type: MinutesFailureTypes.invalidTimeline,
           nonRetryable: true,
           details: [{ gameId: input.gameId, eventsVersion: outcome.version, eventId: outcome.eventId }],
         });
@@ -85,4 +86,3 @@ export function createMinutesActivities({ prisma }: MinutesActivityDeps) {
   };
 }
 
-export type MinutesActivities = ReturnType<typeof createMinutesActivities>;

@@ -1,26 +1,23 @@
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config.ts';
+import { settlementWorkflowId, SettlementFailureTypes, type SettlementActivities } from '../contracts/settlement.ts';
 import type { PrismaClient } from '../db/client.ts';
-import { createLogger, type Logger } from '../logger.ts';
-import { WorkflowStarter } from '../outbox/outbox.ts';
 import type { Redis } from '../redis.ts';
 import type { MatchProvider } from '../services/settlement/provider.ts';
-import { createScoreboards } from '../services/settlement/scoreboards.ts';
+import { createScoreboardProjection } from '../services/settlement/scoreboards/projection.ts';
 import { applySettlement, recordSettlementFailure } from '../services/settlement/settle.ts';
-import { createVerification, type DecisionCounts } from '../services/settlement/verification.ts';
-import { createWriteRunner } from '../services/write.ts';
-import { SettlementFailureTypes } from '../vocabulary.ts';
+import { createVerification } from '../services/settlement/verification.ts';
+import type { WriteRunner } from '../services/write.ts';
 
 export interface SettlementActivityDeps {
   prisma: PrismaClient;
   redis: Redis;
-  temporal: Client;
   provider: MatchProvider;
+  /** The worker's write runner (its outbox starter drained at shutdown): verification records results through it. */
+  runWrite: WriteRunner;
   taskQueues: Config['taskQueues'];
   verification: { lookbackHours: number; concurrency: number };
-  logger?: Logger;
 }
 
 /** `work`'s result with how long it took (the settlement's PostgreSQL and Redis phases, for operators and benchmarks). */
@@ -44,43 +41,31 @@ async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createSettlementActivities(deps: SettlementActivityDeps) {
+export function createSettlementActivities(deps: SettlementActivityDeps): SettlementActivities {
   const { prisma } = deps;
-  const logger = deps.logger ?? createLogger('activities', 'silent');
-  const scoreboards = createScoreboards(deps);
-  const verification = createVerification({
-    prisma,
-    provider: deps.provider,
-    taskQueues: deps.taskQueues,
-    runWrite: createWriteRunner({ prisma, starter: new WorkflowStarter({ prisma, temporal: deps.temporal, logger }), temporal: deps.temporal, logger }),
-    ...deps.verification,
-  });
-
+  const scoreboards = createScoreboardProjection(deps);
+  const verification = createVerification({ prisma, provider: deps.provider, taskQueues: deps.taskQueues, runWrite: deps.runWrite, ...deps.verification });
   return {
-    /** Applies one result of one game, exactly once (see services/settlement/settle.ts). */
-    async applySettlement(input: { gameId: string; resultHash: string }) {
-      const workflowId = Context.current().info.workflowExecution?.workflowId ?? `settle:${input.gameId}:${input.resultHash}`;
+    async applySettlement(input) {
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? settlementWorkflowId(input.gameId, input.resultHash);
       const outcome = await heartbeating(() => timed(() => applySettlement(prisma, { ...input, workflowId })));
       if (outcome.outcome === 'unknown') throw ApplicationFailure.nonRetryable(outcome.reason, SettlementFailureTypes.unknownResult);
       return outcome;
     },
 
-    /** Catches the tournament's Redis boards up with PostgreSQL. */
-    async projectScoreboard(input: { tournamentId: string }) {
+    async projectScoreboard(input) {
       return heartbeating(() => timed(() => scoreboards.project(input.tournamentId)));
     },
 
-    /** Rebuilds the tournament's Redis boards from PostgreSQL and swaps them in. */
-    async rebuildScoreboard(input: { tournamentId: string }) {
+    async rebuildScoreboard(input) {
       return heartbeating(() => timed(() => scoreboards.rebuild(input.tournamentId)));
     },
 
-    async recordSettlementFailure(input: { gameId: string; resultHash: string; error: string }): Promise<void> {
+    async recordSettlementFailure(input) {
       await recordSettlementFailure(prisma, input);
     },
 
-    /** Records the run and answers the games to ask the provider about. */
-    async findVerificationCandidates(input: { workflowId: string }): Promise<string[]> {
+    async findVerificationCandidates(input) {
       const candidates = await verification.candidates();
       await prisma.verificationRun.upsert({
         where: { workflowId: input.workflowId },
@@ -90,14 +75,12 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
       return candidates;
     },
 
-    async verifyGames(input: { runWorkflowId: string; gameIds: string[] }): Promise<DecisionCounts> {
+    async verifyGames(input) {
       return heartbeating(() => verification.verifyGames(input.runWorkflowId, input.gameIds));
     },
 
-    async recordVerificationRun(input: { workflowId: string; decisions: DecisionCounts }): Promise<void> {
+    async recordVerificationRun(input) {
       await prisma.verificationRun.update({ where: { workflowId: input.workflowId }, data: { decisions: input.decisions } });
     },
   };
 }
-
-export type SettlementActivities = ReturnType<typeof createSettlementActivities>;

@@ -2,15 +2,24 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TaggedCache } from '../cache/tagged-cache.ts';
+import type { Workflows } from '../contracts/catalog.ts';
+import {
+  aggregationActivities,
+  aggregationNames,
+  joinRefresh,
+  statsCoordinatorWorkflowId,
+  StatsFailureTypes,
+  type AggregationActivityName,
+  type AggregationName,
+  type AggregationResult,
+  type StatsActivities,
+} from '../contracts/stats.ts';
 import type { PrismaClient } from '../db/client.ts';
 import { sqlStateOf } from '../db/errors.ts';
-import { cacheTagOf, type AggregationName, type StatsSwitches } from '../domain/stats/aggregations.ts';
-import type { RefreshRequest } from '../domain/stats/runs.ts';
+import { cacheTagOf } from '../domain/stats/aggregations.ts';
 import type { Redis } from '../redis.ts';
 import { runAggregation } from '../services/stats/aggregations.ts';
 import { getStatsSwitches } from '../services/stats/switches.ts';
-import { StatsFailureTypes } from '../vocabulary.ts';
-import { joinRefresh, statsCoordinatorWorkflow } from '../workflows/stats.ts';
 
 export interface StatsActivityDeps {
   prisma: PrismaClient;
@@ -20,21 +29,12 @@ export interface StatsActivityDeps {
   taskQueues: { stats: string };
 }
 
-export interface AggregationResult {
-  rowsWritten: number;
-  attempt: number;
-}
-
 /** PostgreSQL errors of class 22 (data exception) and 23 (integrity): bad data, retrying cannot help. */
 function isDataError(err: unknown): boolean {
   return /^(22|23)/.test(sqlStateOf(err) ?? '');
 }
 
-export function coordinatorWorkflowId(scope: string): string {
-  return `stats-coordinator:${scope}`;
-}
-
-export function createStatsActivities({ prisma, redis, temporal, taskQueues }: StatsActivityDeps) {
+export function createStatsActivities({ prisma, redis, temporal, taskQueues }: StatsActivityDeps): StatsActivities {
   const cache = new TaggedCache(redis);
 
   /** One aggregation as an activity: its rows, and its attempt number for the run's summary. */
@@ -54,16 +54,19 @@ export function createStatsActivities({ prisma, redis, temporal, taskQueues }: S
       });
     }
   };
+  const aggregations = Object.fromEntries(aggregationNames.map((name) => [aggregationActivities[name], aggregate(name)])) as Record<
+    AggregationActivityName,
+    () => Promise<AggregationResult>
+  >;
 
   return {
-    async readStatsSwitches(): Promise<StatsSwitches> {
+    async readStatsSwitches() {
       return getStatsSwitches(prisma);
     },
 
-    /** Asks the scope's coordinator for a refresh (starting it if none runs). Idempotent per workflow. */
-    async joinStatsRefresh(input: { scope: string; request: RefreshRequest }): Promise<void> {
-      await temporal.workflow.signalWithStart(statsCoordinatorWorkflow, {
-        workflowId: coordinatorWorkflowId(input.scope),
+    async joinStatsRefresh(input) {
+      await temporal.workflow.signalWithStart<Workflows['statsCoordinatorWorkflow'], [typeof input.request]>('statsCoordinatorWorkflow', {
+        workflowId: statsCoordinatorWorkflowId(input.scope),
         taskQueue: taskQueues.stats,
         args: [{ scope: input.scope }],
         signal: joinRefresh,
@@ -71,22 +74,10 @@ export function createStatsActivities({ prisma, redis, temporal, taskQueues }: S
       });
     },
 
-    /** Drops the Redis cache entries built from an aggregation's output. */
-    async invalidateAggregationCache(name: AggregationName): Promise<{ invalidatedKeys: number }> {
+    async invalidateAggregationCache(name) {
       return { invalidatedKeys: await cache.invalidate([cacheTagOf(name)]) };
     },
 
-    aggregateSeasonStats: aggregate('season-stats'),
-    aggregateAllTimeStats: aggregate('all-time-stats'),
-    aggregateHallOfFame: aggregate('hall-of-fame'),
-    aggregateRecentForm: aggregate('recent-form'),
-    aggregateSeasonHonours: aggregate('season-honours'),
-    aggregateMatchReports: aggregate('match-reports'),
-    aggregatePersonalBests: aggregate('personal-bests'),
-    aggregatePlayerProfiles: aggregate('player-profiles'),
-    aggregateSeasonRace: aggregate('season-race'),
-    aggregatePowerRatings: aggregate('power-ratings'),
+    ...aggregations,
   };
 }
-
-export type StatsActivities = ReturnType<typeof createStatsActivities>;

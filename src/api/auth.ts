@@ -3,6 +3,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RequestedBy } from '../contracts/common.ts';
 import type { Redis } from '../redis.ts';
 import { ApiError } from './errors.ts';
 import { requiresToken } from './route.ts';
@@ -64,6 +65,7 @@ export function requireToken(apiToken: string, { limiter: failures, maxFailures 
       if (given.length === expected.length && timingSafeEqual(given, expected)) {
         // A client that got the token right after a few typos starts afresh.
         if (seen && seen.consumedPoints > 0) await failures.delete(client);
+        req.ctx.requestedBy = RequestedBy.token;
         return next();
       }
       // Only a credential that was tried and wrong counts: a request without one guesses nothing.

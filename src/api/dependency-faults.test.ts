@@ -14,6 +14,7 @@ import {
   startApi,
   startLocalTemporal,
   startWorkers,
+  taskQueueVariables,
   testConfig,
   waitFor,
   type RunningWorker,
@@ -21,7 +22,7 @@ import {
 } from '../../test/harness.ts';
 import { createPrisma, type PrismaClient } from '../db/client.ts';
 import { createRedis, type Redis } from '../redis.ts';
-import { SearchAttributeNames } from '../vocabulary.ts';
+import { SearchAttributeNames } from '../contracts/common.ts';
 
 /** The API's PostgreSQL statement timeout here; its per-query deadline is this + 2 s. */
 const STATEMENT_TIMEOUT_MS = 1000;
@@ -48,10 +49,7 @@ beforeAll(async () => {
   const apiDatabaseUrl = new URL(proxies.postgres.urlThrough(database.url));
   apiDatabaseUrl.searchParams.set('application_name', API_APPLICATION);
   const config = testConfig({
-    TASK_QUEUE_MINUTES: base.taskQueues.minutes,
-    TASK_QUEUE_STATS: base.taskQueues.stats,
-    TASK_QUEUE_MAINTENANCE: base.taskQueues.maintenance,
-    TASK_QUEUE_SETTLEMENT: base.taskQueues.settlement,
+    ...taskQueueVariables(base.taskQueues),
     DATABASE_URL: apiDatabaseUrl.toString(),
     REDIS_URL: proxies.redis.urlThrough(base.REDIS_URL),
     TEMPORAL_ADDRESS: proxies.temporal.address,

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
+import type { RequestedBy } from '../contracts/common.ts';
 import { ApiError } from './errors.ts';
 
 /** 1-200 printable ASCII characters (docs/api.md, "Idempotency-Key"). */
@@ -9,6 +10,8 @@ export interface RequestContext {
   /** The request ID: the Idempotency-Key when given, else generated. Names the workflows started. */
   requestId: string;
   idempotencyKey: string | null;
+  /** Who is asking, once authenticated (the bearer token); null for a public read. */
+  requestedBy: RequestedBy | null;
 }
 
 declare global {
@@ -24,7 +27,7 @@ declare global {
 export const requestContext: RequestHandler = (req, res, next) => {
   const key = req.get('Idempotency-Key');
   const valid = key !== undefined && IDEMPOTENCY_KEY.test(key);
-  req.ctx = { requestId: valid ? key : randomUUID(), idempotencyKey: valid ? key : null };
+  req.ctx = { requestId: valid ? key : randomUUID(), idempotencyKey: valid ? key : null, requestedBy: null };
   res.setHeader('X-Request-Id', req.ctx.requestId);
   if (key !== undefined && !valid) {
     next(new ApiError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 200 printable ASCII characters'));

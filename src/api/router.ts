@@ -8,8 +8,12 @@ import { expressPath, type Route, type RouteInput } from './route.ts';
 import { findUnstorableText } from './text-input.ts';
 
 function writeRequestOf(req: Request): WriteRequest {
+  // Every write needs the token (route.ts, requiresToken), so the guard has named who asks.
+  const { requestedBy } = req.ctx;
+  if (!requestedBy) throw new Error(`write ${req.method} ${req.path} reached the router unauthenticated`);
   return {
     requestId: req.ctx.requestId,
+    requestedBy,
     idempotencyKey: req.ctx.idempotencyKey,
     fingerprint: requestFingerprint(req),
     method: req.method,

@@ -9,7 +9,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient, postCreated, startApi, startStack, testConfig, waitFor, type TestApi, type TestStack } from '../../test/harness.ts';
 import type { Config } from '../config.ts';
 import { createProviderSimulator } from '../provider-sim/app.ts';
-import { boardKeys, createScoreboardQueries, createScoreboards } from '../services/settlement/scoreboards.ts';
+import { boardVersionKey, tournamentBoardKey } from '../services/settlement/scoreboards/keys.ts';
+import { createPostgresBoardReads } from '../services/settlement/scoreboards/postgres-reads.ts';
+import { createScoreboardProjection } from '../services/settlement/scoreboards/projection.ts';
+import { createRedisBoardReads } from '../services/settlement/scoreboards/redis-reads.ts';
 
 let stack: TestStack;
 let env: TestWorkflowEnvironment;
@@ -76,8 +79,9 @@ async function redisBoard(path: string) {
  * tournament board, every league board, and every listed user's rank.
  */
 afterEach(async () => {
-  const boards = createScoreboards({ prisma: api.prisma, redis: api.redis });
-  const pg = createScoreboardQueries(api.prisma);
+  const boards = createScoreboardProjection({ prisma: api.prisma, redis: api.redis });
+  const fromRedis = createRedisBoardReads(api.redis);
+  const pg = createPostgresBoardReads(api.prisma);
   const tournaments = [...tournamentsOfTest];
   tournamentsOfTest.clear();
   for (const tournamentId of tournaments) {
@@ -85,10 +89,10 @@ afterEach(async () => {
     // projection is current, so what is compared below is what they wrote.
     await boards.project(tournamentId);
     const board = await pg.page(tournamentId, null, 500, 0);
-    expect(await boards.readRedisPage(boardKeys.tournamentBoard(tournamentId), 500, 0)).toEqual(board);
-    for (const { userId } of board.entries) expect(await boards.readRedisRank(boardKeys.tournamentBoard(tournamentId), userId)).toEqual(await pg.rank(tournamentId, userId));
+    expect((await fromRedis.page(tournamentId, null, 500, 0)).value).toEqual(board);
+    for (const { userId } of board.entries) expect((await fromRedis.rank(tournamentId, userId)).value).toEqual(await pg.rank(tournamentId, userId));
     for (const { id } of await api.prisma.league.findMany({ where: { tournamentId } })) {
-      expect(await boards.readRedisPage(boardKeys.leagueBoard(id), 500, 0)).toEqual(await pg.page(tournamentId, id, 500, 0));
+      expect((await fromRedis.page(tournamentId, id, 500, 0)).value).toEqual(await pg.page(tournamentId, id, 500, 0));
     }
   }
 });
@@ -158,7 +162,7 @@ describe('settlement and scoreboards', () => {
     expect((await http('GET', `/api/tournaments/${tournamentId}/scoreboard?limit=2&offset=1`)).body.entries.map((e: { rank: number }) => e.rank)).toEqual([1, 3]);
 
     // The PostgreSQL fallback gives the same answers (the projection's version removed from Redis).
-    await api.redis.del(boardKeys.versionKey(tournamentId));
+    await api.redis.del(boardVersionKey(tournamentId));
     const fallback = await http('GET', `/api/tournaments/${tournamentId}/scoreboard`);
     expect(fallback.headers.get('x-scoreboard-source')).toBe('postgres');
     expect(fallback.body).toEqual(board.body);
@@ -225,7 +229,7 @@ describe('settlement and scoreboards', () => {
 
     // The projection is lost and has been behind longer than a projection takes: the first read
     // answers from PostgreSQL and starts the rebuild, which restores Redis.
-    await api.redis.del(boardKeys.tournamentBoard(tournamentId), boardKeys.versionKey(tournamentId));
+    await api.redis.del(tournamentBoardKey(tournamentId), boardVersionKey(tournamentId));
     await api.prisma.tournament.update({ where: { id: tournamentId }, data: { scoreboardChangedAt: new Date(Date.now() - 3600_000) } });
     // Several readers find it stale at once; one rebuild runs for that version.
     const stale = await Promise.all(Array.from({ length: 4 }, () => http('GET', `/api/tournaments/${tournamentId}/scoreboard`)));

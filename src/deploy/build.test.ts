@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot as root, runProcess, startLocalTemporal, testConfig, waitFor, type RunningProcess } from '../../test/harness.ts';
 import { createPrisma, type PrismaClient } from '../db/client.ts';
-import { Triggers } from '../vocabulary.ts';
+import { Triggers } from '../contracts/common.ts';
 
 const outDir = path.join(root, '.build-test', randomUUID().slice(0, 8));
 let env: TestWorkflowEnvironment;

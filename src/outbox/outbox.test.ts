@@ -84,7 +84,7 @@ describe('transactional outbox', () => {
         taskQueue: w.api.config.taskQueues.minutes,
         args: [{ gameId, requestId: key, trigger: 'substitution.created' }],
         searchAttributes: { trigger: 'substitution.created', requestId: key, gameId },
-        memo: { gameId, requestId: key, trigger: 'substitution.created', eventsVersion: 1 },
+        memo: { requestedBy: 'token', gameId, requestId: key, trigger: 'substitution.created', eventsVersion: 1 },
       });
       expect((await w.http('GET', `/api/games/${gameId}/report`)).body.status).toBe('pending');
 

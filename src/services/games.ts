@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
-import { Triggers } from '../vocabulary.ts';
+import { Triggers } from '../contracts/common.ts';
 import { enqueueRecalculation } from './minutes/recalculation.ts';
 import type { WriteScope } from './write.ts';
 

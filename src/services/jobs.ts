@@ -4,8 +4,9 @@
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
-import { SearchAttributeNames, type Trigger } from '../vocabulary.ts';
-import { workflowStart, type AnyWorkflowStart, type WorkflowName } from '../temporal/start-workflow.ts';
+import type { WorkflowName } from '../contracts/catalog.ts';
+import { RequestedBy, retryWorkflowId, SearchAttributeNames, type RunMemo, type Trigger } from '../contracts/common.ts';
+import { workflowStart, type AnyWorkflowStart } from '../temporal/start-workflow.ts';
 import type { WriteScope } from './write.ts';
 
 /** Job types and the workflows they are. */
@@ -45,6 +46,8 @@ export interface Job {
   runId: string;
   type: JobType;
   triggeredBy: string | null;
+  /** Who asked for it (memo `requestedBy`); runs from before it was recorded count as `system`. */
+  requestedBy: string;
   status: JobStatus;
   startedAt: string;
   closedAt: string | null;
@@ -58,14 +61,17 @@ const firstOf = (value: unknown) => (Array.isArray(value) ? (value[0] as unknown
 
 function jobOf(info: Omit<WorkflowExecutionInfo, 'raw'>, type: JobType): Job {
   const attributes = info.searchAttributes ?? {};
-  const trigger = firstOf(attributes[SearchAttributeNames.trigger]);
-  const gameId = firstOf(attributes[SearchAttributeNames.gameId]);
+  const memo = (info.memo ?? {}) as Partial<RunMemo>;
+  // A child run (a post-match run's recalculation) carries these in its memo only.
+  const trigger = firstOf(attributes[SearchAttributeNames.trigger]) ?? memo.trigger;
+  const gameId = firstOf(attributes[SearchAttributeNames.gameId]) ?? memo.gameId;
   const closedAt = info.closeTime ?? null;
   return {
     workflowId: info.workflowId,
     runId: info.runId,
     type,
     triggeredBy: typeof trigger === 'string' ? trigger : null,
+    requestedBy: typeof memo.requestedBy === 'string' ? memo.requestedBy : RequestedBy.system,
     status: jobStatusOf[info.status.name] ?? 'running',
     startedAt: info.startTime.toISOString(),
     closedAt: closedAt?.toISOString() ?? null,
@@ -135,9 +141,9 @@ export function createJobsService(temporal: Client) {
       const history = await temporal.workflow.getHandle(workflowId, job.runId).fetchHistory();
       const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
       const args = payloads.map((payload) => defaultPayloadConverter.fromPayload(payload));
-      const memo = (description.memo ?? {}) as Record<string, unknown>;
+      const memo = (description.memo ?? {}) as Partial<RunMemo>;
       const start = workflowStart(jobTypes[job.type], {
-        workflowId: `${workflowId}:retry:${scope.requestId}`,
+        workflowId: retryWorkflowId(workflowId, scope.requestId),
         taskQueue: description.taskQueue,
         args: args as never,
         searchAttributes: {
@@ -145,7 +151,7 @@ export function createJobsService(temporal: Client) {
           requestId: scope.requestId,
           ...(job.gameId ? { gameId: job.gameId } : {}),
         },
-        memo: { ...memo, retryOf: { workflowId, runId: job.runId } },
+        memo: { ...memo, requestedBy: scope.requestedBy, retryOf: { workflowId, runId: job.runId } },
       }) as AnyWorkflowStart;
       return scope.startNow(start);
     },

@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import { resultHash } from '../domain/results.ts';
 import type { Score } from '../domain/settlement/scoring.ts';
-import { Triggers } from '../vocabulary.ts';
+import { Triggers } from '../contracts/common.ts';
 import { settlementStart } from './settlement/settle.ts';
 import { statsRunStart } from './stats/runs.ts';
 import { getStatsSwitches } from './stats/switches.ts';
@@ -52,11 +52,11 @@ export async function recordResult(
   await tx.game.update({ where: { id: gameId }, data: { status: 'ended', homeGoals: score.homeGoals, awayGoals: score.awayGoals } });
 
   const trigger = source === 'api' ? Triggers.postMatch : Triggers.verification;
-  const settlement = settlementStart({ gameId, resultHash: hash, requestId: scope.requestId, trigger, taskQueue: taskQueues.settlement });
+  const settlement = settlementStart({ gameId, resultHash: hash, requestId: scope.requestId, requestedBy: scope.requestedBy, trigger, taskQueue: taskQueues.settlement });
   await scope.enqueue(settlement);
   let stats: WorkflowRef = null;
   if ((await getStatsSwitches(tx)).triggers['post-match']) {
-    const start = statsRunStart({ requestId: scope.requestId, triggeredBy: 'post-match', gameId, taskQueues });
+    const start = statsRunStart({ requestId: scope.requestId, requestedBy: scope.requestedBy, triggeredBy: 'post-match', gameId, taskQueues });
     await scope.enqueue(start);
     stats = { workflowId: start.workflowId };
   }

@@ -2,6 +2,7 @@
 // its data and its outbox rows, so a request is applied once or not at all, and the work it starts
 // is never lost.
 import type { Client } from '@temporalio/client';
+import type { RequestedBy } from '../contracts/common.ts';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import { ConflictError, DependencyUnavailableError } from '../domain/errors.ts';
 import type { Logger } from '../logger.ts';
@@ -12,6 +13,8 @@ import { startWorkflowNow, type AnyWorkflowStart } from '../temporal/start-workf
 export interface WriteScope {
   tx: Tx;
   requestId: string;
+  /** Who asked: goes into the memo of every workflow the write starts. */
+  requestedBy: RequestedBy;
   /** Records a workflow start that commits (or rolls back) with the rest of the write. */
   enqueue(start: AnyWorkflowStart): Promise<void>;
   /**
@@ -25,6 +28,7 @@ export interface WriteScope {
 /** The request as the write runner needs it; the HTTP layer builds it. */
 export interface WriteRequest {
   requestId: string;
+  requestedBy: RequestedBy;
   /** The client's Idempotency-Key, or null when it sent none (then nothing is stored for replays). */
   idempotencyKey: string | null;
   /** Identifies "the same request" for a key: method, path and body, in a stable form. */
@@ -54,7 +58,7 @@ export type WriteRunner = (
  */
 export function createWriteRunner(deps: { prisma: PrismaClient; starter: WorkflowStarter; temporal: Client; logger: Logger }): WriteRunner {
   return async (request, work) => {
-    const { requestId, idempotencyKey, fingerprint } = request;
+    const { requestId, requestedBy, idempotencyKey, fingerprint } = request;
     const enqueued: AnyWorkflowStart[] = [];
     const outboxIds: bigint[] = [];
 
@@ -80,6 +84,7 @@ export function createWriteRunner(deps: { prisma: PrismaClient; starter: Workflo
         const response = await work({
           tx,
           requestId,
+          requestedBy,
           enqueue: async (start) => {
             outboxIds.push(await enqueueWorkflowStart(tx, requestId, start));
             enqueued.push(start);

@@ -1,8 +1,10 @@
 import type { Connection } from '@temporalio/client';
 import protos from '@temporalio/proto';
+import { SearchAttributeKeys } from '../contracts/common.ts';
 
 const { temporal } = protos;
-import { searchAttributeKeys } from './search-attributes.ts';
+/** Every search attribute the project sets, for registering them (and for dev servers started with them). */
+export const searchAttributeKeys = Object.values(SearchAttributeKeys);
 
 /**
  * Registers the project's search attributes on the namespace; a no-op for those already there.

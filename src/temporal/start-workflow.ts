@@ -1,23 +1,20 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import type * as workflows from '../workflows/index.ts';
-import { toSearchAttributePairs, type StoredSearchAttributes } from './search-attributes.ts';
-
-/** Every workflow the workers register, by name: the bundle's exports (type-only; no workflow code is loaded). */
-export type Workflows = typeof workflows;
-export type WorkflowName = keyof Workflows;
+import type { WorkflowName, Workflows } from '../contracts/catalog.ts';
+import { toSearchAttributePairs, type RunMemo, type RunSearchAttributes } from '../contracts/common.ts';
 
 /**
  * Everything needed to start one workflow, typed by the workflow function it names: `workflowType`
- * must be a registered workflow and `args` its parameters (`typeof recalculateMinutesWorkflow`).
- * Plain JSON, so the outbox stores it as it is and rebuilds the same object.
+ * must be a workflow of the catalogue (contracts/catalog.ts) and `args` its parameters. Plain JSON, so
+ * the outbox stores it as it is and rebuilds the same object.
  */
 export interface WorkflowStart<N extends WorkflowName = WorkflowName> {
   workflowType: N;
   workflowId: string;
   taskQueue: string;
   args: Parameters<Workflows[N]>;
-  searchAttributes: StoredSearchAttributes;
-  memo: Record<string, unknown>;
+  searchAttributes: RunSearchAttributes;
+  /** Who asked (`requestedBy`) and what the run is about, for the Web UI and the jobs API. */
+  memo: RunMemo;
 }
 
 /** A start of any registered workflow (a union, so each member keeps its own argument types). */

@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProcess, startLocalTemporal, testConfig, waitFor, type RunningProcess } from '../../test/harness.ts';
 import { createPrisma, type PrismaClient } from '../db/client.ts';
-import { Triggers } from '../vocabulary.ts';
+import { Triggers } from '../contracts/common.ts';
 
 let env: TestWorkflowEnvironment;
 let prisma: PrismaClient;

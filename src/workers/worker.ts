@@ -1,7 +1,8 @@
 // A worker process: `node dist/src/workers/worker.js [queue ...]` (from sources: `tsx
-// src/workers/worker.ts`). With no queue named it serves every task queue (minutes, stats); name
-// some to scale them apart. Stops gracefully on SIGINT/SIGTERM: it finishes in-flight activities (up
-// to the grace time), then closes its database, Redis and Temporal connections.
+// src/workers/worker.ts`). With no queue named it serves every task queue (contracts/task-queues.ts);
+// name some to scale them apart. Stops gracefully on SIGINT/SIGTERM: it finishes in-flight activities
+// (up to the grace time), lets the workflow starts its activities' writes committed go out, then
+// closes its database, Redis and Temporal connections.
 import { Runtime, Worker } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config.ts';
 import { createPrisma } from '../db/client.ts';
@@ -11,7 +12,8 @@ import { connectWorker, createTemporalClient } from '../temporal/connection.ts';
 import { scheduleRegistry } from '../services/schedules/registry.ts';
 import { syncSchedules } from '../services/schedules/sync.ts';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.ts';
-import { activityDeps, taskQueueNames, workerDefinition, type TaskQueueName } from './task-queues.ts';
+import { taskQueueNames, type TaskQueueName } from '../contracts/task-queues.ts';
+import { activityDeps, workerDefinition } from './task-queues.ts';
 import { sdkLogger, workflowBundle } from './workflow-bundle.ts';
 
 const config = loadConfigOrExit('worker');
@@ -71,6 +73,7 @@ try {
   );
   logger.info({ taskQueues: workers.map((w) => w.options.taskQueue), namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
   await Promise.all(workers.map((worker) => worker.run())); // resolve once a shutdown signal has drained them
+  await deps.starter.drain();
   logger.info('worker stopped');
   logger.flush();
 } finally {

@@ -1,6 +1,7 @@
-// Scheduled housekeeping: retention (maintenance-daily) and materialized views (views-hourly).
+// Scheduled housekeeping: retention (maintenance-daily) and materialized views (views-hourly), and
+// the ping workflow.
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { MaintenanceActivities, PrunableTable } from '../activities/maintenance.ts';
+import type { MaintenanceActivities, MaintenanceInput, MaintenanceReport, RefreshedView } from '../contracts/maintenance.ts';
 
 // One batch is one short DELETE; retried through a database outage of a few minutes.
 const { pruneBatch } = proxyActivities<MaintenanceActivities>({
@@ -12,25 +13,6 @@ const { refreshMaterializedViews } = proxyActivities<MaintenanceActivities>({
   startToCloseTimeout: '15 minutes',
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 3 },
 });
-
-export interface MaintenanceInput {
-  idempotencyKeyRetentionDays: number;
-  outboxRetentionDays: number;
-  batchSize: number;
-  /** Carried across continue-as-new: the run's start (so the cutoffs stay put) and what it pruned. */
-  startedAt?: string;
-  report?: MaintenanceReport;
-}
-
-export interface PruneReport {
-  table: PrunableTable;
-  olderThan: string;
-  deleted: number;
-  batches: number;
-}
-export interface MaintenanceReport {
-  pruned: PruneReport[];
-}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -60,6 +42,16 @@ export async function maintenanceWorkflow(input: MaintenanceInput): Promise<Main
 }
 
 /** Refreshes every materialized view (views-hourly); answers each view's rows and time. */
-export async function refreshViewsWorkflow(): Promise<{ views: { view: string; rows: number; durationMs: number }[] }> {
+export async function refreshViewsWorkflow(): Promise<{ views: RefreshedView[] }> {
   return { views: await refreshMaterializedViews() };
+}
+
+/**
+ * Does nothing and returns its input: a workflow with no activity, so the time it takes is the
+ * server's and the worker's own overhead. Operators start it to check that a task queue is served
+ * (`temporal workflow execute --type pingWorkflow --task-queue fulltime-minutes`); `npm run
+ * bench:minutes` uses it to measure how many workflows per second the server completes at most.
+ */
+export async function pingWorkflow(payload = 'pong'): Promise<string> {
+  return payload;
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTimeSkippingTemporal, startWorker, testConfig, type RunningWorker } from '../../test/harness.ts';
 import { createMinutesActivities } from '../activities/minutes.ts';
 import { createPrisma, type PrismaClient } from '../db/client.ts';
-import { Triggers } from '../vocabulary.ts';
+import { Triggers } from '../contracts/common.ts';
 import { recalculateMinutesWorkflow } from './minutes.ts';
 
 let env: TestWorkflowEnvironment;

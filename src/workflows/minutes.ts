@@ -1,8 +1,5 @@
 import { log, proxyLocalActivities } from '@temporalio/workflow';
-import type { MinutesActivities } from '../activities/minutes.ts';
-import type { FailureTypes, RecalculateMinutesInput, RecalculationResult } from '../vocabulary.ts';
-
-type FailureType = (typeof FailureTypes)[keyof typeof FailureTypes];
+import { MinutesFailureTypes, type MinutesActivities, type RecalculateMinutesInput, type RecalculationResult } from '../contracts/minutes.ts';
 
 // A local activity: one short database transaction runs inside the workflow task, so a
 // recalculation costs the server one workflow task instead of two plus an activity task (measured on
@@ -19,7 +16,7 @@ const { recalculateGameMinutes } = proxyLocalActivities<MinutesActivities>({
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
     // Bad data (an impossible timeline, an unknown game) fails at once instead of retrying forever.
-    nonRetryableErrorTypes: ['InvalidTimeline', 'GameNotFound'] satisfies FailureType[],
+    nonRetryableErrorTypes: [MinutesFailureTypes.invalidTimeline, MinutesFailureTypes.gameNotFound],
   },
 });
 

@@ -1,10 +1,7 @@
 // Settling a result, and keeping the Redis scoreboards in step with PostgreSQL.
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { SettlementActivities } from '../activities/settlement.ts';
-import type { SettlementFailureTypes } from '../vocabulary.ts';
-
-type FailureType = (typeof SettlementFailureTypes)[keyof typeof SettlementFailureTypes];
-const UNKNOWN: FailureType = 'UnknownResult';
+import { failureMessage } from '../contracts/common.ts';
+import { SettlementFailureTypes, type SettledGame, type SettlementActivities, type SettlementInput } from '../contracts/settlement.ts';
 
 // One transaction, however many predictions (a million takes seconds). The heartbeat timeout gets a
 // dead worker's attempt retried within seconds; a database outage is retried for up to six hours.
@@ -12,7 +9,7 @@ const { applySettlement } = proxyActivities<SettlementActivities>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '10 seconds',
   scheduleToCloseTimeout: '6 hours',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [UNKNOWN] },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [SettlementFailureTypes.unknownResult] },
 });
 // Redis writes; a projection that keeps failing leaves reads on PostgreSQL until a rebuild.
 const { projectScoreboard, rebuildScoreboard } = proxyActivities<SettlementActivities>({
@@ -25,28 +22,26 @@ const { recordSettlementFailure } = proxyActivities<SettlementActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
 });
 
-const messageOf = (err: unknown) => (err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err));
-
 /**
  * Settles one result of one game (`settle:<game>:<result hash>`: a flood of repeats of a result
  * settles once) and projects the tournament's scoreboards. A settlement that fails for good is
  * recorded as failed (GET /api/games/:id/settlement) and can be retried through the jobs API.
  */
-export async function settleGameWorkflow(input: { gameId: string; resultHash: string }) {
+export async function settleGameWorkflow(input: SettlementInput): Promise<SettledGame> {
   let settled;
   try {
     settled = await applySettlement(input);
   } catch (err) {
-    await recordSettlementFailure({ ...input, error: messageOf(err) });
-    throw ApplicationFailure.create({ message: `settlement of ${input.gameId} (${input.resultHash}) failed: ${messageOf(err)}`, nonRetryable: true, cause: err instanceof Error ? err : undefined });
+    await recordSettlementFailure({ ...input, error: failureMessage(err) });
+    throw ApplicationFailure.create({ message: `settlement of ${input.gameId} (${input.resultHash}) failed: ${failureMessage(err)}`, nonRetryable: true, cause: err instanceof Error ? err : undefined });
   }
-  let projection: { version: number; users: number } | { error: string } | null = null;
+  let projection: SettledGame['projection'] = null;
   if (settled.outcome !== 'skipped' && settled.tournamentId) {
     try {
       projection = await projectScoreboard({ tournamentId: settled.tournamentId });
     } catch (err) {
       // The result is applied in PostgreSQL; reads fall back to it and a rebuild catches Redis up.
-      projection = { error: messageOf(err) };
+      projection = { error: failureMessage(err) };
     }
   }
   return { ...settled, projection };

@@ -7,9 +7,17 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTimeSkippingTemporal, startWorker, type RunningWorker } from '../../test/harness.ts';
-import { aggregationNames, statsTriggers, type AggregationName, type StatsSwitches } from '../domain/stats/aggregations.ts';
-import type { StatsRunSummary } from '../domain/stats/runs.ts';
-import { joinRefresh, statsCoordinatorWorkflow, statsWorkflow } from './stats.ts';
+import {
+  aggregationActivities,
+  aggregationNames,
+  joinRefresh,
+  statsCoordinatorWorkflowId,
+  statsTriggers,
+  type AggregationName,
+  type StatsRunSummary,
+  type StatsSwitches,
+} from '../contracts/stats.ts';
+import { statsCoordinatorWorkflow, statsWorkflow } from './stats.ts';
 
 let env: TestWorkflowEnvironment;
 let worker: RunningWorker;
@@ -46,16 +54,14 @@ function aggregate(name: AggregationName) {
 
 beforeAll(async () => {
   env = await startTimeSkippingTemporal();
-  const activityName = (name: AggregationName) =>
-    `aggregate${name.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')}`;
   worker = await startWorker(env.nativeConnection, taskQueue, {
-    ...Object.fromEntries(aggregationNames.map((name) => [activityName(name), aggregate(name)])),
+    ...Object.fromEntries(aggregationNames.map((name) => [aggregationActivities[name], aggregate(name)])),
     async readStatsSwitches() {
       return switches;
     },
     async joinStatsRefresh(input: { scope: string; request: never }) {
       await env.client.workflow.signalWithStart(statsCoordinatorWorkflow, {
-        workflowId: `stats-coordinator:${input.scope}`,
+        workflowId: statsCoordinatorWorkflowId(input.scope),
         taskQueue,
         args: [{ scope: input.scope }],
         signal: joinRefresh,

@@ -9,7 +9,6 @@ import {
   ChildWorkflowFailure,
   condition,
   continueAsNew,
-  defineSignal,
   executeChild,
   getExternalWorkflowHandle,
   proxyActivities,
@@ -18,16 +17,28 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import type { StatsActivities } from '../activities/stats.ts';
-import type { AggregationName } from '../domain/stats/aggregations.ts';
-import type { AggregationOutcome, RefreshRequest, RefreshSummary, StatsRunInput, StatsRunSummary } from '../domain/stats/runs.ts';
-import type { StatsFailureTypes } from '../vocabulary.ts';
-import { recalculateMinutesWorkflow } from './minutes.ts';
-
-type FailureType = (typeof StatsFailureTypes)[keyof typeof StatsFailureTypes];
-const DATA_ERROR: FailureType = 'AggregationDataError';
-const REFRESH_FAILED: FailureType = 'StatsRefreshFailed';
-const DEFAULT_SCOPE = 'league';
+import type { Workflows } from '../contracts/catalog.ts';
+import { failureMessage, RequestedBy, Triggers, type RunMemo } from '../contracts/common.ts';
+import { recalculationWorkflowId } from '../contracts/minutes.ts';
+import {
+  aggregationActivities,
+  aggregationNames,
+  DEFAULT_STATS_SCOPE,
+  joinRefresh,
+  refreshDone,
+  statsRefreshWorkflowId,
+  StatsFailureTypes,
+  type AggregationName,
+  type AggregationOutcome,
+  type AggregationResult,
+  type CoordinatorInput,
+  type RefreshInput,
+  type RefreshRequest,
+  type RefreshSummary,
+  type StatsActivities,
+  type StatsRunInput,
+  type StatsRunSummary,
+} from '../contracts/stats.ts';
 
 // Bookkeeping: short calls to PostgreSQL, Redis or Temporal; retried through a few minutes of outage.
 const { readStatsSwitches, joinStatsRefresh, invalidateAggregationCache } = proxyActivities<StatsActivities>({
@@ -39,7 +50,7 @@ const { readStatsSwitches, joinStatsRefresh, invalidateAggregationCache } = prox
 function aggregation(startToCloseTimeout: ActivityOptions['startToCloseTimeout'], maximumAttempts: number) {
   return {
     startToCloseTimeout,
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts, nonRetryableErrorTypes: [DATA_ERROR] },
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts, nonRetryableErrorTypes: [StatsFailureTypes.aggregationDataError] },
   } satisfies ActivityOptions;
 }
 const policies: Record<AggregationName, ActivityOptions> = {
@@ -55,29 +66,9 @@ const policies: Record<AggregationName, ActivityOptions> = {
   'season-race': aggregation('5 minutes', 3),
   'power-ratings': aggregation('2 minutes', 5),
 };
-const activityOf: Record<AggregationName, keyof StatsActivities> = {
-  'season-stats': 'aggregateSeasonStats',
-  'all-time-stats': 'aggregateAllTimeStats',
-  'hall-of-fame': 'aggregateHallOfFame',
-  'recent-form': 'aggregateRecentForm',
-  'season-honours': 'aggregateSeasonHonours',
-  'match-reports': 'aggregateMatchReports',
-  'personal-bests': 'aggregatePersonalBests',
-  'player-profiles': 'aggregatePlayerProfiles',
-  'season-race': 'aggregateSeasonRace',
-  'power-ratings': 'aggregatePowerRatings',
-};
 const aggregations = Object.fromEntries(
-  (Object.keys(policies) as AggregationName[]).map((name) => [
-    name,
-    proxyActivities<StatsActivities>(policies[name])[activityOf[name]] as () => Promise<{ rowsWritten: number; attempt: number }>,
-  ]),
-) as Record<AggregationName, () => Promise<{ rowsWritten: number; attempt: number }>>;
-
-export const joinRefresh = defineSignal<[RefreshRequest]>('joinRefresh');
-export const refreshDone = defineSignal<[{ refreshWorkflowId: string; summary: RefreshSummary }]>('refreshDone');
-
-const messageOf = (err: unknown) => (err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err));
+  aggregationNames.map((name) => [name, proxyActivities<StatsActivities>(policies[name])[aggregationActivities[name]]]),
+) as unknown as Record<AggregationName, () => Promise<AggregationResult>>;
 
 /** Attempts an aggregation made before it failed for good. */
 function attemptsOf(err: unknown, name: AggregationName): number | null {
@@ -92,25 +83,25 @@ function attemptsOf(err: unknown, name: AggregationName): number | null {
  * followed, once it succeeded, by dropping the cache entries it owns. A failed aggregation leaves its
  * cache alone and fails the refresh, with the whole summary in the failure's details.
  */
-export async function statsRefreshWorkflow(input: { scope: string; served: RefreshRequest[]; concurrency?: number }): Promise<RefreshSummary> {
+export async function statsRefreshWorkflow(input: RefreshInput): Promise<RefreshSummary> {
   const started = Date.now();
   const switches = await readStatsSwitches();
-  const names = Object.keys(policies) as AggregationName[];
+  const names = aggregationNames;
 
   const runOne = async (name: AggregationName): Promise<AggregationOutcome> => {
     if (!switches.aggregations[name]) return { name, status: 'skipped', rowsWritten: null, durationMs: 0, attempts: 0 };
     const t0 = Date.now();
-    let result: { rowsWritten: number; attempt: number };
+    let result: AggregationResult;
     try {
       result = await aggregations[name]();
     } catch (err) {
-      return { name, status: 'failed', rowsWritten: null, durationMs: Date.now() - t0, attempts: attemptsOf(err, name), error: messageOf(err) };
+      return { name, status: 'failed', rowsWritten: null, durationMs: Date.now() - t0, attempts: attemptsOf(err, name), error: failureMessage(err) };
     }
     try {
       const { invalidatedKeys } = await invalidateAggregationCache(name);
       return { name, status: 'succeeded', rowsWritten: result.rowsWritten, durationMs: Date.now() - t0, attempts: result.attempt, invalidatedKeys };
     } catch (err) {
-      return { name, status: 'failed', rowsWritten: result.rowsWritten, durationMs: Date.now() - t0, attempts: result.attempt, error: `its data is written but its cache could not be invalidated: ${messageOf(err)}` };
+      return { name, status: 'failed', rowsWritten: result.rowsWritten, durationMs: Date.now() - t0, attempts: result.attempt, error: `its data is written but its cache could not be invalidated: ${failureMessage(err)}` };
     }
   };
 
@@ -133,7 +124,7 @@ export async function statsRefreshWorkflow(input: { scope: string; served: Refre
     failed,
   };
   if (failed.length > 0) {
-    throw ApplicationFailure.create({ message: `stats refresh failed: ${failed.join(', ')}`, type: REFRESH_FAILED, nonRetryable: true, details: [summary] });
+    throw ApplicationFailure.create({ message: `stats refresh failed: ${failed.join(', ')}`, type: StatsFailureTypes.refreshFailed, nonRetryable: true, details: [summary] });
   }
   return summary;
 }
@@ -150,7 +141,7 @@ function summaryOfFailure(err: unknown, scope: string, served: RefreshRequest[])
  * child) for everyone waiting, tells each of them how it went (signal `refreshDone`), and repeats.
  * Ends after 10 idle minutes; the next request starts it again.
  */
-export async function statsCoordinatorWorkflow(input: { scope: string; waiting?: RefreshRequest[]; refreshes?: number }): Promise<{ refreshes: number }> {
+export async function statsCoordinatorWorkflow(input: CoordinatorInput): Promise<{ refreshes: number }> {
   const waiting: RefreshRequest[] = [...(input.waiting ?? [])];
   let refreshes = input.refreshes ?? 0;
   setHandler(joinRefresh, (request) => {
@@ -160,10 +151,10 @@ export async function statsCoordinatorWorkflow(input: { scope: string; waiting?:
   for (;;) {
     if (!(await condition(() => waiting.length > 0, '10 minutes'))) return { refreshes };
     const batch = waiting.splice(0);
-    const refreshWorkflowId = `stats-refresh:${input.scope}:${uuid4()}`;
+    const refreshWorkflowId = statsRefreshWorkflowId(input.scope, uuid4());
     let summary: RefreshSummary;
     try {
-      summary = await executeChild(statsRefreshWorkflow, {
+      summary = await executeChild<Workflows['statsRefreshWorkflow']>('statsRefreshWorkflow', {
         workflowId: refreshWorkflowId,
         args: [{ scope: input.scope, served: batch }],
         memo: { served: batch.map((r) => r.workflowId), requestIds: batch.map((r) => r.requestId) },
@@ -191,26 +182,29 @@ export async function statsCoordinatorWorkflow(input: { scope: string; waiting?:
 export async function statsWorkflow(input: StatsRunInput): Promise<StatsRunSummary> {
   const { workflowId } = workflowInfo();
   const requestId = input.requestId ?? workflowId;
-  const scope = input.scope ?? DEFAULT_SCOPE;
+  const scope = input.scope ?? DEFAULT_STATS_SCOPE;
   const base = { triggeredBy: input.triggeredBy, requestId, ...(input.gameId ? { gameId: input.gameId } : {}) };
 
-  if (input.triggeredBy === 'cron' && !(await readStatsSwitches()).triggers.cron) {
+  if (input.triggeredBy === Triggers.cron && !(await readStatsSwitches()).triggers.cron) {
     return { ...base, status: 'switched-off', message: 'the cron trigger is switched off; nothing was refreshed', aggregations: [] };
   }
 
   let minutes: StatsRunSummary['minutes'];
   if (input.gameId) {
-    const recalculationId = `minutes-recalc:${workflowId}`;
+    const recalculationId = recalculationWorkflowId(workflowId);
+    const requestedBy = (workflowInfo().memo as Partial<RunMemo> | undefined)?.requestedBy ?? RequestedBy.system;
     try {
-      const result = await executeChild(recalculateMinutesWorkflow, {
+      const result = await executeChild<Workflows['recalculateMinutesWorkflow']>('recalculateMinutesWorkflow', {
         workflowId: recalculationId,
         taskQueue: input.minutesTaskQueue,
-        args: [{ gameId: input.gameId, requestId, trigger: 'post-match' }],
+        args: [{ gameId: input.gameId, requestId, trigger: Triggers.postMatch }],
+        // No search attributes: the time-skipping test server refuses unregistered ones; the memo says it all.
+        memo: { requestedBy, requestId, trigger: Triggers.postMatch, gameId: input.gameId } satisfies RunMemo,
       });
       minutes = { workflowId: recalculationId, outcome: result.outcome };
     } catch (err) {
       // An impossible timeline keeps the game's last good minutes; the stats use those.
-      minutes = { workflowId: recalculationId, outcome: 'invalid', error: messageOf(err) };
+      minutes = { workflowId: recalculationId, outcome: 'invalid', error: failureMessage(err) };
     }
   }
 
@@ -234,7 +228,7 @@ export async function statsWorkflow(input: StatsRunInput): Promise<StatsRunSumma
   if (summary.status === 'failed') {
     throw ApplicationFailure.create({
       message: `stats refresh ${done.refreshWorkflowId} failed: ${done.summary.failed.join(', ') || 'see its history'}`,
-      type: REFRESH_FAILED,
+      type: StatsFailureTypes.refreshFailed,
       nonRetryable: true,
       details: [summary],
     });

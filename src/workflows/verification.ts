@@ -1,5 +1,5 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { SettlementActivities } from '../activities/settlement.ts';
+import type { DecisionCounts, SettlementActivities } from '../contracts/settlement.ts';
 
 const { findVerificationCandidates, recordVerificationRun } = proxyActivities<SettlementActivities>({
   startToCloseTimeout: '1 minute',
@@ -19,10 +19,10 @@ const BATCH = 25;
  * look-back window, asks the provider about them in bounded batches, and stores each decision (noop,
  * retry, ended) with its reason; an `ended` decision records the result, which starts its settlement.
  */
-export async function matchVerificationWorkflow(): Promise<{ candidates: number; decisions: { noop: number; retry: number; ended: number } }> {
+export async function matchVerificationWorkflow(): Promise<{ candidates: number; decisions: DecisionCounts }> {
   const { workflowId } = workflowInfo();
   const candidates = await findVerificationCandidates({ workflowId });
-  const decisions = { noop: 0, retry: 0, ended: 0 };
+  const decisions: DecisionCounts = { noop: 0, retry: 0, ended: 0 };
   for (let i = 0; i < candidates.length; i += BATCH) {
     const counts = await verifyGames({ runWorkflowId: workflowId, gameIds: candidates.slice(i, i + BATCH) });
     decisions.noop += counts.noop;

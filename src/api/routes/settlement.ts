@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Config } from '../../config.ts';
 import type { PrismaClient } from '../../db/client.ts';
 import type { Redis } from '../../redis.ts';
-import { createBoardReads } from '../../services/settlement/board-reads.ts';
+import { createBoardReads } from '../../services/settlement/scoreboards/reads.ts';
 import { addLeagueMembers, createLeague, putPrediction } from '../../services/settlement/predictions.ts';
 import { requestStaleRebuild, startRebuild } from '../../services/settlement/rebuild.ts';
 import { settlementStatus } from '../../services/settlement/status.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CardType } from '../../vocabulary.ts';
+import type { CardType } from './cards.ts';
 import { calculateMinutes, type LineupEntry, type TimelineEvent } from './timeline.ts';
 
 let clock = 0;

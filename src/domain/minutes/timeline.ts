@@ -1,7 +1,6 @@
 // Minutes played from a game's lineup and event log (the rules in docs/api.md, "Minutes played").
 // Pure: the same function validates writes in the API and computes reports in the recalculation activity.
-import type { CardType } from '../../vocabulary.ts';
-import { isSendingOff } from '../../vocabulary.ts';
+import { isSendingOff, type CardType } from './cards.ts';
 
 export interface LineupEntry {
   playerId: string;

@@ -1,10 +1,26 @@
 // The scoreboard order: points descending, then exact count descending; rows still equal share a rank
 // and the next rank skips (1, 2, 2, 4); equal rows are listed by user ID ascending, in byte order.
+// Redis (sorted-set scores, members in byte order) and PostgreSQL (ORDER BY … COLLATE "C") both give
+// rows in that order; `rankPage` numbers a page of them.
 
 export interface Standing {
   userId: string;
   points: number;
   exactCount: number;
+}
+
+export interface BoardEntry extends Standing {
+  rank: number;
+}
+export interface BoardPage {
+  total: number;
+  entries: BoardEntry[];
+}
+export interface UserRank {
+  rank: number;
+  points: number;
+  exactCount: number;
+  total: number;
 }
 
 /** 2^20: room for a million exact predictions below the points, and still an exact double. */
@@ -23,22 +39,16 @@ export function standingOfScore(userId: string, score: number): Standing {
   return { userId, points: Math.floor(value / EXACT_SPAN), exactCount: value % EXACT_SPAN };
 }
 
-/** Byte-order comparison of user IDs (what PostgreSQL's "C" collation and Redis both use). */
-export function compareUserIds(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
-export function compareStandings(a: Standing, b: Standing): number {
-  return b.points - a.points || b.exactCount - a.exactCount || compareUserIds(a.userId, b.userId);
-}
-
-/** Ranks a whole board, in board order: rank = 1 + the number of standings strictly ahead. */
-export function rankAll<S extends Standing>(standings: S[]): (S & { rank: number })[] {
-  const sorted = [...standings].sort(compareStandings);
-  let rank = 0;
-  return sorted.map((s, i) => {
-    const previous = sorted[i - 1];
-    if (!previous || previous.points !== s.points || previous.exactCount !== s.exactCount) rank = i + 1;
+/**
+ * Ranks one page of a board, in board order, from the rank of its first entry (1 + the standings
+ * strictly ahead of it, which the store counts) and the page's offset: equal standings share a rank,
+ * and the first one after a tie takes its own position (1, 2, 2, 4), also across a page boundary.
+ */
+export function rankPage(standings: Standing[], firstRank: number, offset: number): BoardEntry[] {
+  let rank = firstRank;
+  return standings.map((s, i) => {
+    const previous = standings[i - 1];
+    if (previous && (previous.points !== s.points || previous.exactCount !== s.exactCount)) rank = offset + i + 1;
     return { ...s, rank };
   });
 }

@@ -1,6 +1,7 @@
 // What match verification does with the provider's answer for one game: nothing yet (noop), ask again
 // next run (retry), or record the result the provider reports (ended). Pure: the answer and the game
 // in, the decision and its reason out. A malformed or failing answer is never a settlement.
+import type { VerificationDecision } from '../../contracts/settlement.ts';
 
 export type ProviderStatus = 'scheduled' | 'live' | 'ended' | 'postponed' | 'cancelled';
 
@@ -10,10 +11,11 @@ export type ProviderAnswer =
   | { kind: 'malformed'; reason: string }
   | { kind: 'unavailable'; reason: string };
 
-export type Decision =
+export type Decision = (
   | { decision: 'noop'; reason: string }
   | { decision: 'retry'; reason: string }
-  | { decision: 'ended'; reason: string; homeGoals: number; awayGoals: number };
+  | { decision: 'ended'; reason: string; homeGoals: number; awayGoals: number }
+) & { decision: VerificationDecision };
 
 export function decide(game: { status: string; homeGoals: number | null; awayGoals: number | null }, answer: ProviderAnswer): Decision {
   switch (answer.kind) {

@@ -1,22 +1,6 @@
-// The stats slice's vocabulary: its three triggers and its ten aggregations (formulas in
-// docs/stats.md). Pure data, shared by the API (switches), the services and, as types, the workflows.
-
-export const statsTriggers = ['post-match', 'admin', 'cron'] as const;
-export type StatsTrigger = (typeof statsTriggers)[number];
-
-export const aggregationNames = [
-  'season-stats',
-  'all-time-stats',
-  'hall-of-fame',
-  'recent-form',
-  'season-honours',
-  'match-reports',
-  'personal-bests',
-  'player-profiles',
-  'season-race',
-  'power-ratings',
-] as const;
-export type AggregationName = (typeof aggregationNames)[number];
+// The stats aggregations in words (formulas in docs/stats.md) and the cache tag each owns. Their
+// names, the triggers and the switches are the stats contract's (contracts/stats.ts).
+import type { AggregationName } from '../../contracts/stats.ts';
 
 export const aggregationDescriptions: Record<AggregationName, string> = {
   'season-stats': 'Per player and season, and per half-season: appearances, minutes, goals, assists, cards.',
@@ -34,9 +18,4 @@ export const aggregationDescriptions: Record<AggregationName, string> = {
 /** The Redis cache tag an aggregation owns: every cached read built from its table carries it. */
 export function cacheTagOf(name: AggregationName): string {
   return `stats:${name}`;
-}
-
-export interface StatsSwitches {
-  triggers: Record<StatsTrigger, boolean>;
-  aggregations: Record<AggregationName, boolean>;
 }

@@ -2,7 +2,8 @@
 // transaction) and the backfill that recalculates every game. Both build the same typed start.
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '../../db/client.ts';
-import { recalculationWorkflowId, Triggers, type Trigger } from '../../vocabulary.ts';
+import { RequestedBy, Triggers, type Trigger } from '../../contracts/common.ts';
+import { recalculationWorkflowId } from '../../contracts/minutes.ts';
 import { startWorkflowOnce, workflowStart, type WorkflowStart } from '../../temporal/start-workflow.ts';
 import type { WriteScope } from '../write.ts';
 
@@ -13,14 +14,15 @@ export function recalculationStart(options: {
   trigger: Trigger;
   eventsVersion: number;
   taskQueue: string;
+  requestedBy: RequestedBy;
 }): WorkflowStart<'recalculateMinutesWorkflow'> {
-  const { requestId, gameId, trigger, eventsVersion, taskQueue } = options;
+  const { requestId, gameId, trigger, eventsVersion, taskQueue, requestedBy } = options;
   return workflowStart('recalculateMinutesWorkflow', {
     workflowId: recalculationWorkflowId(requestId),
     taskQueue,
     args: [{ gameId, requestId, trigger }],
     searchAttributes: { trigger, requestId, gameId },
-    memo: { gameId, requestId, trigger, eventsVersion },
+    memo: { requestedBy, gameId, requestId, trigger, eventsVersion },
   });
 }
 
@@ -49,7 +51,7 @@ export async function enqueueRecalculation(
   trigger: Trigger,
   eventsVersion: number,
 ): Promise<{ workflowId: string }> {
-  const start = recalculationStart({ requestId: scope.requestId, gameId, trigger, eventsVersion, taskQueue });
+  const start = recalculationStart({ requestId: scope.requestId, requestedBy: scope.requestedBy, gameId, trigger, eventsVersion, taskQueue });
   await scope.enqueue(start);
   return { workflowId: start.workflowId };
 }
@@ -101,7 +103,7 @@ export async function backfillRecalculations(options: {
         try {
           const started = await startWorkflowOnce(
             temporal,
-            recalculationStart({ requestId, gameId, trigger: Triggers.backfill, eventsVersion, taskQueue }),
+            recalculationStart({ requestId, requestedBy: RequestedBy.system, gameId, trigger: Triggers.backfill, eventsVersion, taskQueue }),
           );
           if (started.outcome === 'alreadyStarted') {
             progress.alreadyDone++;

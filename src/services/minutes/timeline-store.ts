@@ -1,7 +1,7 @@
 import type { Tx } from '../../db/client.ts';
 import type { LineupEntry, TimelineEvent } from '../../domain/minutes/timeline.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
-import type { CardType } from '../../vocabulary.ts';
+import type { CardType } from '../../domain/minutes/cards.ts';
 
 export interface GameTimeline {
   gameId: string;

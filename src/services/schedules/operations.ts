@@ -4,10 +4,11 @@
 import { ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.ts';
-import { SearchAttributeNames } from '../../vocabulary.ts';
+import { SearchAttributeNames } from '../../contracts/common.ts';
+import { runNowWorkflowId } from '../../contracts/schedules.ts';
 import { workflowStart, type AnyWorkflowStart } from '../../temporal/start-workflow.ts';
 import type { WriteScope } from '../write.ts';
-import { scheduledWorkflowId, type ScheduleEntry } from './registry.ts';
+import type { ScheduleEntry } from './registry.ts';
 
 export interface ScheduledRun {
   workflowId: string;
@@ -144,11 +145,11 @@ export function createScheduleOperations(temporal: Client, registry: ScheduleEnt
     async runNow(scope: WriteScope, jobKey: string): Promise<{ workflowId: string }> {
       const entry = entryOf(jobKey);
       const start = workflowStart(entry.workflow.workflowType, {
-        workflowId: `${scheduledWorkflowId(jobKey)}:run-now:${scope.requestId}`,
+        workflowId: runNowWorkflowId(jobKey, scope.requestId),
         taskQueue: entry.workflow.taskQueue,
         args: entry.workflow.args as never,
         searchAttributes: { trigger: entry.trigger, jobKey, requestId: scope.requestId },
-        memo: { jobKey, runNow: true, requestId: scope.requestId },
+        memo: { requestedBy: scope.requestedBy, jobKey, runNow: true, requestId: scope.requestId },
       }) as AnyWorkflowStart;
       const { workflowId } = await scope.startNow(start);
       return { workflowId };

@@ -4,9 +4,9 @@
 import type { CalendarSpec, IntervalSpec, ScheduleOptions } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { Config } from '../../config.ts';
-import { Triggers, type Trigger } from '../../vocabulary.ts';
-import { toSearchAttributePairs } from '../../temporal/search-attributes.ts';
-import type { WorkflowName, Workflows } from '../../temporal/start-workflow.ts';
+import type { WorkflowName, Workflows } from '../../contracts/catalog.ts';
+import { RequestedBy, toSearchAttributePairs, Triggers, type RunMemo, type Trigger } from '../../contracts/common.ts';
+import { SCHEDULE_MARKER, scheduledWorkflowId } from '../../contracts/schedules.ts';
 
 /** The workflow a schedule starts, typed by the workflow it names (args checked by the compiler). */
 export type ScheduledWorkflow = { [N in WorkflowName]: { workflowType: N; args: Parameters<Workflows[N]>; taskQueue: string } }[WorkflowName];
@@ -33,9 +33,6 @@ export interface ScheduleEntry {
   /** Created paused (an operator unpauses it when ready). */
   startPaused: boolean;
 }
-
-/** Marks a schedule as this project's: sync deletes a schedule missing from the registry only with it. */
-export const SCHEDULE_MARKER = { managedBy: 'fulltime' } as const;
 
 export function scheduleRegistry(config: Config): ScheduleEntry[] {
   return [
@@ -98,16 +95,11 @@ export function scheduleRegistry(config: Config): ScheduleEntry[] {
   ];
 }
 
-/** The workflow ID prefix of a job's scheduled runs (the server appends the scheduled time). */
-export function scheduledWorkflowId(jobKey: string): string {
-  return `scheduled:${jobKey}`;
-}
-
-/** What a run of the entry carries: its job key in a search attribute and the memo. */
+/** What a run of the entry carries: its job key in a search attribute, and in the memo with who asked. */
 export function runTags(entry: ScheduleEntry) {
   return {
     typedSearchAttributes: toSearchAttributePairs({ trigger: entry.trigger, jobKey: entry.jobKey }),
-    memo: { jobKey: entry.jobKey },
+    memo: { requestedBy: RequestedBy.schedule(entry.jobKey), jobKey: entry.jobKey } satisfies RunMemo,
   };
 }
 

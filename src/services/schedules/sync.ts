@@ -9,7 +9,8 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type Schedu
 // is decode(server's copy of encode(spec)), so decode(encode(desired)) is what a matching schedule shows.
 import { decodeScheduleSpec, encodeScheduleSpec } from '@temporalio/client/lib/schedule-helpers.js';
 import { msToNumber } from '@temporalio/common/lib/time.js';
-import { SCHEDULE_MARKER, scheduleOptions, type ScheduleEntry } from './registry.ts';
+import { SCHEDULE_MARKER } from '../../contracts/schedules.ts';
+import { scheduleOptions, type ScheduleEntry } from './registry.ts';
 
 export interface SyncResult {
   created: string[];

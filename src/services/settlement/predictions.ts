@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.ts';
 import type { Tx } from '../../db/client.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.ts';
-import { Triggers } from '../../vocabulary.ts';
+import { Triggers } from '../../contracts/common.ts';
+import { scoreboardProjectionWorkflowId } from '../../contracts/settlement.ts';
 import { workflowStart } from '../../temporal/start-workflow.ts';
 import type { WriteScope } from '../write.ts';
 
@@ -33,11 +34,11 @@ async function addMembers(scope: WriteScope, taskQueues: Config['taskQueues'], l
     SELECT ${leagueId}, user_id, ${bumped!.scoreboard_version} FROM unnest(${fresh.map((f) => f.user_id)}::text[]) AS user_id`;
   await scope.enqueue(
     workflowStart('projectScoreboardWorkflow', {
-      workflowId: `scoreboard-project:${tournamentId}:${scope.requestId}`,
+      workflowId: scoreboardProjectionWorkflowId(tournamentId, scope.requestId),
       taskQueue: taskQueues.settlement,
       args: [{ tournamentId }],
       searchAttributes: { trigger: Triggers.rebuild, requestId: scope.requestId },
-      memo: { tournamentId, leagueId, requestId: scope.requestId },
+      memo: { requestedBy: scope.requestedBy, tournamentId, leagueId, requestId: scope.requestId },
     }),
   );
   return fresh.length;

@@ -11,14 +11,18 @@ import { createPrisma, type PrismaClient } from '../../db/client.ts';
 import { resultHash } from '../../domain/results.ts';
 import { pointsFor } from '../../domain/settlement/scoring.ts';
 import { createRedis, type Redis } from '../../redis.ts';
-import { boardKeys, createScoreboardQueries, createScoreboards } from './scoreboards.ts';
+import { boardVersionKey, leagueBoardKey, tournamentBoardKey } from './scoreboards/keys.ts';
+import { createPostgresBoardReads } from './scoreboards/postgres-reads.ts';
+import { createScoreboardProjection } from './scoreboards/projection.ts';
+import { createRedisBoardReads } from './scoreboards/redis-reads.ts';
 import { applySettlement } from './settle.ts';
 
 let prisma: PrismaClient;
 let redis: Redis;
 let database: Awaited<ReturnType<typeof createScratchDatabase>>;
-let boards: ReturnType<typeof createScoreboards>;
-let pg: ReturnType<typeof createScoreboardQueries>;
+let boards: ReturnType<typeof createScoreboardProjection>;
+let fromRedis: ReturnType<typeof createRedisBoardReads>;
+let pg: ReturnType<typeof createPostgresBoardReads>;
 const T = 'tournament-t';
 const users = ['A', 'B', 'D', 'a', 'b', 'c'];
 
@@ -28,8 +32,9 @@ beforeAll(async () => {
   const config = testConfig();
   redis = createRedis(config.REDIS_URL, `${config.REDIS_KEY_PREFIX}settle:${randomUUID()}:`);
   await new Promise((resolve) => redis.once('ready', resolve));
-  boards = createScoreboards({ prisma, redis });
-  pg = createScoreboardQueries(prisma);
+  boards = createScoreboardProjection({ prisma, redis });
+  fromRedis = createRedisBoardReads(redis);
+  pg = createPostgresBoardReads(prisma);
   await prisma.tournament.create({ data: { id: T, name: 'T' } });
   await prisma.user.createMany({ data: users.map((id) => ({ id, name: id })) });
   await prisma.league.create({ data: { id: 'league-lower', name: 'lower case', tournamentId: T } });
@@ -64,12 +69,12 @@ const rows = (page: { entries: { rank: number; userId: string; points: number; e
 async function expectProjectionEqualsPostgres() {
   await boards.project(T);
   const fromPg = await pg.page(T, null, 500, 0);
-  expect(await boards.readRedisPage(boardKeys.tournamentBoard(T), 500, 0)).toEqual(fromPg);
+  expect((await fromRedis.page(T, null, 500, 0)).value).toEqual(fromPg);
   for (const [limit, offset] of [[2, 0], [2, 1], [3, 3], [5, 5]] as const) {
-    expect(await boards.readRedisPage(boardKeys.tournamentBoard(T), limit, offset)).toEqual(await pg.page(T, null, limit, offset));
+    expect((await fromRedis.page(T, null, limit, offset)).value).toEqual(await pg.page(T, null, limit, offset));
   }
-  for (const userId of users) expect(await boards.readRedisRank(boardKeys.tournamentBoard(T), userId)).toEqual(await pg.rank(T, userId));
-  expect(await boards.readRedisPage(boardKeys.leagueBoard('league-lower'), 500, 0)).toEqual(await pg.page(T, 'league-lower', 500, 0));
+  for (const userId of users) expect((await fromRedis.rank(T, userId)).value).toEqual(await pg.rank(T, userId));
+  expect((await fromRedis.page(T, 'league-lower', 500, 0)).value).toEqual(await pg.page(T, 'league-lower', 500, 0));
   return fromPg;
 }
 
@@ -157,26 +162,26 @@ describe('settlement', () => {
 
 describe('scoreboard projection', () => {
   it('rebuilds from PostgreSQL into new keys and swaps them in, never over a newer version', async () => {
-    await redis.del(boardKeys.tournamentBoard(T), boardKeys.versionKey(T));
-    await redis.zadd(boardKeys.leagueBoard('league-lower'), -999, 'ghost'); // a wrong entry a rebuild must drop
+    await redis.del(tournamentBoardKey(T), boardVersionKey(T));
+    await redis.zadd(leagueBoardKey('league-lower'), -999, 'ghost'); // a wrong entry a rebuild must drop
     const rebuilt = await boards.rebuild(T);
     expect(rebuilt).toMatchObject({ swapped: true, users: 6, leagues: 1 });
-    expect(await redis.get(boardKeys.versionKey(T))).toBe(String(rebuilt.version));
-    expect(await redis.ttl(boardKeys.tournamentBoard(T))).toBe(-1); // no expiry carried over from the new keys
+    expect(await redis.get(boardVersionKey(T))).toBe(String(rebuilt.version));
+    expect(await redis.ttl(tournamentBoardKey(T))).toBe(-1); // no expiry carried over from the new keys
     await expectProjectionEqualsPostgres();
-    expect(await redis.zscore(boardKeys.leagueBoard('league-lower'), 'ghost')).toBeNull();
+    expect(await redis.zscore(leagueBoardKey('league-lower'), 'ghost')).toBeNull();
 
     // Redis already reflects a newer version: the rebuild's keys are dropped, the boards kept.
-    await redis.set(boardKeys.versionKey(T), rebuilt.version + 10);
+    await redis.set(boardVersionKey(T), rebuilt.version + 10);
     const stale = await boards.rebuild(T);
     expect(stale.swapped).toBe(false);
-    expect(await redis.get(boardKeys.versionKey(T))).toBe(String(rebuilt.version + 10));
+    expect(await redis.get(boardVersionKey(T))).toBe(String(rebuilt.version + 10));
     expect((await redis.keys('*:rebuild:*')).filter((k) => k.includes(T))).toEqual([]);
-    await redis.set(boardKeys.versionKey(T), rebuilt.version);
+    await redis.set(boardVersionKey(T), rebuilt.version);
   });
 
   it('catches up only what changed since the version Redis reflects, and records the new one', async () => {
-    const before = Number(await redis.get(boardKeys.versionKey(T)));
+    const before = Number(await redis.get(boardVersionKey(T)));
     await game('G5', { D: [2, 2] });
     const settled = await settle('G5', await result('G5', 2, 2));
     expect(settled).toMatchObject({ outcome: 'applied', version: before + 1 });

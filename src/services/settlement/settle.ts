@@ -4,28 +4,23 @@
 // a retry, a crash or a repeated trigger finds it and applies nothing twice.
 import type { PrismaClient } from '../../db/client.ts';
 import { EXACT_POINTS, OUTCOME_POINTS } from '../../domain/settlement/scoring.ts';
-import { settlementWorkflowId, type Trigger } from '../../vocabulary.ts';
+import type { RequestedBy, Trigger } from '../../contracts/common.ts';
+import { settlementWorkflowId, type SettlementOutcome } from '../../contracts/settlement.ts';
 import { workflowStart, type WorkflowStart } from '../../temporal/start-workflow.ts';
 
-export function settlementStart(options: { gameId: string; resultHash: string; requestId: string; trigger: Trigger; taskQueue: string }): WorkflowStart<'settleGameWorkflow'> {
-  const { gameId, resultHash, requestId, trigger, taskQueue } = options;
+export function settlementStart(options: { gameId: string; resultHash: string; requestId: string; requestedBy: RequestedBy; trigger: Trigger; taskQueue: string }): WorkflowStart<'settleGameWorkflow'> {
+  const { gameId, resultHash, requestId, requestedBy, trigger, taskQueue } = options;
   return workflowStart('settleGameWorkflow', {
     workflowId: settlementWorkflowId(gameId, resultHash),
     taskQueue,
     args: [{ gameId, resultHash }],
     searchAttributes: { trigger, requestId, gameId },
-    memo: { gameId, resultHash, requestId, trigger },
+    memo: { requestedBy, gameId, resultHash, requestId, trigger },
   });
 }
 
-export type SettlementOutcome =
-  /** The result was applied now. */
-  | { outcome: 'applied'; tournamentId: string | null; version: number | null; predictionsSettled: number }
-  /** Its ledger row already existed: applied (or skipped) before. Nothing changed now. */
-  | { outcome: 'already'; tournamentId: string | null; status: string; predictionsSettled: number }
-  /** A newer result of the game arrived first; its settlement applies that one. */
-  | { outcome: 'skipped'; tournamentId: string | null }
-  | { outcome: 'unknown'; reason: string };
+/** What applying a result did, or `unknown` when the game or the result does not exist. */
+export type ApplyOutcome = SettlementOutcome | { outcome: 'unknown'; reason: string };
 
 /**
  * Applies the game's result `resultHash`. In one transaction: lock the game (settlements of one game
@@ -35,7 +30,7 @@ export type SettlementOutcome =
  * the prediction held before (so a correction reverses the earlier result and applies the new one);
  * and the tournament's scoreboard version moves on, stamped on every totals row it changed.
  */
-export async function applySettlement(prisma: PrismaClient, input: { gameId: string; resultHash: string; workflowId: string }, timeoutMs = 10 * 60_000): Promise<SettlementOutcome> {
+export async function applySettlement(prisma: PrismaClient, input: { gameId: string; resultHash: string; workflowId: string }, timeoutMs = 10 * 60_000): Promise<ApplyOutcome> {
   const { gameId, resultHash } = input;
   return prisma.$transaction(
     async (tx) => {

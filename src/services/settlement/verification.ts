@@ -2,13 +2,13 @@
 // decision is stored with its reason; an `ended` one records the result, which starts its
 // settlement, in the same transaction as the decision.
 import type { Config } from '../../config.ts';
+import { RequestedBy } from '../../contracts/common.ts';
+import type { DecisionCounts, VerificationDecision } from '../../contracts/settlement.ts';
 import type { PrismaClient } from '../../db/client.ts';
-import { decide, type Decision } from '../../domain/settlement/verification.ts';
+import { decide } from '../../domain/settlement/verification.ts';
 import { recordResult } from '../results.ts';
 import type { WriteRunner } from '../write.ts';
 import type { MatchProvider } from './provider.ts';
-
-export type DecisionCounts = Record<Decision['decision'], number>;
 
 export function createVerification(deps: {
   prisma: PrismaClient;
@@ -21,13 +21,13 @@ export function createVerification(deps: {
   const { prisma, provider, runWrite } = deps;
 
   /** One game: ask the provider (no lock held meanwhile), then decide and record under the game's lock. */
-  async function verifyOne(runWorkflowId: string, gameId: string): Promise<Decision['decision'] | 'already'> {
+  async function verifyOne(runWorkflowId: string, gameId: string): Promise<VerificationDecision | 'already'> {
     const game = await prisma.game.findUnique({ where: { id: gameId }, select: { providerGameId: true } });
     if (!game?.providerGameId) return 'already';
     const answer = await provider.fetchMatch(game.providerGameId);
     const requestId = `verify:${runWorkflowId}:${gameId}`;
     const { body } = await runWrite(
-      { requestId, idempotencyKey: null, fingerprint: requestId, method: 'VERIFY', path: `games/${gameId}` },
+      { requestId, requestedBy: RequestedBy.verification, idempotencyKey: null, fingerprint: requestId, method: 'VERIFY', path: `games/${gameId}` },
       async (scope) => {
         const [current] = await scope.tx.$queryRaw<{ status: string; home_goals: number | null; away_goals: number | null }[]>`
           SELECT status, home_goals, away_goals FROM games WHERE id = ${gameId} FOR UPDATE`;
@@ -44,7 +44,7 @@ export function createVerification(deps: {
         return { status: 200, body: decision.decision };
       },
     );
-    return body as Decision['decision'] | 'already';
+    return body as VerificationDecision | 'already';
   }
 
   return {

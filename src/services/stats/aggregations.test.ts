@@ -21,7 +21,7 @@ import { createScratchDatabase, testConfig } from '../../../test/harness.ts';
 import { TaggedCache } from '../../cache/tagged-cache.ts';
 import { createRedis } from '../../redis.ts';
 import { createPrisma, type PrismaClient } from '../../db/client.ts';
-import { aggregationNames } from '../../domain/stats/aggregations.ts';
+import { aggregationNames } from '../../contracts/stats.ts';
 import { runAggregation } from './aggregations.ts';
 import { createStatsReads } from './reads.ts';
 

@@ -5,7 +5,7 @@
 // second time. Formulas: docs/stats.md.
 import type { PrismaClient, Tx } from '../../db/client.ts';
 import { refreshMaterializedView, type MaterializedView } from '../../db/views.ts';
-import type { AggregationName } from '../../domain/stats/aggregations.ts';
+import type { AggregationName } from '../../contracts/stats.ts';
 
 /** A table aggregation: the source query and the table's key and value columns. */
 interface TableAggregation {

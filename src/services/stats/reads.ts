@@ -4,7 +4,8 @@
 import type { TaggedCache } from '../../cache/tagged-cache.ts';
 import type { PrismaClient } from '../../db/client.ts';
 import { NotFoundError } from '../../domain/errors.ts';
-import { cacheTagOf, type AggregationName } from '../../domain/stats/aggregations.ts';
+import type { AggregationName } from '../../contracts/stats.ts';
+import { cacheTagOf } from '../../domain/stats/aggregations.ts';
 
 const tags = (...names: AggregationName[]) => names.map(cacheTagOf);
 

@@ -2,26 +2,26 @@
 // admin trigger (started at once, answering with the run ID). The cron trigger is a schedule.
 import type { Config } from '../../config.ts';
 import { ConflictError } from '../../domain/errors.ts';
-import type { StatsTrigger } from '../../domain/stats/aggregations.ts';
-import { statsWorkflowId } from '../../vocabulary.ts';
+import type { RequestedBy } from '../../contracts/common.ts';
+import { statsWorkflowId, type StatsTrigger } from '../../contracts/stats.ts';
 import { workflowStart, type WorkflowStart } from '../../temporal/start-workflow.ts';
 import type { WriteScope } from '../write.ts';
 import { getStatsSwitches } from './switches.ts';
 
 export function statsRunStart(options: {
   requestId: string;
+  requestedBy: RequestedBy;
   triggeredBy: StatsTrigger;
   gameId?: string;
   taskQueues: Config['taskQueues'];
-  workflowId?: string;
 }): WorkflowStart<'statsWorkflow'> {
-  const { requestId, triggeredBy, gameId, taskQueues } = options;
+  const { requestId, requestedBy, triggeredBy, gameId, taskQueues } = options;
   return workflowStart('statsWorkflow', {
-    workflowId: options.workflowId ?? statsWorkflowId(requestId),
+    workflowId: statsWorkflowId(requestId),
     taskQueue: taskQueues.stats,
     args: [{ triggeredBy, requestId, ...(gameId ? { gameId } : {}), minutesTaskQueue: taskQueues.minutes }],
     searchAttributes: { trigger: triggeredBy, requestId, ...(gameId ? { gameId } : {}) },
-    memo: { triggeredBy, requestId, ...(gameId ? { gameId } : {}) },
+    memo: { requestedBy, triggeredBy, requestId, ...(gameId ? { gameId } : {}) },
   });
 }
 
@@ -31,5 +31,5 @@ export async function startAdminStatsRun(scope: WriteScope, taskQueues: Config['
   if (!switches.triggers.admin) {
     throw new ConflictError('trigger_disabled', 'the admin stats trigger is switched off (see GET /api/admin/stats-switches)');
   }
-  return scope.startNow(statsRunStart({ requestId: scope.requestId, triggeredBy: 'admin', taskQueues }));
+  return scope.startNow(statsRunStart({ requestId: scope.requestId, requestedBy: scope.requestedBy, triggeredBy: 'admin', taskQueues }));
 }

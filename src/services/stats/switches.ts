@@ -2,7 +2,7 @@
 // stored in PostgreSQL, read by the API (triggers) and by each stats run (aggregations, the cron
 // trigger), every change recorded with the request that made it.
 import type { PrismaClient, Tx } from '../../db/client.ts';
-import { aggregationNames, statsTriggers, type StatsSwitches } from '../../domain/stats/aggregations.ts';
+import { aggregationNames, statsTriggers, type StatsSwitches } from '../../contracts/stats.ts';
 import type { WriteScope } from '../write.ts';
 
 type Kind = 'trigger' | 'aggregation';

@@ -1,10 +1,15 @@
 // Scoreboard reads: from Redis while its projection has caught up with PostgreSQL, else from
 // PostgreSQL (the same order and ranks). A projection found behind for longer than a projection takes
 // gets a rebuild started, once per version.
-import type { PrismaClient } from '../../db/client.ts';
-import { NotFoundError } from '../../domain/errors.ts';
-import type { Redis } from '../../redis.ts';
-import { boardKeys, createScoreboardQueries, createScoreboards, STALE_REBUILD_AFTER_MS, type BoardPage, type RedisRead, type UserRank } from './scoreboards.ts';
+import type { PrismaClient } from '../../../db/client.ts';
+import { NotFoundError } from '../../../domain/errors.ts';
+import type { BoardPage, UserRank } from '../../../domain/settlement/ranking.ts';
+import type { Redis } from '../../../redis.ts';
+import { createPostgresBoardReads } from './postgres-reads.ts';
+import { createRedisBoardReads, type RedisRead } from './redis-reads.ts';
+
+/** How long a projection may lag behind before a reader asks for a rebuild. */
+const STALE_REBUILD_AFTER_MS = 30_000;
 
 export type BoardSource = 'redis' | 'postgres';
 
@@ -15,8 +20,8 @@ export function createBoardReads(deps: {
   requestRebuild: (tournamentId: string, version: number) => Promise<unknown>;
 }) {
   const { prisma } = deps;
-  const boards = createScoreboards(deps);
-  const pg = createScoreboardQueries(prisma);
+  const redis = createRedisBoardReads(deps.redis);
+  const pg = createPostgresBoardReads(prisma);
   // Versions this process already asked a rebuild for: stale reads then cost PostgreSQL only, not a
   // Temporal call each (the workflow ID makes repeats from other processes harmless too).
   const requested = new Set<string>();
@@ -56,20 +61,17 @@ export function createBoardReads(deps: {
 
   return {
     tournamentBoard(tournamentId: string, limit: number, offset: number): Promise<{ value: BoardPage; source: BoardSource }> {
-      const board = boardKeys.tournamentBoard(tournamentId);
-      return serve(tournamentId, null, () => boards.readPage(tournamentId, board, limit, offset), () => pg.page(tournamentId, null, limit, offset));
+      return serve(tournamentId, null, () => redis.page(tournamentId, null, limit, offset), () => pg.page(tournamentId, null, limit, offset));
     },
 
     async leagueBoard(leagueId: string, limit: number, offset: number): Promise<{ value: BoardPage; source: BoardSource }> {
       const league = await prisma.league.findUnique({ where: { id: leagueId }, select: { tournamentId: true } });
       if (!league) throw new NotFoundError('league', leagueId);
-      const board = boardKeys.leagueBoard(leagueId);
-      return serve(league.tournamentId, leagueId, () => boards.readPage(league.tournamentId, board, limit, offset), () => pg.page(league.tournamentId, leagueId, limit, offset));
+      return serve(league.tournamentId, leagueId, () => redis.page(league.tournamentId, leagueId, limit, offset), () => pg.page(league.tournamentId, leagueId, limit, offset));
     },
 
     async userRank(tournamentId: string, userId: string): Promise<{ value: UserRank; source: BoardSource }> {
-      const board = boardKeys.tournamentBoard(tournamentId);
-      const { value, source } = await serve(tournamentId, null, () => boards.readRank(tournamentId, board, userId), () => pg.rank(tournamentId, userId));
+      const { value, source } = await serve(tournamentId, null, () => redis.rank(tournamentId, userId), () => pg.rank(tournamentId, userId));
       if (!value) throw new NotFoundError(`user with a settled prediction in tournament ${tournamentId}:`, userId);
       return { value, source };
     },

@@ -18,6 +18,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { createApp } from '../src/api/app.ts';
+import { taskQueuesPrefixed } from '../src/contracts/task-queues.ts';
 import { loadConfigOrExit } from '../src/config.ts';
 import { createPrisma } from '../src/db/client.ts';
 import { applyMigrations, dropDatabase, ensureDatabase } from '../src/db/migrate.ts';
@@ -86,7 +87,7 @@ Object.assign(config, {
   DATABASE_URL: databaseUrl.toString(),
   REDIS_KEY_PREFIX: `fulltime:bench:${randomUUID().slice(0, 8)}:`,
   LOG_LEVEL: 'silent',
-  taskQueues: { minutes: `b-min-${randomUUID()}`, stats: `b-stats-${randomUUID()}`, maintenance: `b-maint-${randomUUID()}`, settlement: `b-settle-${randomUUID()}` },
+  taskQueues: taskQueuesPrefixed(`bench-${randomUUID()}`),
 });
 const prisma = createPrisma(config.DATABASE_URL, { poolSize: 20 });
 const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);

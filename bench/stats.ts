@@ -15,12 +15,12 @@ import { TaggedCache } from '../src/cache/tagged-cache.ts';
 import { loadConfigOrExit } from '../src/config.ts';
 import { createPrisma } from '../src/db/client.ts';
 import { applyMigrations, dropDatabase, ensureDatabase } from '../src/db/migrate.ts';
-import { aggregationNames, type RefreshSummary } from '../src/contracts/stats.ts';
+import { aggregationNames, statsWorkflowId, type RefreshSummary } from '../src/contracts/stats.ts';
 import { createRedis, deleteKeysUnder } from '../src/redis.ts';
 import { createStatsReads } from '../src/services/stats/reads.ts';
 import { executableOption, temporalCliPath } from '../src/temporal/binaries.ts';
 import { searchAttributeKeys } from '../src/temporal/register-search-attributes.ts';
-import { taskQueueNames } from '../src/contracts/task-queues.ts';
+import { taskQueueNames, taskQueuesPrefixed } from '../src/contracts/task-queues.ts';
 import { activityDeps, workerDefinition } from '../src/workers/task-queues.ts';
 import { workflowBundle } from '../src/workers/workflow-bundle.ts';
 import { createLogger } from '../src/logger.ts';
@@ -49,7 +49,7 @@ const config = loadConfigOrExit('bench:stats');
 Object.assign(config, {
   DATABASE_URL: databaseUrl.toString(),
   REDIS_KEY_PREFIX: `fulltime:bench:${randomUUID().slice(0, 8)}:`,
-  taskQueues: { minutes: `bench-minutes-${randomUUID()}`, stats: `bench-stats-${randomUUID()}`, maintenance: `bench-maint-${randomUUID()}`, settlement: `bench-settle-${randomUUID()}` },
+  taskQueues: taskQueuesPrefixed(`bench-${randomUUID()}`),
 });
 const prisma = createPrisma(config.DATABASE_URL, { poolSize: 20 });
 const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);
@@ -118,7 +118,7 @@ for (let round = 1; round <= rounds; round++) {
   const t0 = performance.now();
   await env.client.workflow.execute('statsWorkflow', {
     taskQueue: config.taskQueues.stats,
-    workflowId: `stats:bench-admin-${randomUUID()}`,
+    workflowId: statsWorkflowId(`bench-admin-${randomUUID()}`),
     args: [{ triggeredBy: 'admin', minutesTaskQueue: config.taskQueues.minutes, scope: 'bench' }],
   });
   adminMs.push(performance.now() - t0);
@@ -137,7 +137,7 @@ for (let round = 1; round <= rounds; round++) {
   const t0 = performance.now();
   const summary = await env.client.workflow.execute('statsWorkflow', {
     taskQueue: config.taskQueues.stats,
-    workflowId: `stats:bench-post-match-${randomUUID()}`,
+    workflowId: statsWorkflowId(`bench-post-match-${randomUUID()}`),
     args: [{ triggeredBy: 'post-match', gameId, minutesTaskQueue: config.taskQueues.minutes, scope: 'bench' }],
   });
   postMatchMs.push(performance.now() - t0);

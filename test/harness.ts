@@ -21,7 +21,7 @@ import { executableOption, temporalCliPath, temporalTestServerPath } from '../sr
 import { searchAttributeKeys } from '../src/temporal/register-search-attributes.ts';
 import { createTemporalClient } from '../src/temporal/connection.ts';
 import type { MatchProvider } from '../src/services/settlement/provider.ts';
-import { taskQueueNames, taskQueueTable } from '../src/contracts/task-queues.ts';
+import { taskQueueNames, taskQueuesPrefixed, taskQueueTable } from '../src/contracts/task-queues.ts';
 import { activityDeps, workerDefinition } from '../src/workers/task-queues.ts';
 import { ResponseValidator } from './openapi-validator.ts';
 
@@ -63,7 +63,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     TEMPORAL_NAMESPACE: 'default',
     API_TOKEN: TEST_TOKEN,
     PORT: '3000',
-    ...taskQueueVariables(Object.fromEntries(taskQueueNames.map((name) => [name, `test-${name}-${randomUUID()}`])) as Config['taskQueues']),
+    ...taskQueueVariables(taskQueuesPrefixed(`test-${randomUUID()}`)),
     LOG_LEVEL: 'silent',
     OUTBOX_RELAY_INTERVAL_MS: '200',
     // Every test client is 127.0.0.1 and this run shares one Redis prefix: tests that send wrong

@@ -9,6 +9,7 @@ import { packageVersion } from '../paths.ts';
 import type { Redis } from '../redis.ts';
 import { createWriteRunner } from '../services/write.ts';
 import { errorHandler, notFoundRoute } from './errors.ts';
+import { jsonBody } from './json-body.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.ts';
 import { createAuthFailureCounter, requireToken } from './auth.ts';
 import { requestContext } from './request-context.ts';
@@ -50,15 +51,6 @@ export function apiRoutes(deps: AppDeps): { routes: Route[]; document: OpenApiDo
   return { routes, document };
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-function refuseInvalidUtf8(_req: unknown, _res: unknown, body: Buffer): void {
-  try {
-    strictUtf8.decode(body);
-  } catch {
-    throw new Error('request body is not valid UTF-8');
-  }
-}
-
 export function createApp(deps: AppDeps): express.Express {
   const { config, prisma, logger } = deps;
   const { routes } = apiRoutes(deps);
@@ -82,9 +74,7 @@ export function createApp(deps: AppDeps): express.Express {
     blockSeconds: config.AUTH_BLOCK_SECONDS,
   });
   app.use(requireToken(config.API_TOKEN, authFailures));
-  // Every body is read as JSON, whatever its Content-Type, so the 1 MiB limit always applies.
-  // Bytes that are not UTF-8 would be decoded to U+FFFD and stored changed: refused instead.
-  app.use(express.json({ limit: '1mb', type: () => true, verify: refuseInvalidUtf8 }));
+  app.use(jsonBody());
   app.use(createRouter(routes, createWriteRunner({ prisma, starter: deps.starter, temporal: deps.temporal, logger })));
   // Swagger UI's scripts and styles, after the router so GET /docs itself is the documented page.
   app.use('/docs', swaggerUi.serve);

@@ -122,6 +122,15 @@ const cases: Case[] = [
   ['an exponent for an integer in a query', 'GET', () => '/api/stats/power-ratings?limit=1e2', undefined, 400, 'validation_failed'],
   ['a hexadecimal integer in a query', 'GET', () => '/api/stats/power-ratings?limit=0x10', undefined, 400, 'validation_failed'],
   ['a padded integer in a query', 'GET', () => '/api/stats/power-ratings?limit=%205', undefined, 400, 'validation_failed'],
+  // Lengths count as the document counts them: code points of the text as sent (found by the fuzz
+  // pass: a line break and 200 letters is 201 characters, which the document refuses).
+  ['a name of a line break and 200 letters', 'POST', () => '/api/users', { name: `\n${'x'.repeat(200)}` }, 400, 'validation_failed'],
+  ['a name of 201 letters after white space', 'POST', () => '/api/players', { name: `${'y'.repeat(201)}  ` }, 400, 'validation_failed'],
+  ['a name of only non-breaking and ideographic spaces', 'POST', () => '/api/tournaments', { name: '\u00a0\u3000\ufeff' }, 400, 'validation_failed'],
+  // Deep nesting is refused before any walk over the body (50,000 levels used to overflow the stack: 500).
+  ['a body of 50,000 nested arrays', 'POST', () => '/api/players', undefined, 400, 'body_too_deep', { rawBody: `${'['.repeat(50_000)}${']'.repeat(50_000)}` }],
+  ['a body of 50,000 nested objects', 'POST', () => `${g()}/goals`, undefined, 400, 'body_too_deep', { rawBody: `${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}` }],
+  ['a body one level deeper than allowed', 'PUT', () => '/api/admin/stats-switches', undefined, 400, 'body_too_deep', { rawBody: `{"triggers":${'['.repeat(32)}${']'.repeat(32)}}` }],
   ['a method the path does not serve', 'PATCH', () => '/api/players', { name: 'x' }, 405, 'method_not_allowed'],
   ['DELETE on a path that only reads', 'DELETE', () => `${g()}/report`, undefined, 405, 'method_not_allowed'],
 ];
@@ -146,6 +155,13 @@ describe('bad input', () => {
     const emoji = await http('POST', '/api/players', { body: { name: 'Kylian \u{1F600}\tM.' } });
     expect(emoji.status).toBe(201);
     expect((await api.prisma.player.findUniqueOrThrow({ where: { id: emoji.body.id } })).name).toBe('Kylian \u{1F600}\tM.');
+
+    // 200 characters as the document counts them, whatever UTF-16 makes of them; brackets inside text are not nesting.
+    const astral = await http('POST', '/api/players', { body: { name: '\u{1F3C6}'.repeat(200) } });
+    expect(astral.status).toBe(201);
+    expect((await api.prisma.player.findUniqueOrThrow({ where: { id: astral.body.id } })).name).toBe('\u{1F3C6}'.repeat(200));
+    const brackets = await http('POST', '/api/users', { body: { name: ` ${'['.repeat(100)}{ ` } });
+    expect([brackets.status, brackets.body.name]).toEqual([201, `${'['.repeat(100)}{`]);
 
     const patch = await http('PATCH', '/api/players', { body: { name: 'x' } });
     expect(patch.headers.get('allow')).toBe('POST, OPTIONS');

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { ConflictError, DependencyUnavailableError, DomainError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
+import { BodyRefused } from './json-body.ts';
 import type { Logger } from '../logger.ts';
 import { isTemporalUnavailable } from '../temporal/errors.ts';
 
@@ -42,6 +43,7 @@ export const notFoundRoute: RequestHandler = (req, _res, next) => {
 /** The one place where errors become HTTP statuses and the contract's error body. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof BodyRefused) return new ApiError(400, err.code, err.message);
   if (err instanceof DomainError) {
     const status =
       err instanceof InvalidInputError ? 400
@@ -55,7 +57,6 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof URIError) return new ApiError(400, 'validation_failed', `malformed percent-encoding in the path: ${err.message}`, [{ path: '', message: 'malformed percent-encoding' }]);
   const e = err as { type?: string; status?: number; message?: string } | undefined;
   if (e?.type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'request body is larger than 1 MiB');
-  if (e?.type === 'entity.verify.failed') return new ApiError(400, 'malformed_json', e.message ?? 'request body is not valid UTF-8');
   if (e?.type === 'entity.parse.failed') {
     return new ApiError(400, 'malformed_json', `request body is not valid JSON: ${e.message}`);
   }

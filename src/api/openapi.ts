@@ -7,7 +7,7 @@ import { requiresToken, type Route } from './route.ts';
 import { ErrorBody } from './schemas.ts';
 
 const errorDescriptions: Record<number, string> = {
-  400: 'Malformed or invalid input (`validation_failed`, `malformed_json`, `invalid_idempotency_key`); nothing was written.',
+  400: 'Malformed or invalid input (`validation_failed`, `malformed_json`, `body_too_deep`, `invalid_idempotency_key`); nothing was written.',
   401: 'Missing or wrong bearer token (`unauthorized`).',
   404: 'An ID in the path does not exist (`not_found`).',
   409: 'Conflicts with the current state, or the Idempotency-Key was used for a different request (`idempotency_key_reused`).',

@@ -12,3 +12,8 @@ export type TaskQueueName = keyof typeof taskQueueTable;
 export const taskQueueNames = Object.keys(taskQueueTable) as TaskQueueName[];
 /** Each queue's name on the server, as configured. */
 export type TaskQueues = Record<TaskQueueName, string>;
+
+/** Queues of one's own (a test, a benchmark): `<prefix>-<name>` for each. */
+export function taskQueuesPrefixed(prefix: string): TaskQueues {
+  return Object.fromEntries(taskQueueNames.map((name) => [name, `${prefix}-${name}`])) as TaskQueues;
+}

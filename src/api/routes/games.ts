@@ -3,7 +3,7 @@ import type { Config } from '../../config.ts';
 import type { PrismaClient } from '../../db/client.ts';
 import { createGame, getGame } from '../../services/games.ts';
 import { readRoute, writeRoute, type Route } from '../route.ts';
-import { GameParams, Id, IsoTime, Name, OptionalId, WorkflowRef } from '../schemas.ts';
+import { GameParams, Id, IsoTime, Name, OptionalId, Text, WorkflowRef } from '../schemas.ts';
 
 const LineupEntry = z.object({ playerId: Id, starter: z.boolean() });
 
@@ -13,7 +13,7 @@ export const CreateGameBody = z
     awayTeam: Name,
     kickoffAt: IsoTime,
     durationMinutes: z.number().int().min(1).max(150).default(90),
-    season: z.string().trim().min(1).max(50).nullish().transform((v) => v ?? undefined)
+    season: Text(50).nullish().transform((v) => v ?? undefined)
       .meta({ description: 'Defaults to the kickoff year.' }),
     tournamentId: OptionalId,
     providerGameId: OptionalId.meta({ description: "The match provider's ID for this game; unique." }),

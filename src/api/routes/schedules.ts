@@ -5,7 +5,7 @@ import type { Config } from '../../config.ts';
 import { createScheduleOperations } from '../../services/schedules/operations.ts';
 import { scheduleRegistry } from '../../services/schedules/registry.ts';
 import { readRoute, writeRoute, type Route } from '../route.ts';
-import { IsoTime } from '../schemas.ts';
+import { IsoTime, Text } from '../schemas.ts';
 
 const Run = z.strictObject({ workflowId: z.string(), runId: z.string(), status: z.string(), startedAt: z.string(), closedAt: z.string().nullable() });
 const CronJob = z
@@ -25,7 +25,7 @@ const CronJob = z
   })
   .meta({ id: 'CronJob' });
 const JobKeyParams = z.object({ jobKey: z.string().min(1).max(100) });
-const NoteBody = z.object({ note: z.string().trim().min(1).max(500).optional() });
+const NoteBody = z.object({ note: Text(500).optional() });
 const tags = ['Schedules'];
 
 export function scheduleRoutes({ config, temporal }: { config: Config; temporal: Client }): Route[] {

@@ -5,13 +5,13 @@ import { TaggedCache } from '../../cache/tagged-cache.ts';
 import type { Config } from '../../config.ts';
 import type { PrismaClient } from '../../db/client.ts';
 import { aggregationNames, statsTriggers } from '../../contracts/stats.ts';
-import { aggregationDescriptions } from '../../domain/stats/aggregations.ts';
+import { aggregationDescriptions, cacheTagOf } from '../../domain/stats/aggregations.ts';
 import { createStatsReads, hallOfFameCategories } from '../../services/stats/reads.ts';
 import { recordResult } from '../../services/results.ts';
 import { startAdminStatsRun } from '../../services/stats/runs.ts';
 import { getStatsSwitches, updateStatsSwitches } from '../../services/stats/switches.ts';
 import { readRoute, writeRoute, type Route } from '../route.ts';
-import { GameParams, Id, orNull, QueryInt, WorkflowRef } from '../schemas.ts';
+import { GameParams, Id, orNull, QueryInt, Text, WorkflowRef } from '../schemas.ts';
 
 const goals = z.number().int().min(0).max(99);
 const ResultBody = z.object({ homeGoals: goals, awayGoals: goals });
@@ -106,7 +106,7 @@ const MatchReport = z
   .meta({ id: 'MatchReport', description: 'Score, goals, cards, substitutions and every lineup player\'s numbers.' });
 
 const Limit = (max: number, fallback: number) => QueryInt(1, max).default(fallback);
-const SeasonParams = z.object({ season: z.string().trim().min(1).max(50) });
+const SeasonParams = z.object({ season: Text(50) });
 const PlayerParams = z.object({ playerId: Id });
 
 const tags = ['Stats'];
@@ -161,7 +161,7 @@ export function statsRoutes({ prisma, config, cache }: { prisma: PrismaClient; c
       method: 'post',
       path: '/api/admin/cache/invalidate',
       summary: 'Drop cached reads by tag',
-      description: `Tags: ${aggregationNames.map((a) => `\`stats:${a}\``).join(', ')}.`,
+      description: `Tags: ${aggregationNames.map((a) => `\`${cacheTagOf(a)}\``).join(', ')}.`,
       tags,
       body: z.object({ tags: z.array(z.string().min(1).max(200)).min(1).max(100) }),
       response: { status: 200, description: 'How many cache keys were removed.', schema: z.strictObject({ invalidated: z.number().int() }).meta({ id: 'CacheInvalidated' }) },

@@ -1,9 +1,12 @@
 // Stats end to end: HTTP triggers -> outbox -> Temporal dev server -> workers (real activities) ->
 // PostgreSQL aggregations -> Redis cache. Its own database: aggregations read every game there is.
 import { randomUUID } from 'node:crypto';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, waitFor, type TestApi, type TestStack } from '../../test/harness.ts';
+import { DEFAULT_STATS_SCOPE, statsCoordinatorWorkflowId, type RefreshRequest } from '../contracts/stats.ts';
 
 let stack: TestStack;
 let env: TestWorkflowEnvironment;
@@ -344,26 +347,161 @@ describe('jobs API', () => {
   });
 });
 
+/** The coordinator's history, in order: which run joined, which refresh started, which closed. */
+type CoordinatorEvent = { kind: 'join' | 'start' | 'close'; id: string };
+async function coordinatorTimeline(): Promise<CoordinatorEvent[]> {
+  const history = await env.client.workflow.getHandle(statsCoordinatorWorkflowId(DEFAULT_STATS_SCOPE)).fetchHistory();
+  return history.events!.flatMap((e): CoordinatorEvent[] => {
+    const signal = e.workflowExecutionSignaledEventAttributes;
+    if (signal?.signalName === 'joinRefresh') {
+      return [{ kind: 'join' as const, id: defaultPayloadConverter.fromPayload<RefreshRequest>(signal.input!.payloads![0]!).workflowId }];
+    }
+    const started = e.startChildWorkflowExecutionInitiatedEventAttributes;
+    if (started) return [{ kind: 'start' as const, id: started.workflowId! }];
+    const closed = e.childWorkflowExecutionCompletedEventAttributes ?? e.childWorkflowExecutionFailedEventAttributes ??
+      e.childWorkflowExecutionTimedOutEventAttributes ?? e.childWorkflowExecutionTerminatedEventAttributes ?? e.childWorkflowExecutionCanceledEventAttributes;
+    if (closed) return [{ kind: 'close' as const, id: closed.workflowExecution!.workflowId! }];
+    return [];
+  });
+}
+
+/**
+ * The coalescing promise, read from the coordinator's own history: at most one refresh of the scope
+ * runs at a time, and every run that joined is served by the next refresh to start after it joined
+ * (it waits behind at most the one running: one refresh running and one queued, however many ask).
+ */
+async function expectCoalesced(runs: { workflowId: string; result: { refresh: { workflowId: string } } }[]) {
+  const timeline = await coordinatorTimeline();
+  let running: string | null = null;
+  for (const event of timeline) {
+    if (event.kind === 'start') {
+      expect(running, `refresh ${event.id} started while ${running} ran`).toBeNull();
+      running = event.id;
+    } else if (event.kind === 'close') {
+      expect(event.id).toBe(running);
+      running = null;
+    }
+  }
+  for (const run of runs) {
+    const joined = timeline.findIndex((e) => e.kind === 'join' && e.id === run.workflowId);
+    expect(joined, `${run.workflowId} joined`).toBeGreaterThanOrEqual(0);
+    const next = timeline.find((e, i) => i > joined && e.kind === 'start');
+    expect(next?.id, `the refresh after ${run.workflowId} joined`).toBe(run.result.refresh.workflowId);
+  }
+}
+
 describe('bursts', () => {
-  it('coalesces ten results posted at once: refreshes never overlap, and every run names the one that served it', async () => {
+  it('coalesces ten results posted at once: one refresh runs at a time, and each run is served by the next one', async () => {
     const squad = await players('B1', 'B2');
     const games = await Promise.all(Array.from({ length: 10 }, (_, i) => game(`2028-03-${String(i + 1).padStart(2, '0')}T18:00:00Z`, squad)));
     const posted = await Promise.all(games.map((id) => http('POST', `/api/games/${id}/result`, { body: { homeGoals: 1, awayGoals: 1 } })));
     const runs = await Promise.all(posted.map((res) => closedJob(res.body.stats.workflowId)));
     expect(runs.map((r) => r.status)).toEqual(Array(10).fill('completed'));
-
-    const refreshIds = [...new Set(runs.map((r) => r.result.refresh.workflowId as string))];
-    expect(refreshIds.length).toBeLessThan(10);
     for (const run of runs) expect(run.result.refresh.served).toContain(run.workflowId);
     const served = runs.flatMap((r) => r.result.refresh.served as string[]);
     expect(new Set(served)).toEqual(new Set(runs.map((r) => r.workflowId)));
+    await expectCoalesced(runs);
+  });
+});
 
-    // No two refreshes of the scope ever ran at the same time.
-    const spans = await Promise.all(refreshIds.map(async (id) => {
-      const d = await env.client.workflow.getHandle(id).describe();
-      return { start: d.startTime.getTime(), close: d.closeTime!.getTime() };
-    }));
-    spans.sort((a, b) => a.start - b.start);
-    for (let i = 1; i < spans.length; i++) expect(spans[i]!.start).toBeGreaterThanOrEqual(spans[i - 1]!.close);
+describe('corrections after the final whistle', () => {
+  it("moves a goal to another scorer after the result, and the players' stats follow", async () => {
+    const [ann, bea, cat] = (await players('Ann', 'Bea', 'Cat')) as [string, string, string];
+    const gameId = await game('2030-04-01T18:00:00Z', [ann, bea, cat]);
+    const goal = (await http('POST', `/api/games/${gameId}/goals`, { body: { scorerId: ann, assistId: bea, minute: 30 } })).body.goal;
+    const result = await http('POST', `/api/games/${gameId}/result`, { body: { homeGoals: 1, awayGoals: 0 } });
+    await closedJob(result.body.stats.workflowId);
+    // Each started and played the whole 90 minutes; Ann scored, Bea assisted.
+    const line = (goals: number, assists: number) => ({ appearances: 1, minutesPlayed: 90, goals, assists, yellowCards: 0, redCards: 0 });
+    expect((await http('GET', `/api/players/${ann}/stats`)).body.allTime).toEqual(line(1, 0));
+    expect((await http('GET', `/api/players/${cat}/stats`)).body.allTime).toEqual(line(0, 0)); // cached now
+
+    // The goal was Cat's: a correction, with its own stats run from the request.
+    const key = `correct-goal-${gameId}`;
+    const moved = await http('PUT', `/api/games/${gameId}/goals/${goal.id}`, { body: { scorerId: cat }, key });
+    expect(moved.status).toBe(200);
+    expect(moved.body.goal).toEqual({ id: goal.id, scorerId: cat, assistId: bea, minute: 30, ownGoal: false });
+    const run = await closedJob(`stats:${key}`);
+    expect(run).toMatchObject({ status: 'completed', type: 'stats', triggeredBy: 'post-match', requestedBy: 'token', gameId });
+    expect((await env.client.workflow.getHandle(`stats:${key}`).describe()).memo).toMatchObject({ correction: 'goal.updated', requestedBy: 'token', gameId });
+
+    expect((await http('GET', `/api/players/${ann}/stats`)).body.allTime).toEqual(line(0, 0));
+    expect((await http('GET', `/api/players/${bea}/stats`)).body.allTime).toEqual(line(0, 1));
+    expect((await http('GET', `/api/players/${cat}/stats`)).body.allTime).toEqual(line(1, 0));
+    expect((await http('GET', `/api/players/${cat}/stats`)).body.seasons).toEqual([{ season: '2030', ...line(1, 0) }]);
+
+    // Removing the assist, then the goal: each a correction the stats follow.
+    const unassisted = await http('PUT', `/api/games/${gameId}/goals/${goal.id}`, { body: { assistId: null }, key: `${key}-2` });
+    expect(unassisted.body.goal.assistId).toBeNull();
+    await closedJob(`stats:${key}-2`);
+    expect((await http('GET', `/api/players/${bea}/stats`)).body.allTime).toEqual(line(0, 0));
+    const deleted = await http('DELETE', `/api/games/${gameId}/goals/${goal.id}`, { key: `${key}-3` });
+    expect([deleted.status, deleted.body]).toEqual([200, {}]);
+    await closedJob(`stats:${key}-3`);
+    expect((await http('GET', `/api/players/${cat}/stats`)).body.allTime).toEqual(line(0, 0));
+
+    // The settlement follows the posted result only: still the one, and no new run for the corrections.
+    expect(await api.prisma.settlementLedger.count({ where: { gameId } })).toBe(1);
+    const started = await http('GET', `/api/admin/jobs?requestId=${encodeURIComponent(key)}`);
+    expect(started.body.jobs.map((j: { type: string }) => j.type)).toEqual(['stats']);
+  });
+
+  it('starts no stats run for a change before the result, and none while the post-match trigger is off', async () => {
+    const [dan, eve] = (await players('Dan', 'Eve')) as [string, string];
+    const gameId = await game('2030-05-01T18:00:00Z', [dan, eve]);
+    const key = `before-result-${gameId}`;
+    expect((await http('POST', `/api/games/${gameId}/goals`, { body: { scorerId: dan, minute: 3 }, key })).status).toBe(201);
+    await http('POST', `/api/games/${gameId}/result`, { body: { homeGoals: 1, awayGoals: 0 } });
+    await setSwitches({ triggers: { 'post-match': false } });
+    try {
+      const off = `trigger-off-${gameId}`;
+      expect((await http('POST', `/api/games/${gameId}/goals`, { body: { scorerId: eve, minute: 80 }, key: off })).status).toBe(201);
+      const outbox = await api.prisma.workflowOutbox.findMany({ where: { requestId: { in: [key, off] } } });
+      expect(outbox).toEqual([]);
+    } finally {
+      await setSwitches({ triggers: { 'post-match': true } });
+    }
+  });
+
+  it('runs at most two refreshes for a burst of five edits to an ended game', async () => {
+    const [fay, gus, hal] = (await players('Fay', 'Gus', 'Hal')) as [string, string, string];
+    const gameId = await game('2030-06-01T18:00:00Z', [fay, gus], [hal]);
+    await closedJob((await http('POST', `/api/games/${gameId}/result`, { body: { homeGoals: 0, awayGoals: 0 } })).body.stats.workflowId);
+    // Hold the table the first aggregation writes, so the first refresh of the burst cannot finish
+    // (and a second begin) before all five edits have joined; released once they have.
+    const holder = new pg.Client({ connectionString: stack.config.DATABASE_URL });
+    await holder.connect();
+    const keys = Array.from({ length: 5 }, (_, i) => `burst-${i}-${gameId}`);
+    let runs;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE player_season_stats IN ACCESS EXCLUSIVE MODE');
+      const edits: [string, string, unknown][] = [
+        ['POST', 'goals', { scorerId: fay, minute: 10 }],
+        ['POST', 'disciplinary-actions', { playerId: gus, cardType: 'yellow', minute: 20 }],
+        ['POST', 'substitutions', { minute: 60, playerOutId: gus, playerInId: hal }],
+        ['POST', 'goals', { scorerId: hal, assistId: fay, minute: 70 }],
+        ['POST', 'disciplinary-actions', { playerId: fay, cardType: 'red', minute: 85 }],
+      ];
+      for (const [i, [method, path, body]] of edits.entries()) {
+        expect((await http(method, `/api/games/${gameId}/${path}`, { body, key: keys[i] })).status).toBe(201);
+      }
+      await waitFor(async () => {
+        const joined = new Set((await coordinatorTimeline()).filter((e) => e.kind === 'join').map((e) => e.id));
+        return keys.every((key) => joined.has(`stats:${key}`));
+      }, 60_000, 'all five stats runs to join the coordinator');
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    runs = await Promise.all(keys.map((key) => closedJob(`stats:${key}`)));
+    expect(runs.map((r) => r.status)).toEqual(Array(5).fill('completed'));
+    expect(new Set(runs.map((r) => r.result.refresh.workflowId)).size).toBeLessThanOrEqual(2);
+    await expectCoalesced(runs);
+    // What the burst left: Fay 1 goal, 1 assist, 1 red at 85; Gus 60 minutes and a yellow; Hal on at 60, 1 goal.
+    const stats = async (id: string) => (await http('GET', `/api/players/${id}/stats`)).body.allTime;
+    expect(await stats(fay)).toEqual({ appearances: 1, minutesPlayed: 85, goals: 1, assists: 1, yellowCards: 0, redCards: 1 });
+    expect(await stats(gus)).toEqual({ appearances: 1, minutesPlayed: 60, goals: 0, assists: 0, yellowCards: 1, redCards: 0 });
+    expect(await stats(hal)).toEqual({ appearances: 1, minutesPlayed: 30, goals: 1, assists: 0, yellowCards: 0, redCards: 0 });
   });
 });

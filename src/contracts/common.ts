@@ -11,6 +11,9 @@ export const Triggers = {
   disciplinaryActionCreated: 'disciplinary-action.created',
   disciplinaryActionUpdated: 'disciplinary-action.updated',
   disciplinaryActionDeleted: 'disciplinary-action.deleted',
+  goalCreated: 'goal.created',
+  goalUpdated: 'goal.updated',
+  goalDeleted: 'goal.deleted',
   backfill: 'backfill',
   // Stats runs: the trigger that asked for them (a correction to an ended game is post-match too).
   postMatch: 'post-match',

@@ -94,11 +94,13 @@ export function createJobsService(temporal: Client) {
 
   return {
     /** Jobs newest first, as Temporal's visibility orders them (running ones, then by closing time). */
-    async list(filter: { type?: JobType; status?: JobStatus; trigger?: string; limit: number }): Promise<Job[]> {
+    async list(filter: { type?: JobType; status?: JobStatus; trigger?: string; gameId?: string; requestId?: string; limit: number }): Promise<Job[]> {
       const workflowTypes = filter.type ? [jobTypes[filter.type]] : Object.values(jobTypes);
       const clauses = [`WorkflowType IN (${workflowTypes.map(quoted).join(', ')})`];
       if (filter.status) clauses.push(`ExecutionStatus = ${quoted(temporalStatus[filter.status])}`);
       if (filter.trigger) clauses.push(`${SearchAttributeNames.trigger} = ${quoted(filter.trigger)}`);
+      if (filter.gameId) clauses.push(`${SearchAttributeNames.gameId} = ${quoted(filter.gameId)}`);
+      if (filter.requestId) clauses.push(`${SearchAttributeNames.requestId} = ${quoted(filter.requestId)}`);
       const jobs: Job[] = [];
       for await (const info of temporal.workflow.list({ query: clauses.join(' AND '), pageSize: filter.limit })) {
         const type = typeOf(info.type);

@@ -46,6 +46,8 @@ export function jobsRoutes({ temporal }: { temporal: Client }): Route[] {
         status: z.enum(jobStatuses).optional(),
         trigger: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, dot, underscore or dash').optional()
           .meta({ description: 'What started it: `post-match`, `admin`, `cron`, `substitution.created`, …' }),
+        gameId: Id.optional().meta({ description: 'Runs about this game (its FulltimeGameId).' }),
+        requestId: Id.optional().meta({ description: 'Runs this request started (its FulltimeRequestId: the Idempotency-Key).' }),
         limit: QueryInt(1, 500).default(50),
       }),
       response: { status: 200, description: 'The jobs.', schema: z.strictObject({ jobs: z.array(Job) }).meta({ id: 'JobList' }) },

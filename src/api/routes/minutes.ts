@@ -27,15 +27,24 @@ const CardPatch = z
   .object({ playerId: Id.optional(), cardType: CardType.optional(), minute: minute.optional() })
   .refine(...somethingToChange);
 
-const GoalBody = z
-  .object({ scorerId: Id, assistId: OptionalId, minute, ownGoal: z.boolean().default(false) })
-  .refine((g) => g.assistId === undefined || g.assistId !== g.scorerId, {
-    message: 'assistId must differ from scorerId',
-    path: ['assistId'],
-  });
+const notOwnAssist = [
+  (g: { scorerId?: string; assistId?: string | null }) => g.assistId == null || g.scorerId === undefined || g.assistId !== g.scorerId,
+  { message: 'assistId must differ from scorerId', path: ['assistId'] as string[] },
+] as const;
+const GoalBody = z.object({ scorerId: Id, assistId: OptionalId, minute, ownGoal: z.boolean().default(false) }).refine(...notOwnAssist);
+const GoalPatch = z
+  .object({
+    scorerId: Id.optional(),
+    assistId: Id.nullable().optional().meta({ description: '`null` removes the assist.' }),
+    minute: minute.optional(),
+    ownGoal: z.boolean().optional(),
+  })
+  .refine(...notOwnAssist)
+  .refine(...somethingToChange);
 
 const SubstitutionParams = GameParams.extend({ substitutionId: Id });
 const ActionParams = GameParams.extend({ actionId: Id });
+const GoalParams = GameParams.extend({ goalId: Id });
 
 const Substitution = z
   .strictObject({ id: z.string(), minute: z.number().int(), playerOutId: z.string(), playerInId: z.string() })
@@ -55,6 +64,12 @@ const CardWritten = z
 const Goal = z
   .strictObject({ id: z.string(), scorerId: z.string(), assistId: z.string().nullable(), minute: z.number().int(), ownGoal: z.boolean() })
   .meta({ id: 'Goal' });
+
+const GoalWritten = z.strictObject({ goal: Goal }).meta({ id: 'GoalWritten' });
+
+/** What every event route says about corrections after the result. */
+const correctionNote =
+  'Once the game has ended this is a correction: it also starts the post-match stats run `stats:<request id>` (coalesced with other stats runs; none while the post-match trigger is switched off). The settlement depends on the posted result only.';
 
 const Report = z
   .strictObject({
@@ -78,13 +93,13 @@ const Report = z
 const tags = ['Match events and minutes played'];
 
 export function minutesRoutes({ prisma, config }: { prisma: PrismaClient; config: Config }): Route[] {
-  const events = createMatchEventService(config.taskQueues.minutes);
+  const events = createMatchEventService(config.taskQueues);
   return [
     writeRoute({
       method: 'post',
       path: '/api/games/{gameId}/substitutions',
       summary: 'Record a substitution',
-      description: 'Starts a minutes recalculation, `minutes-recalc:<request id>`.',
+      description: `Starts a minutes recalculation, \`minutes-recalc:<request id>\`. ${correctionNote}`,
       tags,
       params: GameParams,
       body: SubstitutionBody,
@@ -96,6 +111,7 @@ export function minutesRoutes({ prisma, config }: { prisma: PrismaClient; config
       method: 'put',
       path: '/api/games/{gameId}/substitutions/{substitutionId}',
       summary: 'Change a substitution',
+      description: correctionNote,
       tags,
       params: SubstitutionParams,
       body: SubstitutionPatch,
@@ -108,6 +124,7 @@ export function minutesRoutes({ prisma, config }: { prisma: PrismaClient; config
       method: 'delete',
       path: '/api/games/{gameId}/substitutions/{substitutionId}',
       summary: 'Delete a substitution',
+      description: correctionNote,
       tags,
       params: SubstitutionParams,
       response: { status: 200, description: 'The recalculation the deletion starts.', schema: Recalculation },
@@ -118,6 +135,7 @@ export function minutesRoutes({ prisma, config }: { prisma: PrismaClient; config
       method: 'post',
       path: '/api/games/{gameId}/disciplinary-actions',
       summary: 'Record a card',
+      description: correctionNote,
       tags,
       params: GameParams,
       body: CardBody,
@@ -129,7 +147,7 @@ export function minutesRoutes({ prisma, config }: { prisma: PrismaClient; config
       method: 'put',
       path: '/api/games/{gameId}/disciplinary-actions/{actionId}',
       summary: 'Change a card',
-      description: 'Recalculates when the card, before or after the change, is red or second-yellow.',
+      description: `Recalculates when the card, before or after the change, is red or second-yellow. ${correctionNote}`,
       tags,
       params: ActionParams,
       body: CardPatch,
@@ -141,6 +159,7 @@ export function minutesRoutes({ prisma, config }: { prisma: PrismaClient; config
       method: 'delete',
       path: '/api/games/{gameId}/disciplinary-actions/{actionId}',
       summary: 'Delete a card',
+      description: correctionNote,
       tags,
       params: ActionParams,
       response: { status: 200, description: 'The recalculation, if the card was red or second-yellow.', schema: Recalculation },
@@ -151,12 +170,33 @@ export function minutesRoutes({ prisma, config }: { prisma: PrismaClient; config
       method: 'post',
       path: '/api/games/{gameId}/goals',
       summary: 'Record a goal',
-      description: 'Goals do not change minutes played; they feed the stats.',
+      description: `Goals do not change minutes played; they feed the stats. ${correctionNote}`,
       tags,
       params: GameParams,
       body: GoalBody,
-      response: { status: 201, description: 'The goal.', schema: z.strictObject({ goal: Goal }).meta({ id: 'GoalWritten' }) },
+      response: { status: 201, description: 'The goal.', schema: GoalWritten },
       write: ({ params, body }, scope) => events.createGoal(scope, params.gameId, body),
+    }),
+    writeRoute({
+      method: 'put',
+      path: '/api/games/{gameId}/goals/{goalId}',
+      summary: 'Change a goal',
+      description: `Any part of it; \`assistId: null\` removes the assist. ${correctionNote}`,
+      tags,
+      params: GoalParams,
+      body: GoalPatch,
+      response: { status: 200, description: 'The changed goal.', schema: GoalWritten },
+      write: ({ params, body }, scope) => events.updateGoal(scope, params.gameId, params.goalId, definedOnly(body)),
+    }),
+    writeRoute({
+      method: 'delete',
+      path: '/api/games/{gameId}/goals/{goalId}',
+      summary: 'Delete a goal',
+      description: correctionNote,
+      tags,
+      params: GoalParams,
+      response: { status: 200, description: 'The goal is gone.', schema: z.strictObject({}).meta({ id: 'GoalDeleted' }) },
+      write: ({ params }, scope) => events.deleteGoal(scope, params.gameId, params.goalId),
     }),
     readRoute({
       method: 'get',

@@ -1,12 +1,16 @@
 // Substitutions, disciplinary actions and goals. Each write locks the game row, checks the input
 // against the lineup and the resulting timeline, and (when minutes can change) bumps eventsVersion and
-// records the recalculation workflow in the same transaction.
+// records the recalculation workflow in the same transaction. Once the game has ended, every change
+// is a correction and also records a post-match stats run (services/stats/runs.ts), so the stats
+// follow without waiting for the nightly run.
 import { randomUUID } from 'node:crypto';
+import type { Config } from '../../config.ts';
 import type { Tx } from '../../db/client.ts';
 import { ConflictError, InvalidInputError, NotFoundError, type FieldIssue } from '../../domain/errors.ts';
 import { calculateMinutes, type CardEvent, type SubstitutionEvent, type TimelineEvent } from '../../domain/minutes/timeline.ts';
 import { Triggers, type Trigger } from '../../contracts/common.ts';
 import { isSendingOff, type CardType } from '../../domain/minutes/cards.ts';
+import { enqueueCorrectionStats } from '../stats/runs.ts';
 import type { WriteScope } from '../write.ts';
 import { bumpAndRecalculate } from './recalculation.ts';
 import { cardTypeFromDb, cardTypeToDb, loadTimeline, type GameTimeline } from './timeline-store.ts';
@@ -26,6 +30,13 @@ export interface GoalInput {
   assistId?: string;
   minute: number;
   ownGoal: boolean;
+}
+/** A goal's change: `assistId: null` removes the assist. */
+export interface GoalPatch {
+  scorerId?: string;
+  assistId?: string | null;
+  minute?: number;
+  ownGoal?: boolean;
 }
 
 async function lockGame(tx: Tx, gameId: string): Promise<GameTimeline> {
@@ -74,9 +85,28 @@ const cardView = (a: { id: string; playerId: string; cardType: 'yellow' | 'secon
   minute: a.minute,
 });
 
-export function createMatchEventService(taskQueue: string) {
+const goalView = (g: { id: string; scorerId: string; assistId: string | null; minute: number; ownGoal: boolean }) => ({
+  id: g.id,
+  scorerId: g.scorerId,
+  assistId: g.assistId,
+  minute: g.minute,
+  ownGoal: g.ownGoal,
+});
+
+export function createMatchEventService(taskQueues: Config['taskQueues']) {
   const recalculate = (scope: WriteScope, gameId: string, trigger: Trigger) =>
-    bumpAndRecalculate(scope, taskQueue, gameId, trigger);
+    bumpAndRecalculate(scope, taskQueues.minutes, gameId, trigger);
+
+  /** After any change to the game's events: an ended game's stats are refreshed (a correction). */
+  async function corrected(scope: WriteScope, timeline: GameTimeline, trigger: Trigger): Promise<void> {
+    if (timeline.status === 'ended') await enqueueCorrectionStats(scope, taskQueues, timeline.gameId, trigger);
+  }
+
+  async function findGoal(tx: Tx, gameId: string, id: string) {
+    const goal = await tx.goal.findFirst({ where: { id, gameId } });
+    if (!goal) throw new NotFoundError('goal', id);
+    return goal;
+  }
 
   // The event being changed is already in the locked timeline: no second read.
   function findSubstitution(timeline: GameTimeline, id: string): SubstitutionEvent {
@@ -103,6 +133,7 @@ export function createMatchEventService(taskQueue: string) {
       ]);
       const substitution = await scope.tx.substitution.create({ data: { id, gameId, createdAt: recordedAt, ...input } });
       const recalculation = await recalculate(scope, gameId, Triggers.substitutionCreated);
+      await corrected(scope, timeline, Triggers.substitutionCreated);
       return { substitution: substitutionView(substitution), recalculation };
     },
 
@@ -120,6 +151,7 @@ export function createMatchEventService(taskQueue: string) {
       );
       const substitution = await scope.tx.substitution.update({ where: { id }, data: next });
       const recalculation = await recalculate(scope, gameId, Triggers.substitutionUpdated);
+      await corrected(scope, timeline, Triggers.substitutionUpdated);
       return { substitution: substitutionView(substitution), recalculation };
     },
 
@@ -128,7 +160,9 @@ export function createMatchEventService(taskQueue: string) {
       findSubstitution(timeline, id);
       checkTimeline(timeline, timeline.events.filter((e) => !(e.kind === 'substitution' && e.id === id)));
       await scope.tx.substitution.delete({ where: { id } });
-      return { recalculation: await recalculate(scope, gameId, Triggers.substitutionDeleted) };
+      const recalculation = await recalculate(scope, gameId, Triggers.substitutionDeleted);
+      await corrected(scope, timeline, Triggers.substitutionDeleted);
+      return { recalculation };
     },
 
     async createCard(scope: WriteScope, gameId: string, input: CardInput) {
@@ -144,6 +178,7 @@ export function createMatchEventService(taskQueue: string) {
       const recalculation = isSendingOff(input.cardType)
         ? await recalculate(scope, gameId, Triggers.disciplinaryActionCreated)
         : null;
+      await corrected(scope, timeline, Triggers.disciplinaryActionCreated);
       return { action: cardView(action), recalculation };
     },
 
@@ -162,6 +197,7 @@ export function createMatchEventService(taskQueue: string) {
         isSendingOff(before) || isSendingOff(next.cardType)
           ? await recalculate(scope, gameId, Triggers.disciplinaryActionUpdated)
           : null;
+      await corrected(scope, timeline, Triggers.disciplinaryActionUpdated);
       return { action: cardView(action), recalculation };
     },
 
@@ -173,6 +209,7 @@ export function createMatchEventService(taskQueue: string) {
       const recalculation = isSendingOff(current.cardType)
         ? await recalculate(scope, gameId, Triggers.disciplinaryActionDeleted)
         : null;
+      await corrected(scope, timeline, Triggers.disciplinaryActionDeleted);
       return { recalculation };
     },
 
@@ -182,9 +219,29 @@ export function createMatchEventService(taskQueue: string) {
       const goal = await scope.tx.goal.create({
         data: { id: randomUUID(), gameId, scorerId: input.scorerId, assistId: input.assistId ?? null, minute: input.minute, ownGoal: input.ownGoal },
       });
-      return {
-        goal: { id: goal.id, scorerId: goal.scorerId, assistId: goal.assistId, minute: goal.minute, ownGoal: goal.ownGoal },
-      };
+      await corrected(scope, timeline, Triggers.goalCreated);
+      return { goal: goalView(goal) };
+    },
+
+    async updateGoal(scope: WriteScope, gameId: string, id: string, patch: GoalPatch) {
+      const timeline = await lockGame(scope.tx, gameId);
+      const current = await findGoal(scope.tx, gameId, id);
+      const next = { scorerId: current.scorerId, assistId: current.assistId, minute: current.minute, ownGoal: current.ownGoal, ...patch };
+      if (next.assistId !== null && next.assistId === next.scorerId) {
+        throw InvalidInputError.of([{ path: patch.assistId !== undefined ? 'assistId' : 'scorerId', message: 'the scorer cannot assist their own goal' }]);
+      }
+      checkInput(timeline, next.minute, { scorerId: next.scorerId, assistId: next.assistId ?? undefined });
+      const goal = await scope.tx.goal.update({ where: { id }, data: next });
+      await corrected(scope, timeline, Triggers.goalUpdated);
+      return { goal: goalView(goal) };
+    },
+
+    async deleteGoal(scope: WriteScope, gameId: string, id: string) {
+      const timeline = await lockGame(scope.tx, gameId);
+      await findGoal(scope.tx, gameId, id);
+      await scope.tx.goal.delete({ where: { id } });
+      await corrected(scope, timeline, Triggers.goalDeleted);
+      return {};
     },
   };
 }

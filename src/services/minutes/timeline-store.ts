@@ -5,6 +5,8 @@ import type { CardType } from '../../domain/minutes/cards.ts';
 
 export interface GameTimeline {
   gameId: string;
+  /** `ended` once a result was posted: a change then is a correction, and starts a stats run too. */
+  status: string;
   durationMinutes: number;
   eventsVersion: number;
   lineup: LineupEntry[];
@@ -24,8 +26,8 @@ export async function loadTimeline(
   // lock re-reads that row afterwards, but its subqueries keep the snapshot taken before the wait, so
   // a combined query could pair a new events_version with old events. Once we hold the lock, writers
   // of this game are blocked and the second statement's fresh snapshot matches the version.
-  const locked = await tx.$queryRaw<{ duration_minutes: number; events_version: number }[]>`
-    SELECT duration_minutes, events_version FROM games WHERE id = ${gameId} ${Prisma.raw(lock)}`;
+  const locked = await tx.$queryRaw<{ status: string; duration_minutes: number; events_version: number }[]>`
+    SELECT status, duration_minutes, events_version FROM games WHERE id = ${gameId} ${Prisma.raw(lock)}`;
   const game = locked[0];
   if (!game) return null;
   const [events] = await tx.$queryRaw<TimelineRow[]>`
@@ -38,6 +40,7 @@ export async function loadTimeline(
                 'playerId', d.player_id, 'cardType', d.card_type)), '[]') FROM disciplinary_actions d WHERE d.game_id = ${gameId}) AS cards`;
   return {
     gameId,
+    status: game.status,
     durationMinutes: game.duration_minutes,
     eventsVersion: game.events_version,
     lineup: events!.lineup,

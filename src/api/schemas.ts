@@ -2,6 +2,7 @@
 // OpenAPI document says exactly what a client gets, and the tests that validate every response
 // against it notice any field the document does not name.
 import { z } from 'zod';
+import { MAX_GOALS } from '../domain/settlement/scoring.ts';
 
 /**
  * What `String.prototype.trim` removes (ECMAScript's white space and line terminators), spelled out:
@@ -28,6 +29,8 @@ export const Id = Text(200);
 export const OptionalId = Id.nullish().transform((value) => value ?? undefined);
 export const Name = Text(200);
 export const IsoTime = z.iso.datetime({ offset: true });
+/** One side's goals in a result or a prediction. */
+export const Goals = z.number().int().min(0).max(MAX_GOALS);
 
 /**
  * An integer from a query string: digits only, with an optional minus. `z.coerce.number()` would take

@@ -472,7 +472,6 @@ describe('corrections after the final whistle', () => {
     const holder = new pg.Client({ connectionString: stack.config.DATABASE_URL });
     await holder.connect();
     const keys = Array.from({ length: 5 }, (_, i) => `burst-${i}-${gameId}`);
-    let runs;
     try {
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE player_season_stats IN ACCESS EXCLUSIVE MODE');
@@ -494,7 +493,7 @@ describe('corrections after the final whistle', () => {
       await holder.query('ROLLBACK');
       await holder.end();
     }
-    runs = await Promise.all(keys.map((key) => closedJob(`stats:${key}`)));
+    const runs = await Promise.all(keys.map((key) => closedJob(`stats:${key}`)));
     expect(runs.map((r) => r.status)).toEqual(Array(5).fill('completed'));
     expect(new Set(runs.map((r) => r.result.refresh.workflowId)).size).toBeLessThanOrEqual(2);
     await expectCoalesced(runs);

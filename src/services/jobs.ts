@@ -6,6 +6,7 @@ import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common'
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import type { WorkflowName } from '../contracts/catalog.ts';
 import { RequestedBy, retryWorkflowId, SearchAttributeNames, type RunMemo, type Trigger } from '../contracts/common.ts';
+import { runStatuses, runStatusOf, visibilityStatus, type RunStatus } from '../temporal/run-status.ts';
 import { workflowStart, type AnyWorkflowStart } from '../temporal/start-workflow.ts';
 import type { WriteScope } from './write.ts';
 
@@ -19,26 +20,9 @@ export const jobTypes = {
 } as const satisfies Record<string, WorkflowName>;
 export type JobType = keyof typeof jobTypes;
 
-export const jobStatuses = ['running', 'completed', 'failed', 'terminated', 'timed_out', 'canceled'] as const;
-export type JobStatus = (typeof jobStatuses)[number];
+export const jobStatuses = runStatuses;
+export type JobStatus = RunStatus;
 
-const temporalStatus: Record<JobStatus, string> = {
-  running: 'Running',
-  completed: 'Completed',
-  failed: 'Failed',
-  terminated: 'Terminated',
-  timed_out: 'TimedOut',
-  canceled: 'Canceled',
-};
-const jobStatusOf: Record<string, JobStatus> = {
-  RUNNING: 'running',
-  COMPLETED: 'completed',
-  CONTINUED_AS_NEW: 'completed',
-  FAILED: 'failed',
-  TERMINATED: 'terminated',
-  TIMED_OUT: 'timed_out',
-  CANCELLED: 'canceled',
-};
 const retryable: JobStatus[] = ['failed', 'terminated', 'timed_out', 'canceled'];
 
 export interface Job {
@@ -72,7 +56,7 @@ function jobOf(info: Omit<WorkflowExecutionInfo, 'raw'>, type: JobType): Job {
     type,
     triggeredBy: typeof trigger === 'string' ? trigger : null,
     requestedBy: typeof memo.requestedBy === 'string' ? memo.requestedBy : RequestedBy.system,
-    status: jobStatusOf[info.status.name] ?? 'running',
+    status: runStatusOf(info.status.name),
     startedAt: info.startTime.toISOString(),
     closedAt: closedAt?.toISOString() ?? null,
     durationMs: closedAt ? closedAt.getTime() - info.startTime.getTime() : null,
@@ -97,7 +81,7 @@ export function createJobsService(temporal: Client) {
     async list(filter: { type?: JobType; status?: JobStatus; trigger?: string; gameId?: string; requestId?: string; limit: number }): Promise<Job[]> {
       const workflowTypes = filter.type ? [jobTypes[filter.type]] : Object.values(jobTypes);
       const clauses = [`WorkflowType IN (${workflowTypes.map(quoted).join(', ')})`];
-      if (filter.status) clauses.push(`ExecutionStatus = ${quoted(temporalStatus[filter.status])}`);
+      if (filter.status) clauses.push(`ExecutionStatus = ${quoted(visibilityStatus[filter.status])}`);
       if (filter.trigger) clauses.push(`${SearchAttributeNames.trigger} = ${quoted(filter.trigger)}`);
       if (filter.gameId) clauses.push(`${SearchAttributeNames.gameId} = ${quoted(filter.gameId)}`);
       if (filter.requestId) clauses.push(`${SearchAttributeNames.requestId} = ${quoted(filter.requestId)}`);

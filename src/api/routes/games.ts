@@ -3,6 +3,7 @@ import type { Config } from '../../config.ts';
 import type { PrismaClient } from '../../db/client.ts';
 import { createGame, getGame } from '../../services/games.ts';
 import { readRoute, writeRoute, type Route } from '../route.ts';
+import { DEFAULT_DURATION_MINUTES, MAX_DURATION_MINUTES } from '../../domain/minutes/timeline.ts';
 import { GameParams, Id, IsoTime, Name, OptionalId, Text, WorkflowRef } from '../schemas.ts';
 
 const LineupEntry = z.object({ playerId: Id, starter: z.boolean() });
@@ -12,7 +13,7 @@ export const CreateGameBody = z
     homeTeam: Name,
     awayTeam: Name,
     kickoffAt: IsoTime,
-    durationMinutes: z.number().int().min(1).max(150).default(90),
+    durationMinutes: z.number().int().min(1).max(MAX_DURATION_MINUTES).default(DEFAULT_DURATION_MINUTES),
     season: Text(50).nullish().transform((v) => v ?? undefined)
       .meta({ description: 'Defaults to the kickoff year.' }),
     tournamentId: OptionalId,

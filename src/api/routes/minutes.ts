@@ -3,11 +3,12 @@ import { z } from 'zod';
 import type { Config } from '../../config.ts';
 import type { PrismaClient } from '../../db/client.ts';
 import { createMatchEventService } from '../../services/minutes/match-events.ts';
+import { MAX_DURATION_MINUTES } from '../../domain/minutes/timeline.ts';
 import { getReport } from '../../services/minutes/reports.ts';
 import { readRoute, writeRoute, type Route } from '../route.ts';
 import { definedOnly, GameParams, Id, OptionalId, orNull, somethingToChange, WorkflowRef } from '../schemas.ts';
 
-const minute = z.number().int().min(0).max(150).meta({ description: "0 to the game's durationMinutes." });
+const minute = z.number().int().min(0).max(MAX_DURATION_MINUTES).meta({ description: "0 to the game's durationMinutes." });
 
 const differentPlayers = (s: { playerOutId?: string; playerInId?: string }) =>
   s.playerInId === undefined || s.playerInId !== s.playerOutId;

@@ -10,9 +10,8 @@ import { addLeagueMembers, createLeague, putPrediction } from '../../services/se
 import { requestStaleRebuild, startRebuild } from '../../services/settlement/rebuild.ts';
 import { settlementStatus } from '../../services/settlement/status.ts';
 import { readRoute, writeRoute, type Route } from '../route.ts';
-import { GameParams, Id, Name, QueryInt } from '../schemas.ts';
+import { GameParams, Goals, Id, Name, QueryInt } from '../schemas.ts';
 
-const goals = z.number().int().min(0).max(99);
 const UserIds = z.array(Id).max(10_000);
 const LeagueParams = z.object({ leagueId: Id });
 const TournamentParams = z.object({ tournamentId: Id });
@@ -85,7 +84,7 @@ export function settlementRoutes({ prisma, redis, temporal, config }: { prisma: 
       description: 'One prediction per user per game: a repeat before kickoff replaces it. Closed (409 `game_already_started`) once the game has kicked off or ended.',
       tags,
       params: GameParams,
-      body: z.object({ userId: Id, homeGoals: goals, awayGoals: goals }),
+      body: z.object({ userId: Id, homeGoals: Goals, awayGoals: Goals }),
       response: {
         status: 201,
         description: 'The prediction.',

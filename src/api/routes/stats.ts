@@ -11,10 +11,9 @@ import { recordResult } from '../../services/results.ts';
 import { startAdminStatsRun } from '../../services/stats/runs.ts';
 import { getStatsSwitches, updateStatsSwitches } from '../../services/stats/switches.ts';
 import { readRoute, writeRoute, type Route } from '../route.ts';
-import { GameParams, Id, orNull, QueryInt, Text, WorkflowRef } from '../schemas.ts';
+import { GameParams, Goals, Id, orNull, QueryInt, Text, WorkflowRef } from '../schemas.ts';
 
-const goals = z.number().int().min(0).max(99);
-const ResultBody = z.object({ homeGoals: goals, awayGoals: goals });
+const ResultBody = z.object({ homeGoals: Goals, awayGoals: Goals });
 const ResultAccepted = z
   .strictObject({ settlement: orNull(WorkflowRef), stats: orNull(WorkflowRef) })
   .meta({ id: 'ResultAccepted', description: 'The settlement and stats runs of the result; `stats` is null when the post-match trigger is switched off.' });

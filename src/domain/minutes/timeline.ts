@@ -2,6 +2,10 @@
 // Pure: the same function validates writes in the API and computes reports in the recalculation activity.
 import { isSendingOff, type CardType } from './cards.ts';
 
+/** A game lasts 1 to this many minutes (extra time and stoppages included); 90 unless said otherwise. */
+export const MAX_DURATION_MINUTES = 150;
+export const DEFAULT_DURATION_MINUTES = 90;
+
 export interface LineupEntry {
   playerId: string;
   starter: boolean;

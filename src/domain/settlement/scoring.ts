@@ -7,6 +7,9 @@ export interface Score {
   awayGoals: number;
 }
 
+/** The most goals one side can have in a result or a prediction. */
+export const MAX_GOALS = 99;
+
 export const EXACT_POINTS = 3;
 export const OUTCOME_POINTS = 1;
 

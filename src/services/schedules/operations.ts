@@ -6,6 +6,7 @@ import { msToNumber } from '@temporalio/common/lib/time.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.ts';
 import { SearchAttributeNames } from '../../contracts/common.ts';
 import { runNowWorkflowId } from '../../contracts/schedules.ts';
+import { runStatusOf } from '../../temporal/run-status.ts';
 import { workflowStart, type AnyWorkflowStart } from '../../temporal/start-workflow.ts';
 import type { WriteScope } from '../write.ts';
 import type { ScheduleEntry } from './registry.ts';
@@ -41,10 +42,6 @@ export interface ScheduleHealth {
 }
 
 const MAX_BACKFILL_MS = 31 * 24 * 60 * 60 * 1000;
-const statusName: Record<string, string> = {
-  RUNNING: 'running', COMPLETED: 'completed', CONTINUED_AS_NEW: 'completed', FAILED: 'failed',
-  TERMINATED: 'terminated', TIMED_OUT: 'timed_out', CANCELLED: 'canceled',
-};
 
 /**
  * Is the schedule on time? Late when a run was due after its last recorded one (or its creation)
@@ -107,7 +104,7 @@ export function createScheduleOperations(temporal: Client, registry: ScheduleEnt
       runs.push({
         workflowId: info.workflowId,
         runId: info.runId,
-        status: statusName[info.status.name] ?? 'running',
+        status: runStatusOf(info.status.name),
         startedAt: info.startTime.toISOString(),
         closedAt: info.closeTime?.toISOString() ?? null,
       });

@@ -2,13 +2,14 @@
 // classified (a match, unknown, malformed, unavailable), so a bad answer can never become a result.
 // The HTTP adapter validates every payload with zod and bounds every request with a timeout.
 import { z } from 'zod';
+import { MAX_GOALS } from '../../domain/settlement/scoring.ts';
 import type { ProviderAnswer } from '../../domain/settlement/verification.ts';
 
 export interface MatchProvider {
   fetchMatch(providerGameId: string): Promise<ProviderAnswer>;
 }
 
-const goals = z.number().int().min(0).max(99);
+const goals = z.number().int().min(0).max(MAX_GOALS);
 /** The provider's payload for one match (GET <PROVIDER_URL>/matches/<id>). */
 export const ProviderMatch = z
   .object({

@@ -2,7 +2,7 @@
 // included): no import circles, the layers pointing one way, workflows kept to the workflow API and
 // the contracts, and no orphan files.
 //
-//   api/ -> services/ -> domain/, outbox/, db/, temporal/, cache/ -> contracts/
+//   api/ -> services/ -> domain/, outbox/, db/, temporal/, cache/ -> contracts/, telemetry/
 //   workers/ -> activities/ -> services/ ...        workflows/ -> contracts/ (+ @temporalio/workflow)
 //
 // Tests wire layers together on purpose (a worker with real activities behind an API): the layer
@@ -90,6 +90,12 @@ module.exports = {
       'db/, outbox/, temporal/ and cache/ sit below services/ and api/, and know no workflow code.',
       src('db', 'outbox', 'temporal', 'cache'),
       { path: [src('api', 'services', 'activities', 'workers', 'workflows'), '(^|/)node_modules/express/'] },
+    ),
+    layer(
+      'telemetry-below-everything',
+      'telemetry/ (metrics, tracing, the metrics listener) is used by every layer and uses none of them.',
+      src('telemetry'),
+      { path: src('api', 'services', 'activities', 'workers', 'workflows', 'outbox', 'db', 'temporal', 'cache', 'domain') },
     ),
     layer(
       'domain-is-pure',

@@ -6,8 +6,13 @@
 //   4. Ceiling: how many no-op workflows (pingWorkflow) per second the server completes, start to
 //      close, and the same for recalculations started the same way (same client, worker and
 //      concurrency); the recalculation rate as a ratio of that ceiling.
+//   5. Telemetry off and on: write p99 and recalculations per second through an API and workers of
+//      its own, without tracing and unscraped, then with traces exported over OTLP and every metrics
+//      page scraped each second.
 // Settings: API_URL (default http://127.0.0.1:$PORT), API_TOKEN, BENCH_RATE, BENCH_SECONDS.
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import type { Client } from '@temporalio/client';
@@ -16,6 +21,7 @@ import { recalculationStart } from '../src/services/minutes/recalculation.ts';
 import { RequestedBy, Triggers } from '../src/contracts/common.ts';
 import { createTemporalClient } from '../src/temporal/connection.ts';
 import { startWorkflowOnce, workflowStart, type AnyWorkflowStart } from '../src/temporal/start-workflow.ts';
+import { startBenchStack } from './stack.ts';
 
 const config = loadConfigOrExit('bench');
 const baseUrl = process.env.API_URL ?? `http://127.0.0.1:${config.PORT}`;
@@ -27,8 +33,8 @@ const EDITS_PER_GAME = 10;
 const CEILING_WORKFLOWS = Number(process.env.BENCH_CEILING_WORKFLOWS ?? 1000);
 const CEILING_CONCURRENCY = Number(process.env.BENCH_CEILING_CONCURRENCY ?? 50);
 
-async function call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${baseUrl}${path}`, {
+async function call<T = any>(method: string, path: string, body?: unknown, base = baseUrl): Promise<T> {
+  const res = await fetch(`${base}${path}`, {
     method,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -53,22 +59,22 @@ interface BenchGame {
 }
 
 /** 100 games of 11 starters and 5 substitutes, each with one substitution to edit. */
-async function createGames(): Promise<BenchGame[]> {
+async function createGames(base = baseUrl, count = GAMES): Promise<BenchGame[]> {
   const players = await Promise.all(
-    Array.from({ length: 16 }, (_, i) => call<{ id: string }>('POST', '/api/players', { name: `Bench player ${i + 1}` })),
+    Array.from({ length: 16 }, (_, i) => call<{ id: string }>('POST', '/api/players', { name: `Bench player ${i + 1}` }, base)),
   );
   const lineup = players.map((p, i) => ({ playerId: p.id, starter: i < 11 }));
   const games: BenchGame[] = [];
-  for (let start = 0; start < GAMES; start += 20) {
+  for (let start = 0; start < count; start += 20) {
     games.push(
       ...(await Promise.all(
-        Array.from({ length: Math.min(20, GAMES - start) }, async () => {
+        Array.from({ length: Math.min(20, count - start) }, async () => {
           const game = await call<{ id: string }>('POST', '/api/games', {
             homeTeam: 'Bench FC', awayTeam: 'Load United', kickoffAt: new Date().toISOString(), lineup,
-          });
+          }, base);
           const sub = await call<{ substitution: { id: string } }>('POST', `/api/games/${game.id}/substitutions`, {
             minute: 45, playerOutId: lineup[0]!.playerId, playerInId: lineup[11]!.playerId,
-          });
+          }, base);
           return { id: game.id, starterOut: lineup[0]!.playerId, benchIn: lineup[11]!.playerId, substitutionId: sub.substitution.id, lineup };
         }),
       )),
@@ -86,22 +92,22 @@ function isFreshAndRight(report: any, game: BenchGame, minute: number): boolean 
   return report.players.every((p: any) => p.minutesPlayed === expected.get(p.playerId));
 }
 
-async function waitFresh(game: BenchGame, minute: number, timeoutMs = 60_000): Promise<void> {
+async function waitFresh(game: BenchGame, minute: number, timeoutMs = 60_000, base = baseUrl): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (isFreshAndRight(await call('GET', `/api/games/${game.id}/report`), game, minute)) return;
+    if (isFreshAndRight(await call('GET', `/api/games/${game.id}/report`, undefined, base), game, minute)) return;
     await new Promise((r) => setTimeout(r, 2));
   }
   throw new Error(`report of ${game.id} not fresh within ${timeoutMs} ms`);
 }
 
-async function writeLatency(games: BenchGame[]) {
+async function writeLatency(games: BenchGame[], base = baseUrl, duration = seconds) {
   let i = 0;
   const result = await autocannon({
-    url: baseUrl,
+    url: base,
     connections: 20,
     overallRate: rate,
-    duration: seconds,
+    duration,
     requests: [
       {
         method: 'PUT',
@@ -133,7 +139,7 @@ async function triggerToFresh(games: BenchGame[], samples = 100): Promise<number
   return latencies;
 }
 
-async function drain(games: BenchGame[]) {
+async function drain(games: BenchGame[], base = baseUrl) {
   const finalMinute = new Map<string, number>();
   const started = performance.now();
   // Each game's edits go one after another (so its last edit is known); the 100 games run in parallel.
@@ -141,13 +147,13 @@ async function drain(games: BenchGame[]) {
     games.map(async (game, g) => {
       for (let e = 0; e < EDITS_PER_GAME; e++) {
         const minute = 1 + ((g * 13 + e * 29) % 89);
-        await call('PUT', `/api/games/${game.id}/substitutions/${game.substitutionId}`, { minute });
+        await call('PUT', `/api/games/${game.id}/substitutions/${game.substitutionId}`, { minute }, base);
         finalMinute.set(game.id, minute);
       }
     }),
   );
   const writesDone = performance.now();
-  await Promise.all(games.map((game) => waitFresh(game, finalMinute.get(game.id)!, 120_000)));
+  await Promise.all(games.map((game) => waitFresh(game, finalMinute.get(game.id)!, 120_000, base)));
   return { writesMs: writesDone - started, totalMs: performance.now() - started };
 }
 
@@ -219,27 +225,97 @@ async function ceiling(games: BenchGame[]) {
   }
 }
 
+const TELEMETRY_SECONDS = Number(process.env.BENCH_TELEMETRY_SECONDS ?? 20);
+
+/** An OTLP/HTTP receiver that accepts and drops traces, counting the requests (a collector's cost is not ours). */
+async function otlpSink(): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
+  let requests = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/**
+ * Write p99 and recalculations per second through a fresh API and workers with telemetry off (no
+ * exporter, nobody scraping) and on (OTLP traces to a local receiver, every metrics page scraped each
+ * second, as Prometheus would), twice each, alternating, so drift in the machine shows.
+ */
+async function telemetryCost() {
+  const sink = await otlpSink();
+  const results: Record<'off' | 'on', { writeP99Ms: number; writeP50Ms: number; recalculationsPerSecond: number }[]> = { off: [], on: [] };
+  let scrapes = 0;
+  try {
+    for (const mode of ['off', 'on', 'off', 'on'] as const) {
+      const stack = await startBenchStack(config, mode === 'on' ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {});
+      const scraper = mode === 'on'
+        ? setInterval(() => {
+            for (const address of [stack.apiMetrics, ...stack.workerMetrics]) void fetch(`http://${address}/metrics`).then((r) => r.text()).then(() => scrapes++, () => {});
+          }, 1000)
+        : undefined;
+      try {
+        await waitUntilReady(stack.baseUrl);
+        const games = await createGames(stack.baseUrl);
+        await Promise.all(games.map((g) => waitFresh(g, 45, 60_000, stack.baseUrl)));
+        const load = await writeLatency(games, stack.baseUrl, TELEMETRY_SECONDS);
+        await waitIdle();
+        const drained = await drain(games, stack.baseUrl);
+        results[mode].push({ writeP50Ms: load.latency.p50, writeP99Ms: load.latency.p99, recalculationsPerSecond: (GAMES * EDITS_PER_GAME) / (drained.totalMs / 1000) });
+        console.log(`[bench:minutes]     ${mode}: write p99 ${ms(load.latency.p99)}, ${(GAMES * EDITS_PER_GAME / (drained.totalMs / 1000)).toFixed(1)} recalculations/s`);
+      } finally {
+        clearInterval(scraper);
+        await stack.stop();
+        await waitIdle();
+      }
+    }
+  } finally {
+    await sink.close();
+  }
+  return { ...results, otlpRequests: sink.requests(), scrapes };
+}
+
+async function waitUntilReady(base: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${base} did not come up`);
+}
+
 console.log(`[bench:minutes] ${baseUrl}: creating ${GAMES} games`);
 const games = await createGames();
 await Promise.all(games.map((g) => waitFresh(g, 45)));
 
-console.log(`[bench:minutes] 1/4 substitution writes at ${rate}/s for ${seconds} s`);
+console.log(`[bench:minutes] 1/5 substitution writes at ${rate}/s for ${seconds} s`);
 const load = await writeLatency(games);
 console.log(`[bench:minutes]     waiting for the ${load.requests.total} recalculation workflows to close`);
 const backlogMs = await waitIdle();
 
-console.log('[bench:minutes] 2/4 trigger-to-fresh-report latency (100 sequential edits)');
+console.log('[bench:minutes] 2/5 trigger-to-fresh-report latency (100 sequential edits)');
 const fresh = await triggerToFresh(games);
 
-console.log(`[bench:minutes] 3/4 ${GAMES * EDITS_PER_GAME} edits over ${GAMES} games, drained`);
+console.log(`[bench:minutes] 3/5 ${GAMES * EDITS_PER_GAME} edits over ${GAMES} games, drained`);
 const drained = await drain(games);
 await waitIdle();
 
-console.log(`[bench:minutes] 4/4 ceiling: ${CEILING_WORKFLOWS} no-op workflows, ${CEILING_WORKFLOWS} recalculations, ${CEILING_WORKFLOWS} no-op again, ${CEILING_CONCURRENCY} at a time`);
+console.log(`[bench:minutes] 4/5 ceiling: ${CEILING_WORKFLOWS} no-op workflows, ${CEILING_WORKFLOWS} recalculations, ${CEILING_WORKFLOWS} no-op again, ${CEILING_CONCURRENCY} at a time`);
 const limits = await ceiling(games);
+
+console.log('[bench:minutes] 5/5 telemetry off and on: the same writes and drain through a fresh API and workers each time, off, on, off, on');
+const telemetry = await telemetryCost();
 
 const summary = {
   date: new Date().toISOString(),
+  telemetry,
   writes: {
     targetRate: rate,
     seconds,
@@ -273,5 +349,11 @@ trigger -> fresh report (${fresh.length} samples): p50 ${ms(summary.triggerToFre
 ${summary.drain.edits} edits over ${summary.drain.games} games: writes done in ${summary.drain.writesMs} ms, every report fresh and right after ${summary.drain.allFreshAndRightMs} ms
 ceiling (${CEILING_WORKFLOWS} workflows, ${CEILING_CONCURRENCY} at a time, start to close): no-op ${summary.ceiling.noopPerSecond}/s (runs before/after: ${summary.ceiling.noopRunsPerSecond.join(' / ')}), recalculation ${summary.ceiling.recalculationsPerSecond}/s = ${summary.ceiling.ratio} of the ceiling
   (write phase through the API: ${summary.ceiling.writePhaseRecalculationsPerSecond} recalculations closed per second)
+`);
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+console.log(`telemetry (writes at ${rate}/s for ${TELEMETRY_SECONDS} s, then ${GAMES * EDITS_PER_GAME} edits drained; each mode twice, alternating):
+  off: write p99 ${telemetry.off.map((r) => ms(r.writeP99Ms)).join(' / ')}, recalculations ${telemetry.off.map((r) => r.recalculationsPerSecond.toFixed(1)).join(' / ')}/s
+  on:  write p99 ${telemetry.on.map((r) => ms(r.writeP99Ms)).join(' / ')}, recalculations ${telemetry.on.map((r) => r.recalculationsPerSecond.toFixed(1)).join(' / ')}/s, ${telemetry.otlpRequests} OTLP export requests, ${telemetry.scrapes} scrapes
+  on/off: write p99 x${(mean(telemetry.on.map((r) => r.writeP99Ms)) / mean(telemetry.off.map((r) => r.writeP99Ms))).toFixed(2)}, recalculations x${(mean(telemetry.on.map((r) => r.recalculationsPerSecond)) / mean(telemetry.off.map((r) => r.recalculationsPerSecond))).toFixed(2)}
 `);
 console.log(JSON.stringify(summary));

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { projectRoot } from '../src/paths.ts';
+import { workflowInterceptorModules } from '../src/workers/telemetry.ts';
 import { workflowsPath } from '../src/workers/workflow-bundle.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: 'dist' } } });
@@ -27,6 +28,6 @@ say(`compiled to ${path.relative(projectRoot, out)}/ in ${Math.round(performance
 
 started = performance.now();
 const quiet = { trace() {}, debug() {}, info() {}, log() {}, warn: console.warn, error: console.error };
-const { code } = await bundleWorkflowCode({ workflowsPath, logger: quiet });
+const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quiet });
 fs.writeFileSync(path.join(out, 'workflow-bundle.js'), code);
 say(`workflow bundle ${path.relative(projectRoot, out)}/workflow-bundle.js (${(code.length / 1024).toFixed(0)} KiB) in ${Math.round(performance.now() - started)} ms`);

@@ -192,6 +192,8 @@ const env: NodeJS.ProcessEnv = {
   API_TOKEN: config.API_TOKEN,
   PORT: String(config.PORT),
   PROVIDER_URL: config.PROVIDER_URL,
+  API_METRICS_ADDRESS: config.API_METRICS_ADDRESS,
+  WORKER_METRICS_ADDRESS: config.WORKER_METRICS_ADDRESS,
   LOG_FORMAT: pretty ? 'pretty' : 'json',
   ...(pretty && process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}),
 };
@@ -224,6 +226,9 @@ console.log(`
   Provider     ${config.PROVIDER_URL}   (simulator: PUT /sim/matches/<id>, PUT /sim/behaviour)
   Temporal UI  ${webUi}
   Temporal     ${config.TEMPORAL_ADDRESS}, namespace ${config.TEMPORAL_NAMESPACE}
+  Metrics      http://${config.API_METRICS_ADDRESS}/metrics (API)
+               http://${config.WORKER_METRICS_ADDRESS}/metrics (worker; /healthz there too)
+  Traces       ${config.OTEL_EXPORTER_OTLP_ENDPOINT ? `OTLP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT} (${config.OTEL_EXPORTER_OTLP_PROTOCOL})` : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT to export them)'}
 
   Try:
     curl ${apiUrl}/api/games/${demo.games[0]!.id}/report

@@ -4,6 +4,8 @@
 //   1. npm packages (npm ci) when package-lock.json changed
 //   2. the pinned Temporal CLI and test server, and schemathesis (tools/requirements.txt), into .venv
 //   3. the Prisma client (src/generated/prisma) when prisma/schema.prisma changed
+//   4. with --tests (npm test): Debian packages the tests run for real, where missing: prometheus
+//      (its server and promtool)
 // Migrations need a database, so they run later (scripts/dev.ts, the test harness, npm run migrate).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -12,6 +14,7 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const quiet = process.argv.includes('--quiet');
+const forTests = process.argv.includes('--tests');
 const say = (line) => console.log(`[setup] ${line}`);
 
 function hashOf(...files) {
@@ -90,10 +93,37 @@ function generatePrismaClient() {
   });
 }
 
+/** A command on PATH? */
+function onPath(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Debian packages whose binaries the tests use (a real Prometheus and promtool), installed with apt
+ * where they are missing and this user may. Registries only: the packages carry the binaries.
+ */
+function installDebianPackages() {
+  const wanted = [{ pkg: 'prometheus', binaries: ['prometheus', 'promtool'] }].filter(({ binaries }) => !binaries.every(onPath));
+  if (wanted.length === 0) return;
+  const names = wanted.map((w) => w.pkg);
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!root || !onPath('apt-get')) {
+    throw new Error(`the tests need ${wanted.flatMap((w) => w.binaries).join(', ')}: install the Debian package(s) ${names.join(' ')} (sudo apt-get install -y ${names.join(' ')})`);
+  }
+  say(`installing ${names.join(', ')} (apt-get)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // The package lists may be absent on a fresh machine: read them first.
+  if (spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...names], { stdio: 'ignore', env }).status !== 0) {
+    run('apt-get', ['update', '-q'], { env });
+    run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...names], { env });
+  }
+}
+
 try {
   installNodeModules();
   installTemporalBinaries();
   generatePrismaClient();
+  if (forTests) installDebianPackages();
 } catch (err) {
   console.error(`[setup] ${err.message}`);
   process.exit(1);

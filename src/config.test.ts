@@ -13,6 +13,8 @@ const productionEnv = {
   API_TOKEN: 'a-long-production-token',
   PORT: '8080',
   PROVIDER_URL: 'https://provider.example/v1',
+  API_METRICS_ADDRESS: '0.0.0.0:9464',
+  WORKER_METRICS_ADDRESS: '0.0.0.0:9465',
 };
 
 function problems(env: Record<string, string>): string[] {
@@ -58,7 +60,7 @@ describe('loadConfig', () => {
 
   it('requires every connection setting when NODE_ENV=production', () => {
     expect(problems({ NODE_ENV: 'production' })).toEqual(productionRequired.map((name) => `${name} is required when NODE_ENV=production`));
-    expect(productionRequired).toEqual(['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'API_TOKEN', 'PORT', 'PROVIDER_URL']);
+    expect(productionRequired).toEqual(['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'API_TOKEN', 'PORT', 'PROVIDER_URL', 'API_METRICS_ADDRESS', 'WORKER_METRICS_ADDRESS']);
     expect(loadConfig(productionEnv).devDefaultsUsed).toEqual([]);
   });
 

@@ -96,6 +96,15 @@ const settings = {
     z.string().trim().min(1).transform((value): boolean | number | string => (value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value)),
     { fallback: 'false' },
   ),
+  /** Where the API serves Prometheus metrics (never on PORT); port 0 picks a free one. */
+  API_METRICS_ADDRESS: setting(hostPort, { devDefault: '127.0.0.1:9464' }),
+  /** Where each worker process serves its metrics (the Temporal SDK's and the project's) and /healthz. */
+  WORKER_METRICS_ADDRESS: setting(hostPort, { devDefault: '127.0.0.1:9465' }),
+  /** OTLP collector for traces; unset: no tracing at all. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: setting(z.string().url('expected an http(s) URL').optional(), {}),
+  OTEL_EXPORTER_OTLP_PROTOCOL: setting(z.enum(['http/protobuf', 'http/json', 'grpc']), { fallback: 'http/protobuf' }),
+  /** The traces' service.name; defaults to fulltime-api / fulltime-worker. */
+  OTEL_SERVICE_NAME: setting(nonEmpty.optional(), {}),
   LOG_LEVEL: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
     fallback: 'info',
   }),

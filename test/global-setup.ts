@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { deleteKeysUnder } from '../src/redis.ts';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations, dropDatabase, ensureDatabase } from '../src/db/migrate.ts';
+import { workflowInterceptorModules } from '../src/workers/telemetry.ts';
 import { workflowsPath } from '../src/workers/workflow-bundle.ts';
 
 declare module 'vitest' {
@@ -57,7 +58,7 @@ export default async function setup(project: TestProject) {
   await reachable('Redis', () => redis.connect(), hint);
   redis.disconnect();
 
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } });
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } });
   const workflowBundlePath = path.join(os.tmpdir(), `fulltime-workflows-${runId}.js`);
   fs.writeFileSync(workflowBundlePath, code);
 

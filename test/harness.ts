@@ -10,7 +10,9 @@ import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker, type NativeConnection } from '@temporalio/worker';
 import { expect, inject } from 'vitest';
-import { createApp } from '../src/api/app.ts';
+import { apiGauges, createApp } from '../src/api/app.ts';
+import { startMetricsServer } from '../src/telemetry/metrics-server.ts';
+import { initializeMetrics, registry } from '../src/telemetry/metrics.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { applyMigrations, dropDatabase, ensureDatabase } from '../src/db/migrate.ts';
 import { createPrisma, type PrismaClient } from '../src/db/client.ts';
@@ -23,6 +25,8 @@ import { createTemporalClient } from '../src/temporal/connection.ts';
 import type { MatchProvider } from '../src/services/settlement/provider.ts';
 import { taskQueueNames, taskQueuesPrefixed, taskQueueTable } from '../src/contracts/task-queues.ts';
 import { activityDeps, workerDefinition } from '../src/workers/task-queues.ts';
+import { workerTracingOptions } from '../src/workers/telemetry.ts';
+import type { Tracing } from '../src/telemetry/tracing.ts';
 import { ResponseValidator } from './openapi-validator.ts';
 
 /**
@@ -138,6 +142,7 @@ export async function startWorker(
   taskQueue: string,
   activities: object,
   namespace = 'default',
+  tracing: Pick<Tracing, 'enabled' | 'spanProcessor' | 'resource'> = { enabled: false, spanProcessor: null, resource: null },
 ): Promise<RunningWorker> {
   const worker = await Worker.create({
     connection,
@@ -145,6 +150,7 @@ export async function startWorker(
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities,
+    ...workerTracingOptions(tracing),
   });
   const running = worker.run();
   return {
@@ -165,12 +171,13 @@ export async function startWorkers(
   connection: NativeConnection,
   config: Config,
   deps: { prisma: PrismaClient; redis: Redis; temporal: Client; provider?: MatchProvider },
+  tracing?: Tracing,
 ): Promise<RunningWorker[]> {
   const shared = activityDeps(config, deps);
   return Promise.all(
     taskQueueNames.map(async (name) => {
       const definition = workerDefinition(name, config, shared);
-      const running = await startWorker(connection, definition.taskQueue, definition.activities, config.TEMPORAL_NAMESPACE);
+      const running = await startWorker(connection, definition.taskQueue, definition.activities, config.TEMPORAL_NAMESPACE, tracing);
       // As the worker process does: the starts its activities' writes committed go out before the client closes.
       return { worker: running.worker, stop: () => running.stop().then(() => shared.starter.drain()) };
     }),
@@ -179,6 +186,8 @@ export async function startWorkers(
 
 export interface TestApi {
   baseUrl: string;
+  /** `http://host:port` of its metrics listener, when started with `metrics: true`. */
+  metricsUrl: string | null;
   config: Config;
   prisma: PrismaClient;
   redis: Redis;
@@ -188,7 +197,7 @@ export interface TestApi {
 }
 
 /** The HTTP API on an ephemeral port, talking to `temporalAddress`. */
-export async function startApi(config: Config, options: { temporal?: Client } = {}): Promise<TestApi> {
+export async function startApi(config: Config, options: { temporal?: Client; metrics?: boolean; tracing?: boolean } = {}): Promise<TestApi> {
   const logger = createLogger('test-api', (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent', 'json');
   const prisma = createPrisma(config.DATABASE_URL, { statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS });
   const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, { timeoutMs: config.API_REDIS_TIMEOUT_MS });
@@ -199,21 +208,27 @@ export async function startApi(config: Config, options: { temporal?: Client } = 
     redis.once('error', resolve);
   });
   // As in src/api/server.ts: no in-process gRPC retries (the outbox relay retries).
-  const temporal = options.temporal ?? createTemporalClient(config, { grpcRetries: false, callTimeoutMs: config.API_TEMPORAL_TIMEOUT_MS });
+  const temporal = options.temporal ?? createTemporalClient(config, { grpcRetries: false, callTimeoutMs: config.API_TEMPORAL_TIMEOUT_MS, tracing: options.tracing });
   const starter = new WorkflowStarter({ prisma, temporal, logger, startTimeoutMs: 2000 });
-  const app = createApp({ config, prisma, redis, temporal, starter, logger });
+  const app = createApp({ config, prisma, redis, temporal, starter, logger, tracing: options.tracing ?? false });
   const server = await new Promise<import('node:http').Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
+  if (options.metrics) initializeMetrics('api');
+  const metricsServer = options.metrics
+    ? await startMetricsServer({ address: '127.0.0.1:0', registries: [registry, apiGauges({ config, prisma, redis, temporal })], logger })
+    : null;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    metricsUrl: metricsServer ? `http://${metricsServer.address}` : null,
     config,
     prisma,
     redis,
     temporal,
     starter,
     async close() {
+      await metricsServer?.close();
       await starter.drain();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -376,6 +391,9 @@ export function runProcess(command: string, args: string[], config: Config, extr
       API_TOKEN: config.API_TOKEN,
       ...taskQueueVariables(config.taskQueues),
       PROVIDER_URL: config.PROVIDER_URL,
+      // Free ports: test processes run side by side (the address they bound is in their log).
+      API_METRICS_ADDRESS: '127.0.0.1:0',
+      WORKER_METRICS_ADDRESS: '127.0.0.1:0',
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
       ...extraEnv,

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import { calculateMinutes, type MinutesResult } from '../domain/minutes/timeline.ts';
 import { loadTimeline } from '../services/minutes/timeline-store.ts';
+import { inSpan } from '../telemetry/tracing.ts';
 import { MinutesFailureTypes, type MinutesActivities } from '../contracts/minutes.ts';
 
 export interface MinutesActivityDeps {
@@ -37,6 +38,32 @@ async function storeMinutes(tx: Tx, gameId: string, version: number, result: Ext
   });
 }
 
+/** One read-compute-write of a game's minutes, in one transaction. */
+function recalculateInTransaction(prisma: PrismaClient, gameId: string) {
+  return prisma.$transaction(
+    async (tx) => {
+      // FOR SHARE holds writers (which bump events_version under FOR UPDATE) until we are done,
+      // so the events we read are exactly those of `version`.
+      const timeline = await loadTimeline(tx, gameId, 'FOR SHARE');
+      if (!timeline) return { kind: 'not-found' as const };
+      const version = timeline.eventsVersion;
+      const { checkedVersion } = await lockReport(tx, gameId);
+      if (checkedVersion >= version) return { kind: 'superseded' as const, version };
+      const result = calculateMinutes(timeline);
+      if (result.ok) {
+        await storeMinutes(tx, gameId, version, result);
+        return { kind: 'calculated' as const, version };
+      }
+      await tx.gameReport.update({
+        where: { gameId },
+        data: { checkedVersion: version, error: result.error, errorEventId: result.eventId },
+      });
+      return { kind: 'invalid' as const, version, error: result.error, eventId: result.eventId };
+    },
+    { maxWait: 10_000, timeout: 30_000 },
+  );
+}
+
 export function createMinutesActivities({ prisma }: MinutesActivityDeps): MinutesActivities {
   return {
     /**
@@ -47,29 +74,7 @@ export function createMinutesActivities({ prisma }: MinutesActivityDeps): Minute
      * without retries.
      */
     async recalculateGameMinutes(input) {
-      const outcome = await prisma.$transaction(
-        async (tx) => {
-          // FOR SHARE holds writers (which bump events_version under FOR UPDATE) until we are done,
-          // so the events we read are exactly those of `version`.
-          const timeline = await loadTimeline(tx, input.gameId, 'FOR SHARE');
-          if (!timeline) return { kind: 'not-found' as const };
-          const version = timeline.eventsVersion;
-          const { checkedVersion } = await lockReport(tx, input.gameId);
-          if (checkedVersion >= version) return { kind: 'superseded' as const, version };
-          const result = calculateMinutes(timeline);
-          if (result.ok) {
-            await storeMinutes(tx, input.gameId, version, result);
-            return { kind: 'calculated' as const, version };
-          }
-          await tx.gameReport.update({
-            where: { gameId: input.gameId },
-            data: { checkedVersion: version, error: result.error, errorEventId: result.eventId },
-          });
-          return { kind: 'invalid' as const, version, error: result.error, eventId: result.eventId };
-        },
-        { maxWait: 10_000, timeout: 30_000 },
-      );
-
+      const outcome = await inSpan('db.transaction recalculate minutes', { 'fulltime.game_id': input.gameId }, () => recalculateInTransaction(prisma, input.gameId));
       if (outcome.kind === 'not-found') {
         throw ApplicationFailure.nonRetryable(`game ${input.gameId} does not exist`, MinutesFailureTypes.gameNotFound);
       }

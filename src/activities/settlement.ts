@@ -9,6 +9,7 @@ import { createScoreboardProjection } from '../services/settlement/scoreboards/p
 import { applySettlement, recordSettlementFailure } from '../services/settlement/settle.ts';
 import { createVerification } from '../services/settlement/verification.ts';
 import type { WriteRunner } from '../services/write.ts';
+import { metrics } from '../telemetry/metrics.ts';
 
 export interface SettlementActivityDeps {
   prisma: PrismaClient;
@@ -50,6 +51,9 @@ export function createSettlementActivities(deps: SettlementActivityDeps): Settle
       const workflowId = Context.current().info.workflowExecution?.workflowId ?? settlementWorkflowId(input.gameId, input.resultHash);
       const outcome = await heartbeating(() => timed(() => applySettlement(prisma, { ...input, workflowId })));
       if (outcome.outcome === 'unknown') throw ApplicationFailure.nonRetryable(outcome.reason, SettlementFailureTypes.unknownResult);
+      metrics.settlements.inc({ outcome: outcome.outcome });
+      metrics.settlementDuration.observe({ outcome: outcome.outcome }, outcome.durationMs / 1000);
+      if (outcome.outcome === 'applied') metrics.predictionsSettled.inc(outcome.predictionsSettled);
       return outcome;
     },
 
@@ -63,6 +67,7 @@ export function createSettlementActivities(deps: SettlementActivityDeps): Settle
 
     async recordSettlementFailure(input) {
       await recordSettlementFailure(prisma, input);
+      metrics.settlements.inc({ outcome: 'failed' });
     },
 
     async findVerificationCandidates(input) {
@@ -76,7 +81,9 @@ export function createSettlementActivities(deps: SettlementActivityDeps): Settle
     },
 
     async verifyGames(input) {
-      return heartbeating(() => verification.verifyGames(input.runWorkflowId, input.gameIds));
+      const counts = await heartbeating(() => verification.verifyGames(input.runWorkflowId, input.gameIds));
+      for (const [decision, n] of Object.entries(counts)) if (n > 0) metrics.verificationDecisions.inc({ decision }, n);
+      return counts;
     },
 
     async recordVerificationRun(input) {

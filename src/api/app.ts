@@ -7,8 +7,12 @@ import type { Logger } from '../logger.ts';
 import type { WorkflowStarter } from '../outbox/outbox.ts';
 import { packageVersion } from '../paths.ts';
 import type { Redis } from '../redis.ts';
+import { createApiGauges } from '../services/observability.ts';
+import { createScheduleOperations } from '../services/schedules/operations.ts';
+import { scheduleRegistry } from '../services/schedules/registry.ts';
 import { createWriteRunner } from '../services/write.ts';
 import { errorHandler, notFoundRoute } from './errors.ts';
+import { httpTelemetry } from './http-telemetry.ts';
 import { jsonBody } from './json-body.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.ts';
 import { createAuthFailureCounter, requireToken } from './auth.ts';
@@ -26,6 +30,8 @@ import { createCache, statsRoutes } from './routes/stats.ts';
 
 export interface AppDeps {
   config: Config;
+  /** Whether this process traces (telemetry/tracing.ts): requests then get a server span. */
+  tracing?: boolean;
   prisma: PrismaClient;
   redis: Redis;
   temporal: Client;
@@ -58,6 +64,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(requestContext);
+  app.use(httpTelemetry({ tracing: deps.tracing ?? false }));
   app.use((req, res, next) => {
     const started = performance.now();
     res.on('finish', () => {
@@ -81,4 +88,17 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(notFoundRoute);
   app.use(errorHandler(logger));
   return app;
+}
+
+/** The API's scrape-time gauges, for its metrics listener (with the process's own registry). */
+export function apiGauges(deps: Pick<AppDeps, 'config' | 'prisma' | 'redis' | 'temporal'>) {
+  const schedules = createScheduleOperations(deps.temporal, scheduleRegistry(deps.config));
+  return createApiGauges({
+    prisma: deps.prisma,
+    redis: deps.redis,
+    temporal: deps.temporal,
+    namespace: deps.config.TEMPORAL_NAMESPACE,
+    taskQueues: deps.config.taskQueues,
+    scheduleHealth: () => schedules.health(),
+  });
 }

@@ -5,6 +5,7 @@ import type { RequestHandler } from 'express';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { RequestedBy } from '../contracts/common.ts';
 import type { Redis } from '../redis.ts';
+import { metrics } from '../telemetry/metrics.ts';
 import { ApiError } from './errors.ts';
 import { requiresToken } from './route.ts';
 
@@ -34,6 +35,7 @@ export function createAuthFailureCounter(redis: Redis, limits: AuthFailureLimits
 }
 
 function tooManyFailures(msBeforeNext: number): ApiError {
+  metrics.authFailures.inc({ outcome: 'blocked' });
   const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
   return new ApiError(
     429,
@@ -70,6 +72,7 @@ export function requireToken(apiToken: string, { limiter: failures, maxFailures 
       }
       // Only a credential that was tried and wrong counts: a request without one guesses nothing.
       if (authorization !== undefined) await failures.consume(client);
+      metrics.authFailures.inc({ outcome: 'rejected' });
       next(new ApiError(401, 'unauthorized', 'missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)'));
     } catch (err) {
       if (err instanceof RateLimiterRes) return next(tooManyFailures(err.msBeforeNext));

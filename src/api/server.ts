@@ -7,11 +7,16 @@ import { createPrisma } from '../db/client.ts';
 import { createLogger } from '../logger.ts';
 import { WorkflowStarter } from '../outbox/outbox.ts';
 import { createRedis } from '../redis.ts';
+import { startMetricsServer } from '../telemetry/metrics-server.ts';
+import { initializeMetrics, registry } from '../telemetry/metrics.ts';
+import { startTracing } from '../telemetry/tracing.ts';
 import { createTemporalClient } from '../temporal/connection.ts';
-import { createApp } from './app.ts';
+import { apiGauges, createApp } from './app.ts';
 
 const config = loadConfigOrExit('api');
 const logger = createLogger('api', config.LOG_LEVEL, config.LOG_FORMAT);
+// Before any client exists: the tracer provider the interceptors and the HTTP spans use.
+const tracing = startTracing(config, 'fulltime-api');
 const prisma = createPrisma(config.DATABASE_URL, { poolSize: 20, statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS });
 const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, { timeoutMs: config.API_REDIS_TIMEOUT_MS });
 let redisDown = false;
@@ -20,13 +25,19 @@ redis.on('error', (err) => {
   redisDown = true;
 });
 redis.on('ready', () => (redisDown = false));
-const temporal = createTemporalClient(config, { grpcRetries: false, callTimeoutMs: config.API_TEMPORAL_TIMEOUT_MS });
+const temporal = createTemporalClient(config, { grpcRetries: false, callTimeoutMs: config.API_TEMPORAL_TIMEOUT_MS, tracing: tracing.enabled });
 const starter = new WorkflowStarter({ prisma, temporal, logger });
 const stopRelay = starter.startRelay(config.OUTBOX_RELAY_INTERVAL_MS);
 
-const app = createApp({ config, prisma, redis, temporal, starter, logger });
+const app = createApp({ config, prisma, redis, temporal, starter, logger, tracing: tracing.enabled });
 const server: Server = app.listen(config.PORT, () => {
   logger.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT}`);
+});
+initializeMetrics('api');
+const metricsServer = await startMetricsServer({
+  address: config.API_METRICS_ADDRESS,
+  registries: [registry, apiGauges({ config, prisma, redis, temporal })],
+  logger,
 });
 
 let stopping = false;
@@ -39,6 +50,7 @@ async function shutdown(signal: string) {
   server.closeIdleConnections();
   await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
   await stopRelay();
+  await Promise.allSettled([metricsServer.close(), tracing.shutdown()]);
   await Promise.allSettled([prisma.$disconnect(), redis.quit(), temporal.connection.close()]);
   logger.flush();
   setTimeout(() => process.exit(0), 100); // let the log buffer drain

@@ -7,6 +7,7 @@
 // tag bumps its generation and deletes its entries in one step (a Lua script), so a read that
 // loaded old data before the invalidation and stored it after cannot be served as fresh.
 import type { Redis } from '../redis.ts';
+import { cacheKind, metrics } from '../telemetry/metrics.ts';
 
 const entryKey = (key: string) => `cache:${key}`;
 const generationKey = (tag: string) => `cache-tag-generation:${tag}`;
@@ -40,18 +41,24 @@ export class TaggedCache {
 
   /** The cached value for `key` if every tag is unchanged since it was stored; else `load()`, stored. */
   async getOrLoad<T>(key: string, tags: string[], load: () => Promise<T>): Promise<T> {
+    const cache = cacheKind(key);
     let generations: string[];
     try {
       const [cached, ...current] = await this.redis.mget(entryKey(key), ...tags.map(generationKey));
       generations = current.map((g) => g ?? '0');
       if (cached) {
         const entry = JSON.parse(cached) as Entry<T>;
-        if (entry.generations.length === tags.length && entry.generations.every((g, i) => g === generations[i])) return entry.value;
+        if (entry.generations.length === tags.length && entry.generations.every((g, i) => g === generations[i])) {
+          metrics.cacheRequests.inc({ cache, outcome: 'hit' });
+          return entry.value;
+        }
       }
     } catch (err) {
+      metrics.cacheRequests.inc({ cache, outcome: 'error' });
       this.options.onError?.(err);
       return load(); // Redis down: PostgreSQL answers.
     }
+    metrics.cacheRequests.inc({ cache, outcome: 'miss' });
     const value = await load();
     try {
       const entry: Entry<T> = { generations, value };

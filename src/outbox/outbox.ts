@@ -5,6 +5,8 @@
 import type { Client } from '@temporalio/client';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import { metrics } from '../telemetry/metrics.ts';
+import { currentTraceCarrier, withTraceCarrier } from '../telemetry/tracing.ts';
 import { isTemporalUnreachable } from '../temporal/errors.ts';
 import { startWorkflowOnce, type AnyWorkflowStart } from '../temporal/start-workflow.ts';
 
@@ -13,6 +15,8 @@ export interface OutboxEntry {
   id: bigint;
   requestId: string;
   start: AnyWorkflowStart;
+  /** The writing request's trace context: the start joins its trace, however late it goes out. */
+  traceContext: Record<string, string> | null;
   /** Relay attempts so far (0 for a start dispatched straight after its commit). */
   attempts: number;
 }
@@ -22,19 +26,25 @@ const API_DISPATCH_GRACE_SECONDS = 2;
 /** How long a claimed row is hidden from other relays while one tries to start it. */
 const CLAIM_LEASE_SECONDS = 30;
 
-/** Records `start` in the write's transaction (serialised once, as it is); returns the row's id. */
-export async function enqueueWorkflowStart(tx: Tx, requestId: string, start: AnyWorkflowStart): Promise<bigint> {
+/**
+ * Records `start` in the write's transaction (serialised once, as it is) with the active trace
+ * context; returns the entry as the write can dispatch it after commit.
+ */
+export async function enqueueWorkflowStart(tx: Tx, requestId: string, start: AnyWorkflowStart): Promise<Omit<OutboxEntry, 'attempts'>> {
+  const traceContext = currentTraceCarrier();
   const [row] = await tx.$queryRaw<{ id: bigint }[]>`INSERT INTO workflow_outbox
-      (request_id, workflow_id, start, next_attempt_at)
-    VALUES (${requestId}, ${start.workflowId}, ${JSON.stringify(start)}::jsonb,
+      (request_id, workflow_id, start, trace_context, next_attempt_at)
+    VALUES (${requestId}, ${start.workflowId}, ${JSON.stringify(start)}::jsonb, ${traceContext ? JSON.stringify(traceContext) : null}::jsonb,
       now() + make_interval(secs => ${API_DISPATCH_GRACE_SECONDS}))
     RETURNING id`;
-  return row!.id;
+  return { id: row!.id, requestId, start, traceContext };
 }
 
+type OutboxRow = { id: bigint; request_id: string; start: AnyWorkflowStart; trace_context: Record<string, string> | null; attempts: number };
+
 /** Reads outbox rows back into entries (the start column is the typed start, rebuilt once). */
-function toEntries(rows: { id: bigint; request_id: string; start: AnyWorkflowStart; attempts: number }[]): OutboxEntry[] {
-  return rows.map((row) => ({ id: row.id, requestId: row.request_id, start: row.start, attempts: row.attempts }));
+function toEntries(rows: OutboxRow[]): OutboxEntry[] {
+  return rows.map((row) => ({ id: row.id, requestId: row.request_id, start: row.start, traceContext: row.trace_context, attempts: row.attempts }));
 }
 
 export interface DispatchResult {
@@ -65,8 +75,8 @@ export class WorkflowStarter {
   /** Starts the request's undispatched workflows now; what fails is left to the relay. */
   async dispatchRequest(requestId: string): Promise<DispatchResult> {
     if (Date.now() < this.startsPausedUntil) return { started: 0, alreadyStarted: 0, failed: 0 };
-    const rows = await this.deps.prisma.$queryRaw<Parameters<typeof toEntries>[0]>`
-      SELECT id, request_id, start, attempts FROM workflow_outbox
+    const rows = await this.deps.prisma.$queryRaw<OutboxRow[]>`
+      SELECT id, request_id, start, trace_context, attempts FROM workflow_outbox
       WHERE request_id = ${requestId} AND dispatched_at IS NULL ORDER BY id`;
     return this.dispatch(toEntries(rows), { fromRelay: false });
   }
@@ -79,14 +89,14 @@ export class WorkflowStarter {
 
   /** One relay pass: claims due rows (SKIP LOCKED, so many relays can run) and starts them. */
   async relayOnce(batchSize = 100): Promise<DispatchResult> {
-    const rows = await this.deps.prisma.$queryRaw<Parameters<typeof toEntries>[0]>`
+    const rows = await this.deps.prisma.$queryRaw<OutboxRow[]>`
       UPDATE workflow_outbox SET attempts = attempts + 1,
         next_attempt_at = now() + make_interval(secs => ${CLAIM_LEASE_SECONDS})
       WHERE id IN (
         SELECT id FROM workflow_outbox
         WHERE dispatched_at IS NULL AND next_attempt_at <= now()
         ORDER BY next_attempt_at LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
-      RETURNING id, request_id, start, attempts`;
+      RETURNING id, request_id, start, trace_context, attempts`;
     return this.dispatch(toEntries(rows), { fromRelay: true });
   }
 
@@ -156,8 +166,10 @@ export class WorkflowStarter {
     await Promise.all(
       rows.map(async (row) => {
         const log = this.deps.logger.child({ requestId: row.requestId, workflowId: row.start.workflowId });
+        const source = fromRelay ? 'relay' : 'api';
         try {
-          const { outcome } = await startWorkflowOnce(this.deps.temporal, row.start, this.deps.startTimeoutMs ?? 3000);
+          const { outcome } = await withTraceCarrier(row.traceContext, () => startWorkflowOnce(this.deps.temporal, row.start, this.deps.startTimeoutMs ?? 3000));
+          metrics.outboxDispatches.inc({ source, outcome: outcome === 'started' ? 'started' : 'already_started' });
           result[outcome]++;
           this.startsPausedUntil = 0;
           // A row left unmarked by a crash is dispatched again later: harmless (REJECT_DUPLICATE).
@@ -165,6 +177,7 @@ export class WorkflowStarter {
           else this.markDispatchedSoon(row.id);
           log.debug({ outcome, fromRelay }, 'workflow dispatched');
         } catch (err) {
+          metrics.outboxDispatches.inc({ source, outcome: 'failed' });
           result.failed++;
           if (isTemporalUnreachable(err)) {
             this.startsPausedUntil = Date.now() + START_BREAKER_MS;

@@ -6,7 +6,7 @@ import type { RequestedBy } from '../contracts/common.ts';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import { ConflictError, DependencyUnavailableError } from '../domain/errors.ts';
 import type { Logger } from '../logger.ts';
-import { enqueueWorkflowStart, type WorkflowStarter } from '../outbox/outbox.ts';
+import { enqueueWorkflowStart, type OutboxEntry, type WorkflowStarter } from '../outbox/outbox.ts';
 import { startWorkflowNow, type AnyWorkflowStart } from '../temporal/start-workflow.ts';
 
 /** What a write's work gets: its transaction, its request ID, and the outbox. */
@@ -59,8 +59,7 @@ export type WriteRunner = (
 export function createWriteRunner(deps: { prisma: PrismaClient; starter: WorkflowStarter; temporal: Client; logger: Logger }): WriteRunner {
   return async (request, work) => {
     const { requestId, requestedBy, idempotencyKey, fingerprint } = request;
-    const enqueued: AnyWorkflowStart[] = [];
-    const outboxIds: bigint[] = [];
+    const enqueued: Omit<OutboxEntry, 'attempts'>[] = [];
 
     const result = await deps.prisma.$transaction(
       async (tx) => {
@@ -86,8 +85,7 @@ export function createWriteRunner(deps: { prisma: PrismaClient; starter: Workflo
           requestId,
           requestedBy,
           enqueue: async (start) => {
-            outboxIds.push(await enqueueWorkflowStart(tx, requestId, start));
-            enqueued.push(start);
+            enqueued.push(await enqueueWorkflowStart(tx, requestId, start));
           },
           startNow: async (start) => {
             try {
@@ -115,7 +113,7 @@ export function createWriteRunner(deps: { prisma: PrismaClient; starter: Workflo
     if (enqueued.length > 0 || result.replayed) {
       const dispatch = result.replayed
         ? deps.starter.dispatchRequest(requestId)
-        : deps.starter.dispatchCommitted(enqueued.map((start, i) => ({ id: outboxIds[i]!, requestId, start })));
+        : deps.starter.dispatchCommitted(enqueued);
       dispatch.catch((err: unknown) => {
         deps.logger.warn({ err, requestId }, 'could not dispatch workflows now; the outbox relay will');
       });

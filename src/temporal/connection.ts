@@ -1,4 +1,5 @@
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config.ts';
 
@@ -14,14 +15,16 @@ type TemporalSettings = Pick<Config, 'temporalConnection'>;
  */
 export function createTemporalClient(
   config: TemporalSettings & Pick<Config, 'TEMPORAL_NAMESPACE'>,
-  options: { grpcRetries?: boolean; callTimeoutMs?: number } = {},
+  options: { grpcRetries?: boolean; callTimeoutMs?: number; tracing?: boolean } = {},
 ): Client {
   const interceptors: GrpcInterceptor[] = [
     ...(options.grpcRetries === false ? [] : [makeGrpcRetryInterceptor(defaultGrpcRetryOptions())]),
     ...(options.callTimeoutMs ? [defaultDeadline(options.callTimeoutMs)] : []),
   ];
   const connection = Connection.lazy({ ...config.temporalConnection, connectTimeout: '3s', interceptors });
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // Traced: a workflow start, signal or query is a span, and carries the trace into the workflow.
+  const workflow = options.tracing ? [new OpenTelemetryWorkflowClientInterceptor()] : [];
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow } });
 }
 
 type GrpcInterceptor = NonNullable<ConnectionOptions['interceptors']>[number];

@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { WorkflowName, Workflows } from '../contracts/catalog.ts';
 import { toSearchAttributePairs, type RunMemo, type RunSearchAttributes } from '../contracts/common.ts';
+import { metrics } from '../telemetry/metrics.ts';
 
 /**
  * Everything needed to start one workflow, typed by the workflow function it names: `workflowType`
@@ -43,6 +44,7 @@ export async function startWorkflowOnce(client: Client, start: AnyWorkflowStart,
     });
   try {
     const handle = deadlineMs === undefined ? await call() : await client.connection.withDeadline(Date.now() + deadlineMs, call);
+    metrics.workflowsStarted.inc({ workflow_type: start.workflowType, trigger: start.searchAttributes.trigger });
     return { outcome: 'started', handle };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'alreadyStarted' };

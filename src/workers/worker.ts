@@ -3,7 +3,7 @@
 // name some to scale them apart. Stops gracefully on SIGINT/SIGTERM: it finishes in-flight activities
 // (up to the grace time), lets the workflow starts its activities' writes committed go out, then
 // closes its database, Redis and Temporal connections.
-import { Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config.ts';
 import { createPrisma } from '../db/client.ts';
 import { createLogger } from '../logger.ts';
@@ -11,9 +11,13 @@ import { createRedis } from '../redis.ts';
 import { connectWorker, createTemporalClient } from '../temporal/connection.ts';
 import { scheduleRegistry } from '../services/schedules/registry.ts';
 import { syncSchedules } from '../services/schedules/sync.ts';
+import { startMetricsServer } from '../telemetry/metrics-server.ts';
+import { initializeMetrics, registry } from '../telemetry/metrics.ts';
+import { startTracing } from '../telemetry/tracing.ts';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.ts';
 import { taskQueueNames, type TaskQueueName } from '../contracts/task-queues.ts';
 import { activityDeps, workerDefinition } from './task-queues.ts';
+import { fetchSdkMetrics, installRuntime, workerTracingOptions } from './telemetry.ts';
 import { sdkLogger, workflowBundle } from './workflow-bundle.ts';
 
 const config = loadConfigOrExit('worker');
@@ -25,11 +29,15 @@ if (unknown.length > 0) {
 }
 const queues = requested as TaskQueueName[];
 const logger = createLogger(`worker:${queues.join('+')}`, config.LOG_LEVEL, config.LOG_FORMAT);
-// The SDK's own log lines (connection trouble, task failures) in the same structured stream.
-Runtime.install({ logger: sdkLogger(logger.child({ component: 'temporal-sdk' })) });
+// The SDK's own log lines (connection trouble, task failures) in the same structured stream, and its
+// metrics on a loopback port, served again with ours on WORKER_METRICS_ADDRESS.
+const { sdkMetricsUrl } = await installRuntime(sdkLogger(logger.child({ component: 'temporal-sdk' })));
+const tracing = startTracing(config, 'fulltime-worker');
 // The SDK drains on SIGINT/SIGTERM (up to the grace time below). If the server is gone too, that
 // drain can wait forever: exit anyway once the deadline passes, so orchestrators see the process end.
 const SHUTDOWN_DEADLINE_MS = 30_000;
+/** In-flight activities get this long to finish after SIGTERM (orchestrators' grace must exceed the deadline above). */
+const WORKER_SHUTDOWN_GRACE = '20 seconds';
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     setTimeout(() => {
@@ -45,7 +53,7 @@ const prisma = createPrisma(config.DATABASE_URL, { statementTimeoutMs: config.WO
 const REDIS_TIMEOUT_MS = 30_000;
 const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, { timeoutMs: REDIS_TIMEOUT_MS });
 redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis unreachable'));
-const temporal = createTemporalClient(config);
+const temporal = createTemporalClient(config, { tracing: tracing.enabled });
 const connection = await connectWorker(config);
 try {
   // Any cluster (docker compose, a shared dev cluster) gets the search attributes the API sets.
@@ -66,14 +74,25 @@ try {
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
         ...workerDefinition(name, config, deps),
+        ...workerTracingOptions(tracing),
         workflowBundle: bundle,
-        shutdownGraceTime: '20 seconds',
+        shutdownGraceTime: WORKER_SHUTDOWN_GRACE,
       }),
     ),
   );
-  logger.info({ taskQueues: workers.map((w) => w.options.taskQueue), namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
+  initializeMetrics('worker');
+  const metricsServer = await startMetricsServer({
+    address: config.WORKER_METRICS_ADDRESS,
+    registries: [registry],
+    extra: () => fetchSdkMetrics(sdkMetricsUrl),
+    // Up while every worker of this process polls its task queue.
+    healthy: () => workers.every((worker) => worker.getState() === 'RUNNING'),
+    logger,
+  });
+  logger.info({ taskQueues: workers.map((w) => w.options.taskQueue), namespace: config.TEMPORAL_NAMESPACE, metricsAddress: metricsServer.address }, 'worker started');
   await Promise.all(workers.map((worker) => worker.run())); // resolve once a shutdown signal has drained them
   await deps.starter.drain();
+  await Promise.allSettled([metricsServer.close(), tracing.shutdown()]);
   logger.info('worker stopped');
   logger.flush();
 } finally {

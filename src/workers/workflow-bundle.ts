@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, type LogLevel, type Logger as SdkLogger } from '@temporalio/worker';
 import type { Logger } from '../logger.ts';
+import { workflowInterceptorModules } from './telemetry.ts';
 
 /** The workflows' entry point: every workflow the workers register. */
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -27,7 +28,7 @@ export async function workflowBundle(logger: Logger): Promise<{ code: string } |
     return { codePath: prebuiltBundlePath };
   }
   const started = performance.now();
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: sdkLogger(logger) });
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: sdkLogger(logger) });
   logger.info({ durationMs: Math.round(performance.now() - started), bytes: code.length }, 'bundled workflow code from src/workflows');
   return { code };
 }

@@ -39,6 +39,8 @@ export interface ScheduleHealth {
   jobKey: string;
   status: 'ok' | 'paused' | 'missing' | 'late';
   detail?: string;
+  /** When late: how long ago the missed run was due. */
+  lateSeconds?: number;
 }
 
 const MAX_BACKFILL_MS = 31 * 24 * 60 * 60 * 1000;
@@ -63,6 +65,7 @@ export function assessSchedule(entry: ScheduleEntry, description: ScheduleDescri
     return {
       jobKey: entry.jobKey,
       status: 'late',
+      lateSeconds: Math.round((now.getTime() - expected) / 1000),
       detail: `${entry.jobKey} missed its run due at ${new Date(expected).toISOString()} (catch-up window ${entry.catchupWindow}; last run ${last.toISOString()})`,
     };
   }

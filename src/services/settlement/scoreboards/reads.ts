@@ -5,6 +5,7 @@ import type { PrismaClient } from '../../../db/client.ts';
 import { NotFoundError } from '../../../domain/errors.ts';
 import type { BoardPage, UserRank } from '../../../domain/settlement/ranking.ts';
 import type { Redis } from '../../../redis.ts';
+import { metrics } from '../../../telemetry/metrics.ts';
 import { createPostgresBoardReads } from './postgres-reads.ts';
 import { createRedisBoardReads, type RedisRead } from './redis-reads.ts';
 
@@ -45,6 +46,7 @@ export function createBoardReads(deps: {
    * trip) run side by side.
    */
   async function serve<T>(
+    board: 'tournament' | 'league' | 'rank',
     tournamentId: string,
     leagueId: string | null,
     fromRedis: () => Promise<RedisRead<T>>,
@@ -52,26 +54,29 @@ export function createBoardReads(deps: {
   ): Promise<{ value: T; source: BoardSource }> {
     const [state, read] = await Promise.all([tournamentState(tournamentId), fromRedis().catch(() => null)]);
     if (read && read.version === state.version && (read.boardExists || !(await pg.hasRows(tournamentId, leagueId)))) {
+      metrics.scoreboardReads.inc({ board, source: 'redis' });
       return { value: read.value, source: 'redis' };
     }
     // Redis answered but is behind or lost its board: past a projection's time, ask for a rebuild.
     if (read && state.changedAt && Date.now() - state.changedAt.getTime() > STALE_REBUILD_AFTER_MS) requestOnce(tournamentId, state.version);
-    return { value: await fromPostgres(), source: 'postgres' };
+    const value = await fromPostgres();
+    metrics.scoreboardReads.inc({ board, source: 'postgres' });
+    return { value, source: 'postgres' };
   }
 
   return {
     tournamentBoard(tournamentId: string, limit: number, offset: number): Promise<{ value: BoardPage; source: BoardSource }> {
-      return serve(tournamentId, null, () => redis.page(tournamentId, null, limit, offset), () => pg.page(tournamentId, null, limit, offset));
+      return serve('tournament', tournamentId, null, () => redis.page(tournamentId, null, limit, offset), () => pg.page(tournamentId, null, limit, offset));
     },
 
     async leagueBoard(leagueId: string, limit: number, offset: number): Promise<{ value: BoardPage; source: BoardSource }> {
       const league = await prisma.league.findUnique({ where: { id: leagueId }, select: { tournamentId: true } });
       if (!league) throw new NotFoundError('league', leagueId);
-      return serve(league.tournamentId, leagueId, () => redis.page(league.tournamentId, leagueId, limit, offset), () => pg.page(league.tournamentId, leagueId, limit, offset));
+      return serve('league', league.tournamentId, leagueId, () => redis.page(league.tournamentId, leagueId, limit, offset), () => pg.page(league.tournamentId, leagueId, limit, offset));
     },
 
     async userRank(tournamentId: string, userId: string): Promise<{ value: UserRank; source: BoardSource }> {
-      const { value, source } = await serve(tournamentId, null, () => redis.rank(tournamentId, userId), () => pg.rank(tournamentId, userId));
+      const { value, source } = await serve('rank', tournamentId, null, () => redis.rank(tournamentId, userId), () => pg.rank(tournamentId, userId));
       if (!value) throw new NotFoundError(`user with a settled prediction in tournament ${tournamentId}:`, userId);
       return { value, source };
     },

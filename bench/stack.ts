@@ -1,0 +1,109 @@
+// The project's processes for a benchmark, as production runs them: an API process and a worker
+// process for every task queue (tsx from sources), on task queues of their own, against the database
+// and Temporal server the config names. Addresses they bind (port 0) are read from their logs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { Config } from '../src/config.ts';
+import { taskQueueNames, taskQueuesPrefixed, taskQueueTable } from '../src/contracts/task-queues.ts';
+import { projectRoot } from '../src/paths.ts';
+import { freePort } from '../src/workers/telemetry.ts';
+
+export interface BenchProcess {
+  child: ChildProcess;
+  /** Resolves with the first log line (parsed) that `match` accepts. */
+  line(match: (entry: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+function start(name: string, script: string, args: string[], env: NodeJS.ProcessEnv): BenchProcess {
+  const child = spawn(path.join(projectRoot, 'node_modules/.bin/tsx'), [script, ...args], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const entries: Record<string, unknown>[] = [];
+  const waiting = new Set<() => void>();
+  let buffer = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const lines = buffer.split('\n');
+    buffer = lines.pop() ?? '';
+    for (const line of lines) {
+      try {
+        entries.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        continue;
+      }
+      for (const wake of waiting) wake();
+    }
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return {
+    child,
+    line(match, timeoutMs = 120_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${name}: no such log line within ${timeoutMs} ms\n${stderr.slice(-2000)}`)), timeoutMs);
+        const look = () => {
+          const found = entries.find(match);
+          if (!found) return;
+          clearTimeout(timer);
+          waiting.delete(look);
+          resolve(found);
+        };
+        waiting.add(look);
+        look();
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+export interface BenchStack {
+  baseUrl: string;
+  apiMetrics: string;
+  workerMetrics: string[];
+  queues: Config['taskQueues'];
+  stop(): Promise<void>;
+}
+
+/** Starts an API and one worker process per task queue; `env` adds settings (OTEL_*, …). */
+export async function startBenchStack(config: Config, env: Record<string, string> = {}): Promise<BenchStack> {
+  const queues = taskQueuesPrefixed(`bench-${randomUUID().slice(0, 8)}`);
+  const port = await freePort();
+  const shared: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'development',
+    DATABASE_URL: config.DATABASE_URL,
+    REDIS_URL: config.REDIS_URL,
+    REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
+    TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+    TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+    API_TOKEN: config.API_TOKEN,
+    PORT: String(port),
+    PROVIDER_URL: config.PROVIDER_URL,
+    API_METRICS_ADDRESS: '127.0.0.1:0',
+    WORKER_METRICS_ADDRESS: '127.0.0.1:0',
+    LOG_LEVEL: 'info',
+    LOG_FORMAT: 'json',
+    ...Object.fromEntries(taskQueueNames.map((name) => [taskQueueTable[name].variable, queues[name]])),
+    ...env,
+  };
+  const workers = taskQueueNames.map((name) => start(`worker:${name}`, 'src/workers/worker.ts', [name], shared));
+  const api = start('api', 'src/api/server.ts', [], shared);
+  const [apiMetrics, ...workerLines] = await Promise.all([
+    api.line((e) => typeof e.metricsAddress === 'string'),
+    ...workers.map((w) => w.line((e) => e.msg === 'worker started')),
+  ]);
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    apiMetrics: apiMetrics.metricsAddress as string,
+    workerMetrics: workerLines.map((l) => l.metricsAddress as string),
+    queues,
+    async stop() {
+      await api.stop();
+      await Promise.all(workers.map((w) => w.stop()));
+    },
+  };
+}

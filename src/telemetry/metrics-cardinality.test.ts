@@ -63,6 +63,8 @@ describe('metric labels', () => {
     const large = await page();
 
     expect(games).toHaveLength(100);
+    // Never on the public port.
+    expect((await http('GET', '/metrics', { token: null })).status).toBe(404);
     expect([...large.series].sort()).toEqual([...small.series].sort());
     const ids = [...games, home.id, away.id, ...keys];
     expect(ids.filter((id) => large.labelValues.has(id))).toEqual([]);

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProcess, startLocalTemporal, testConfig, waitFor, type RunningProcess } from '../../test/harness.ts';
+import { workerMetricsAddress } from '../../test/prometheus.ts';
 import { createPrisma, type PrismaClient } from '../db/client.ts';
 import { Triggers } from '../contracts/common.ts';
 
@@ -30,6 +31,13 @@ describe('worker process', () => {
     try {
       await waitFor(async () => worker!.output().includes('"worker started"'), 60_000, 'the worker to start');
       expect(worker.output()).toContain('"bundled workflow code from src/workflows"');
+      // Its metrics listener: /healthz while it polls, and one page with the SDK's metrics and ours.
+      const metrics = workerMetricsAddress(worker.output());
+      expect((await fetch(`http://${metrics}/healthz`)).status).toBe(200);
+      const page = await (await fetch(`http://${metrics}/metrics`)).text();
+      expect(page).toMatch(/^temporal_num_pollers\{.*task_queue="[^"]+-minutes"/m);
+      expect(page).toMatch(/^fulltime_outbox_dispatches_total\{source="relay",outcome="started"\} 0$/m);
+      expect((await fetch(`http://${metrics}/nothing`)).status).toBe(404);
 
       const gameId = randomUUID();
       const player = randomUUID();

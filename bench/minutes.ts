@@ -21,6 +21,9 @@ import { recalculationStart } from '../src/services/minutes/recalculation.ts';
 import { RequestedBy, Triggers } from '../src/contracts/common.ts';
 import { createTemporalClient } from '../src/temporal/connection.ts';
 import { startWorkflowOnce, workflowStart, type AnyWorkflowStart } from '../src/temporal/start-workflow.ts';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { executableOption, temporalCliPath } from '../src/temporal/binaries.ts';
+import { searchAttributeKeys } from '../src/temporal/register-search-attributes.ts';
 import { startBenchStack } from './stack.ts';
 
 const config = loadConfigOrExit('bench');
@@ -178,8 +181,8 @@ async function workflowsPerSecond(client: Client, count: number, startOf: (i: nu
 }
 
 /** Waits until no workflow of the bench's kinds is running (each phase starts on an idle server); returns the wait. */
-async function waitIdle(): Promise<number> {
-  const temporal = createTemporalClient(config);
+async function waitIdle(address = config.TEMPORAL_ADDRESS): Promise<number> {
+  const temporal = createTemporalClient({ ...config, temporalConnection: { ...config.temporalConnection, address } });
   const started = performance.now();
   try {
     for (;;) {
@@ -248,11 +251,15 @@ async function otlpSink(): Promise<{ url: string; requests: () => number; close(
  */
 async function telemetryCost() {
   const sink = await otlpSink();
+  // A Temporal dev server of its own, in memory: the persisted one of `npm run dev` slows as its
+  // SQLite file grows (fsync per transaction), which would drift between the runs.
+  const server = await TestWorkflowEnvironment.createLocal({ server: { executable: executableOption(temporalCliPath()), searchAttributes: searchAttributeKeys } });
+  const stackConfig: typeof config = { ...config, TEMPORAL_ADDRESS: server.address, temporalConnection: { ...config.temporalConnection, address: server.address } };
   const results: Record<'off' | 'on', { writeP99Ms: number; writeP50Ms: number; recalculationsPerSecond: number }[]> = { off: [], on: [] };
   let scrapes = 0;
   try {
     for (const mode of ['off', 'on', 'off', 'on'] as const) {
-      const stack = await startBenchStack(config, mode === 'on' ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {});
+      const stack = await startBenchStack(stackConfig, mode === 'on' ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {});
       const scraper = mode === 'on'
         ? setInterval(() => {
             for (const address of [stack.apiMetrics, ...stack.workerMetrics]) void fetch(`http://${address}/metrics`).then((r) => r.text()).then(() => scrapes++, () => {});
@@ -263,18 +270,18 @@ async function telemetryCost() {
         const games = await createGames(stack.baseUrl);
         await Promise.all(games.map((g) => waitFresh(g, 45, 60_000, stack.baseUrl)));
         const load = await writeLatency(games, stack.baseUrl, TELEMETRY_SECONDS);
-        await waitIdle();
+        await waitIdle(server.address);
         const drained = await drain(games, stack.baseUrl);
         results[mode].push({ writeP50Ms: load.latency.p50, writeP99Ms: load.latency.p99, recalculationsPerSecond: (GAMES * EDITS_PER_GAME) / (drained.totalMs / 1000) });
         console.log(`[bench:minutes]     ${mode}: write p99 ${ms(load.latency.p99)}, ${(GAMES * EDITS_PER_GAME / (drained.totalMs / 1000)).toFixed(1)} recalculations/s`);
       } finally {
         clearInterval(scraper);
         await stack.stop();
-        await waitIdle();
       }
     }
   } finally {
     await sink.close();
+    await server.teardown();
   }
   return { ...results, otlpRequests: sink.requests(), scrapes };
 }
@@ -291,27 +298,31 @@ async function waitUntilReady(base: string): Promise<void> {
   throw new Error(`${base} did not come up`);
 }
 
+/** BENCH_PHASES picks phases (`5` for the telemetry comparison alone); all five by default. */
+const phases = new Set((process.env.BENCH_PHASES ?? '1,2,3,4,5').split(',').map(Number));
+const skipped = { requests: { total: 0 }, non2xx: 0, errors: 0, timeouts: 0, latency: { p50: 0, p99: 0, max: 0 } };
+
 console.log(`[bench:minutes] ${baseUrl}: creating ${GAMES} games`);
-const games = await createGames();
+const games = phases.has(1) || phases.has(2) || phases.has(3) || phases.has(4) ? await createGames() : [];
 await Promise.all(games.map((g) => waitFresh(g, 45)));
 
 console.log(`[bench:minutes] 1/5 substitution writes at ${rate}/s for ${seconds} s`);
-const load = await writeLatency(games);
+const load = phases.has(1) ? await writeLatency(games) : (skipped as unknown as Awaited<ReturnType<typeof writeLatency>>);
 console.log(`[bench:minutes]     waiting for the ${load.requests.total} recalculation workflows to close`);
 const backlogMs = await waitIdle();
 
 console.log('[bench:minutes] 2/5 trigger-to-fresh-report latency (100 sequential edits)');
-const fresh = await triggerToFresh(games);
+const fresh = phases.has(2) ? await triggerToFresh(games) : [0];
 
 console.log(`[bench:minutes] 3/5 ${GAMES * EDITS_PER_GAME} edits over ${GAMES} games, drained`);
-const drained = await drain(games);
+const drained = phases.has(3) ? await drain(games) : { writesMs: 0, totalMs: 0 };
 await waitIdle();
 
 console.log(`[bench:minutes] 4/5 ceiling: ${CEILING_WORKFLOWS} no-op workflows, ${CEILING_WORKFLOWS} recalculations, ${CEILING_WORKFLOWS} no-op again, ${CEILING_CONCURRENCY} at a time`);
-const limits = await ceiling(games);
+const limits = phases.has(4) ? await ceiling(games) : { pingsBefore: { perSecond: 0 }, pingsAfter: { perSecond: 0 }, recalculations: { perSecond: 0 }, noopPerSecond: 1 };
 
 console.log('[bench:minutes] 5/5 telemetry off and on: the same writes and drain through a fresh API and workers each time, off, on, off, on');
-const telemetry = await telemetryCost();
+const telemetry = phases.has(5) ? await telemetryCost() : { off: [], on: [], otlpRequests: 0, scrapes: 0 };
 
 const summary = {
   date: new Date().toISOString(),

@@ -18,6 +18,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { createApp } from '../src/api/app.ts';
+import { consoleSessions } from '../src/api/console/session.ts';
 import { taskQueuesPrefixed } from '../src/contracts/task-queues.ts';
 import { loadConfigOrExit } from '../src/config.ts';
 import { createPrisma } from '../src/db/client.ts';
@@ -102,7 +103,7 @@ const settlementWorker = await Worker.create({
 });
 const workerRun = settlementWorker.run();
 const starter = new WorkflowStarter({ prisma, temporal: env.client, logger });
-const app = createApp({ config, prisma, redis, temporal: env.client, starter, logger });
+const app = createApp({ config, prisma, redis, temporal: env.client, starter, logger, sessions: consoleSessions(config, redis) });
 const server = await new Promise<Server>((resolve) => {
   const s = app.listen(0, '127.0.0.1', () => resolve(s));
 });

@@ -100,6 +100,14 @@ const settings = {
   API_METRICS_ADDRESS: setting(hostPort, { devDefault: '127.0.0.1:9464' }),
   /** Where each worker process serves its metrics (the Temporal SDK's and the project's) and /healthz. */
   WORKER_METRICS_ADDRESS: setting(hostPort, { devDefault: '127.0.0.1:9465' }),
+  /** Signs the console's session cookies and the jobs API's page tokens; required in production (a long random string). */
+  SESSION_SECRET: setting(z.string().min(16, 'at least 16 characters'), { devDefault: 'dev-session-secret-not-for-production' }),
+  /** A console session ends after this many minutes without a request. */
+  OPERATOR_SESSION_IDLE_MINUTES: setting(z.coerce.number().int().min(1).max(24 * 60), { fallback: '30' }),
+  /** Wrong passwords one username may get in 15 minutes before sign-in is refused (429); a client gets twice as many. */
+  LOGIN_FAILURE_LIMIT: setting(z.coerce.number().int().min(1).max(10_000), { fallback: '10' }),
+  /** The Temporal Web UI, for the console's links to a run (e.g. http://localhost:8233); unset: no links. */
+  TEMPORAL_UI_URL: setting(z.string().url('expected an http(s) URL').optional(), {}),
   /** OTLP collector for traces; unset: no tracing at all. */
   OTEL_EXPORTER_OTLP_ENDPOINT: setting(z.string().url('expected an http(s) URL').optional(), {}),
   OTEL_EXPORTER_OTLP_PROTOCOL: setting(z.enum(['http/protobuf', 'http/json', 'grpc']), { fallback: 'http/protobuf' }),

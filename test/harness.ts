@@ -11,6 +11,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker, type NativeConnection } from '@temporalio/worker';
 import { expect, inject } from 'vitest';
 import { apiGauges, createApp } from '../src/api/app.ts';
+import { consoleSessions, type ConsoleSessions } from '../src/api/console/session.ts';
 import { startMetricsServer } from '../src/telemetry/metrics-server.ts';
 import { initializeMetrics, registry } from '../src/telemetry/metrics.ts';
 import { loadConfig, type Config } from '../src/config.ts';
@@ -193,6 +194,7 @@ export interface TestApi {
   redis: Redis;
   temporal: Client;
   starter: WorkflowStarter;
+  sessions: ConsoleSessions;
   close(): Promise<void>;
 }
 
@@ -210,7 +212,8 @@ export async function startApi(config: Config, options: { temporal?: Client; met
   // As in src/api/server.ts: no in-process gRPC retries (the outbox relay retries).
   const temporal = options.temporal ?? createTemporalClient(config, { grpcRetries: false, callTimeoutMs: config.API_TEMPORAL_TIMEOUT_MS, tracing: options.tracing });
   const starter = new WorkflowStarter({ prisma, temporal, logger, startTimeoutMs: 2000 });
-  const app = createApp({ config, prisma, redis, temporal, starter, logger, tracing: options.tracing ?? false });
+  const sessions = consoleSessions(config, redis);
+  const app = createApp({ config, prisma, redis, temporal, starter, logger, tracing: options.tracing ?? false, sessions });
   const server = await new Promise<import('node:http').Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -227,12 +230,14 @@ export async function startApi(config: Config, options: { temporal?: Client; met
     redis,
     temporal,
     starter,
+    sessions,
     async close() {
       await metricsServer?.close();
       await starter.drain();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await prisma.$disconnect();
+      await sessions.close();
       redis.disconnect();
       if (!options.temporal) await temporal.connection.close();
     },

@@ -12,6 +12,8 @@ import { createScheduleOperations } from '../services/schedules/operations.ts';
 import { scheduleRegistry } from '../services/schedules/registry.ts';
 import { createWriteRunner } from '../services/write.ts';
 import { errorHandler, notFoundRoute } from './errors.ts';
+import { consoleRouter } from './console/router.ts';
+import type { ConsoleSessions } from './console/session.ts';
 import { httpTelemetry } from './http-telemetry.ts';
 import { jsonBody } from './json-body.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.ts';
@@ -23,6 +25,7 @@ import { gameRoutes } from './routes/games.ts';
 import { docsRoutes, healthRoutes } from './routes/health.ts';
 import { jobsRoutes } from './routes/jobs.ts';
 import { minutesRoutes } from './routes/minutes.ts';
+import { operationsRoutes } from './routes/operations.ts';
 import { peopleRoutes } from './routes/people.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { settlementRoutes } from './routes/settlement.ts';
@@ -32,6 +35,8 @@ export interface AppDeps {
   config: Config;
   /** Whether this process traces (telemetry/tracing.ts): requests then get a server span. */
   tracing?: boolean;
+  /** The console's sessions (console/session.ts); the caller closes them. */
+  sessions: ConsoleSessions;
   prisma: PrismaClient;
   redis: Redis;
   temporal: Client;
@@ -51,6 +56,7 @@ export function apiRoutes(deps: AppDeps): { routes: Route[]; document: OpenApiDo
     ...settlementRoutes(deps),
     ...jobsRoutes(deps),
     ...scheduleRoutes(deps),
+    ...operationsRoutes(deps),
     ...docsRoutes(() => document),
   ];
   const document: OpenApiDocument = buildOpenApiDocument(routes, { version: packageVersion });
@@ -60,6 +66,7 @@ export function apiRoutes(deps: AppDeps): { routes: Route[]; document: OpenApiDo
 export function createApp(deps: AppDeps): express.Express {
   const { config, prisma, logger } = deps;
   const { routes } = apiRoutes(deps);
+  const runWrite = createWriteRunner({ prisma, starter: deps.starter, temporal: deps.temporal, logger });
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
@@ -81,8 +88,10 @@ export function createApp(deps: AppDeps): express.Express {
     blockSeconds: config.AUTH_BLOCK_SECONDS,
   });
   app.use(requireToken(config.API_TOKEN, authFailures));
-  app.use(jsonBody());
-  app.use(createRouter(routes, createWriteRunner({ prisma, starter: deps.starter, temporal: deps.temporal, logger })));
+  // The console: HTML for people, its own sign-in, forms; never the JSON API's bodies or token.
+  app.use('/admin', consoleRouter({ config, prisma, redis: deps.redis, temporal: deps.temporal, runWrite, logger, sessions: deps.sessions }));
+  app.use('/api', jsonBody());
+  app.use(createRouter(routes, { runWrite, prisma, logger }));
   // Swagger UI's scripts and styles, after the router so GET /docs itself is the documented page.
   app.use('/docs', swaggerUi.serve);
   app.use(notFoundRoute);

@@ -43,7 +43,7 @@ export const notFoundRoute: RequestHandler = (req, _res, next) => {
 /** The one place where errors become HTTP statuses and the contract's error body. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
-  if (err instanceof BodyRefused) return new ApiError(400, err.code, err.message);
+  if (err instanceof BodyRefused) return new ApiError(err.status, err.code, err.message);
   if (err instanceof DomainError) {
     const status =
       err instanceof InvalidInputError ? 400

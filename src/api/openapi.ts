@@ -12,6 +12,7 @@ const errorDescriptions: Record<number, string> = {
   404: 'An ID in the path does not exist (`not_found`).',
   409: 'Conflicts with the current state, or the Idempotency-Key was used for a different request (`idempotency_key_reused`).',
   413: 'Body over 1 MiB (`payload_too_large`).',
+  415: 'A body that is not JSON (`unsupported_media_type`): send `Content-Type: application/json`.',
   429: 'Too many failed authentication attempts from this client (`too_many_requests`); see `Retry-After`.',
   500: 'Unexpected error (`internal_error`); the X-Request-Id names it in the logs.',
   503: 'A dependency is down or too slow (`service_unavailable`): nothing was changed; retry it (with the same Idempotency-Key for a write).',
@@ -27,7 +28,10 @@ export function errorStatuses(route: Route): number[] {
     statuses.add(429); // this client failed authentication too often
   }
   if (route.params) statuses.add(404);
-  if (hasBody) statuses.add(413);
+  if (hasBody) {
+    statuses.add(413);
+    statuses.add(415);
+  }
   if (route.kind === 'write') statuses.add(409); // a reused Idempotency-Key
   if (!route.standalone) statuses.add(503); // a dependency down or too slow to answer
   // A route's own answer for a status (readiness's 503) is not replaced by the error body.

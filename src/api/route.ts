@@ -3,12 +3,13 @@
 // these declarations, so what is served and what is documented cannot drift apart.
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
+import type { AuditAction } from '../domain/audit.ts';
 import type { WriteScope } from '../services/write.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'delete';
 
 /** Error statuses a route can answer with, beyond those every route of its kind has (see openapi.ts). */
-export type ErrorStatus = 400 | 404 | 409 | 429 | 503;
+export type ErrorStatus = 400 | 404 | 409 | 415 | 429 | 503;
 
 type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -49,7 +50,8 @@ interface RouteBase<P extends Schema | undefined, Q extends Schema | undefined, 
 export interface ReadRoute<P extends Schema | undefined, Q extends Schema | undefined, B extends Schema | undefined, R extends Schema>
   extends RouteBase<P, Q, B, R> {
   kind: 'read';
-  handle(input: RouteInput<P, Q, B>): Promise<z.input<R>>;
+  /** Its answer, or a body it streams itself (a CSV) when the response has a `contentType`. */
+  handle(input: RouteInput<P, Q, B>): Promise<z.input<R> | StreamedBody>;
 }
 
 /** A write: runs in one transaction with its Idempotency-Key record and outbox rows (services/write.ts). */
@@ -57,6 +59,21 @@ export interface WriteRoute<P extends Schema | undefined, Q extends Schema | und
   extends RouteBase<P, Q, B, R> {
   kind: 'write';
   write(input: RouteInput<P, Q, B>, scope: WriteScope): Promise<z.input<R>>;
+  /**
+   * An admin action: recorded in the audit log (in the write's transaction when it succeeds; after
+   * it when refused or failed), with what it acted on. Every admin write declares one.
+   */
+  audit?: { action: AuditAction; target(input: RouteInput<P, Q, B>): string | null };
+}
+
+/** A body the handler streams itself (a large CSV), instead of one it returns whole. */
+export interface StreamedBody {
+  stream(write: (chunk: Uint8Array) => Promise<void>): Promise<void>;
+  headers: Record<string, string>;
+}
+
+export function isStreamedBody(value: unknown): value is StreamedBody {
+  return typeof value === 'object' && value !== null && typeof (value as StreamedBody).stream === 'function';
 }
 
 export type Route<P extends Schema | undefined = Schema | undefined, Q extends Schema | undefined = Schema | undefined, B extends Schema | undefined = Schema | undefined, R extends Schema = Schema> =
@@ -77,8 +94,12 @@ export function writeRoute<P extends Schema | undefined = undefined, Q extends S
   return { kind: 'write', ...route } as unknown as Route;
 }
 
-/** Every non-GET route and everything under an admin prefix needs `Authorization: Bearer <API_TOKEN>`. */
+/**
+ * Every non-GET route of the JSON API and everything under an admin prefix needs `Authorization:
+ * Bearer <API_TOKEN>`. The console (/admin) has its own sign-in; a session never authorises /api.
+ */
 export function requiresToken(route: { method: string; path: string }): boolean {
+  if (!route.path.startsWith('/api/')) return false;
   return route.method.toLowerCase() !== 'get' || isAdminPath(route.path);
 }
 

@@ -1,10 +1,13 @@
 // Turns route declarations into express handlers: validate params, query and body with the route's
 // schemas, then run the handler (a read) or the write inside the idempotent write scope.
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { WriteRequest, WriteRunner } from '../services/write.ts';
+import type { Logger } from '../logger.ts';
+import type { PrismaClient } from '../db/client.ts';
+import { auditedWrite } from './audited-write.ts';
 import { ApiError, parseInput } from './errors.ts';
 import { requestFingerprint } from './request-context.ts';
-import { expressPath, type Route, type RouteInput } from './route.ts';
+import { expressPath, isStreamedBody, type Route, type RouteInput } from './route.ts';
 import { findUnstorableText } from './text-input.ts';
 
 function writeRequestOf(req: Request): WriteRequest {
@@ -31,7 +34,23 @@ function refuseUnstorableText(req: Request): void {
   }
 }
 
-function handlerFor(route: Route, runWrite: WriteRunner): RequestHandler {
+/** Writes a streamed body chunk by chunk, waiting for the socket to drain (a slow client holds no buffer). */
+async function sendStreamed(res: Response, body: { stream(write: (chunk: Uint8Array) => Promise<void>): Promise<void>; headers: Record<string, string> }): Promise<void> {
+  for (const [name, value] of Object.entries(body.headers)) res.setHeader(name, value);
+  await body.stream(async (chunk) => {
+    if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve));
+  });
+  res.end();
+}
+
+interface RouterDeps {
+  runWrite: WriteRunner;
+  /** Where refused or failed admin actions are recorded (outside the write's rolled-back transaction). */
+  prisma: PrismaClient;
+  logger: Logger;
+}
+
+function handlerFor(route: Route, { runWrite, prisma, logger }: RouterDeps): RequestHandler {
   return async (req, res) => {
     refuseUnstorableText(req);
     const input: RouteInput<unknown, unknown, unknown> = {
@@ -45,12 +64,15 @@ function handlerFor(route: Route, runWrite: WriteRunner): RequestHandler {
 
     if (route.kind === 'read') {
       res.status(route.response.status);
-      const body = await route.handle(input as never);
-      if (route.response.contentType) res.type(route.response.contentType).send(body);
+      const body: unknown = await route.handle(input as never);
+      if (isStreamedBody(body)) await sendStreamed(res, body);
+      else if (route.response.contentType) res.type(route.response.contentType).send(body);
       else res.json(body);
       return;
     }
-    const result = await runWrite(writeRequestOf(req), async (scope) => ({
+    const request = writeRequestOf(req);
+    const audit = route.audit ? { action: route.audit.action, target: route.audit.target(input as never) } : null;
+    const result = await auditedWrite({ runWrite, prisma, logger }, request, audit, async (scope) => ({
       status: route.response.status,
       body: await route.write(input as never, scope),
     }));
@@ -59,12 +81,12 @@ function handlerFor(route: Route, runWrite: WriteRunner): RequestHandler {
   };
 }
 
-export function createRouter(routes: Route[], runWrite: WriteRunner): Router {
+export function createRouter(routes: Route[], deps: RouterDeps): Router {
   const router = Router();
   const methodsByPath = new Map<string, string[]>();
   for (const route of routes) {
     const path = expressPath(route.path);
-    router[route.method](path, handlerFor(route, runWrite));
+    router[route.method](path, handlerFor(route, deps));
     const methods = methodsByPath.get(path) ?? [];
     methods.push(route.method.toUpperCase(), ...(route.method === 'get' ? ['HEAD'] : []));
     methodsByPath.set(path, methods);

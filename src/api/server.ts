@@ -12,6 +12,7 @@ import { initializeMetrics, registry } from '../telemetry/metrics.ts';
 import { startTracing } from '../telemetry/tracing.ts';
 import { createTemporalClient } from '../temporal/connection.ts';
 import { apiGauges, createApp } from './app.ts';
+import { consoleSessions } from './console/session.ts';
 
 const config = loadConfigOrExit('api');
 const logger = createLogger('api', config.LOG_LEVEL, config.LOG_FORMAT);
@@ -29,7 +30,8 @@ const temporal = createTemporalClient(config, { grpcRetries: false, callTimeoutM
 const starter = new WorkflowStarter({ prisma, temporal, logger });
 const stopRelay = starter.startRelay(config.OUTBOX_RELAY_INTERVAL_MS);
 
-const app = createApp({ config, prisma, redis, temporal, starter, logger, tracing: tracing.enabled });
+const sessions = consoleSessions(config, redis);
+const app = createApp({ config, prisma, redis, temporal, starter, logger, tracing: tracing.enabled, sessions });
 const server: Server = app.listen(config.PORT, () => {
   logger.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT}`);
 });
@@ -51,7 +53,7 @@ async function shutdown(signal: string) {
   await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
   await stopRelay();
   await Promise.allSettled([metricsServer.close(), tracing.shutdown()]);
-  await Promise.allSettled([prisma.$disconnect(), redis.quit(), temporal.connection.close()]);
+  await Promise.allSettled([prisma.$disconnect(), redis.quit(), temporal.connection.close(), sessions.close()]);
   logger.flush();
   setTimeout(() => process.exit(0), 100); // let the log buffer drain
 }

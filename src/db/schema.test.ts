@@ -44,7 +44,7 @@ function expectedType(field: Field): string {
   const native = field.nativeType as [string, string[]] | null | undefined;
   if (native) {
     const [name, args] = native;
-    const mapped: Record<string, string> = { Timestamptz: 'timestamp with time zone', Timestamp: 'timestamp without time zone', Json: 'json', Text: 'text', Uuid: 'uuid' };
+    const mapped: Record<string, string> = { Timestamptz: 'timestamp with time zone', Timestamp: 'timestamp without time zone', Json: 'json', Text: 'text', Uuid: 'uuid', VarChar: 'character varying' };
     const base = mapped[name] ?? name.toLowerCase();
     return args.length > 0 && base.startsWith('timestamp') ? base.replace('timestamp', `timestamp(${args.join(',')})`) : base;
   }

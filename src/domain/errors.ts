@@ -54,7 +54,10 @@ export type ConflictCode =
   | 'game_cancelled'
   | 'game_already_started'
   | 'not_retryable'
-  | 'schedule_not_created';
+  | 'schedule_not_created'
+  | 'not_running'
+  | 'export_not_ready'
+  | 'operator_exists';
 
 /** The request is valid, but the current state does not allow it. */
 export class ConflictError extends DomainError {
@@ -65,6 +68,11 @@ export class ConflictError extends DomainError {
   ) {
     super(message, details);
   }
+}
+
+/** The caller may not do this (a console viewer asking for a change). */
+export class ForbiddenError extends DomainError {
+  readonly code = 'forbidden';
 }
 
 /** A dependency the request needs (other than PostgreSQL, which the API detects itself) is down. */

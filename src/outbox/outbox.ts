@@ -222,3 +222,21 @@ export class WorkflowStarter {
     await this.marking;
   }
 }
+
+export interface OutboxBacklog {
+  /** Workflow starts committed but not yet made. */
+  pending: number;
+  /** Pending ones whose last attempt failed. */
+  failing: number;
+  /** The oldest pending start's age (0 when none waits). */
+  oldestSeconds: number;
+}
+
+/** What waits in the outbox now (the metrics' gauges and the console's overview). */
+export async function outboxBacklog(prisma: PrismaClient): Promise<OutboxBacklog> {
+  const [row] = await prisma.$queryRaw<{ pending: bigint; failing: bigint; oldest: number | null }[]>`
+    SELECT count(*) AS pending, count(*) FILTER (WHERE last_error IS NOT NULL) AS failing,
+           extract(epoch FROM now() - min(created_at))::float8 AS oldest
+    FROM workflow_outbox WHERE dispatched_at IS NULL`;
+  return { pending: Number(row!.pending), failing: Number(row!.failing), oldestSeconds: row!.oldest ?? 0 };
+}

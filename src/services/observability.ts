@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import protos from '@temporalio/proto';
 import type { TaskQueues } from '../contracts/task-queues.ts';
 import type { PrismaClient } from '../db/client.ts';
+import { outboxBacklog } from '../outbox/outbox.ts';
 import type { Redis } from '../redis.ts';
 import { Registry, scrapeGauge, scrapeSource } from '../telemetry/metrics.ts';
 import { check } from './health.ts';
@@ -32,13 +33,7 @@ export function createApiGauges(deps: {
   const { prisma, redis, temporal } = deps;
   const register = new Registry();
 
-  const outbox = scrapeSource('outbox', DEADLINE_MS, async () => {
-    const [row] = await prisma.$queryRaw<{ pending: bigint; failing: bigint; oldest: number | null }[]>`
-      SELECT count(*) AS pending, count(*) FILTER (WHERE last_error IS NOT NULL) AS failing,
-             extract(epoch FROM now() - min(created_at))::float8 AS oldest
-      FROM workflow_outbox WHERE dispatched_at IS NULL`;
-    return { pending: Number(row!.pending), failing: Number(row!.failing), oldestSeconds: row!.oldest ?? 0 };
-  });
+  const outbox = scrapeSource('outbox', DEADLINE_MS, () => outboxBacklog(prisma));
   scrapeGauge(register, { name: 'fulltime_outbox_pending_rows', help: 'Workflow starts committed but not yet made (dispatched_at IS NULL).' }, outbox, (g, v) => g.set(v.pending));
   scrapeGauge(register, { name: 'fulltime_outbox_failing_rows', help: 'Pending workflow starts whose last attempt failed (Temporal unreachable, …).' }, outbox, (g, v) => g.set(v.failing));
   scrapeGauge(register, { name: 'fulltime_outbox_oldest_pending_age_seconds', help: 'Age of the oldest pending workflow start (0 when none waits).' }, outbox, (g, v) => g.set(v.oldestSeconds));

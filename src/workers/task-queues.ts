@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { createExportActivities } from '../activities/exports.ts';
 import { createMaintenanceActivities, type MaintenanceActivityDeps } from '../activities/maintenance.ts';
 import { createMinutesActivities, type MinutesActivityDeps } from '../activities/minutes.ts';
 import { createSettlementActivities, type SettlementActivityDeps } from '../activities/settlement.ts';
@@ -41,7 +42,8 @@ export function activityDeps(
 const activitiesOf: Record<TaskQueueName, (deps: ActivityDeps) => object> = {
   minutes: createMinutesActivities,
   stats: createStatsActivities,
-  maintenance: createMaintenanceActivities,
+  // Housekeeping and exports: neither is on a hot path.
+  maintenance: (deps) => ({ ...createMaintenanceActivities(deps), ...createExportActivities(deps) }),
   settlement: createSettlementActivities,
 };
 

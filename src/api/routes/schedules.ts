@@ -48,6 +48,7 @@ export function scheduleRoutes({ config, temporal }: { config: Config; temporal:
       tags,
       params: JobKeyParams,
       response: { status: 202, description: 'The run.', schema: z.strictObject({ workflowId: z.string() }).meta({ id: 'CronRunStarted' }) },
+      audit: { action: 'schedule.run', target: ({ params }) => params.jobKey },
       write: ({ params }, scope) => schedules.runNow(scope, params.jobKey),
     }),
     writeRoute({
@@ -59,6 +60,7 @@ export function scheduleRoutes({ config, temporal }: { config: Config; temporal:
       params: JobKeyParams,
       body: NoteBody,
       response: { status: 200, description: 'The job, paused.', schema: CronJob },
+      audit: { action: 'schedule.pause', target: ({ params }) => params.jobKey },
       write: ({ params, body }) => schedules.pause(params.jobKey, body.note),
     }),
     writeRoute({
@@ -69,6 +71,7 @@ export function scheduleRoutes({ config, temporal }: { config: Config; temporal:
       params: JobKeyParams,
       body: NoteBody,
       response: { status: 200, description: 'The job, running on its spec again.', schema: CronJob },
+      audit: { action: 'schedule.unpause', target: ({ params }) => params.jobKey },
       write: ({ params, body }) => schedules.unpause(params.jobKey, body.note),
     }),
     writeRoute({
@@ -80,6 +83,7 @@ export function scheduleRoutes({ config, temporal }: { config: Config; temporal:
       params: JobKeyParams,
       body: z.object({ from: IsoTime, to: IsoTime }),
       response: { status: 202, description: 'The backfill, accepted.', schema: z.strictObject({ jobKey: z.string(), from: z.string(), to: z.string() }).meta({ id: 'CronBackfill' }) },
+      audit: { action: 'schedule.backfill', target: ({ params }) => params.jobKey },
       write: ({ params, body }) => schedules.backfill(params.jobKey, new Date(body.from), new Date(body.to)),
     }),
   ];

@@ -9,6 +9,7 @@ import { createBoardReads } from '../../services/settlement/scoreboards/reads.ts
 import { addLeagueMembers, createLeague, putPrediction } from '../../services/settlement/predictions.ts';
 import { requestStaleRebuild, startRebuild } from '../../services/settlement/rebuild.ts';
 import { settlementStatus } from '../../services/settlement/status.ts';
+import { listVerificationDecisions } from '../../services/settlement/verification.ts';
 import { readRoute, writeRoute, type Route } from '../route.ts';
 import { GameParams, Goals, Id, Name, QueryInt } from '../schemas.ts';
 
@@ -104,6 +105,32 @@ export function settlementRoutes({ prisma, redis, temporal, config }: { prisma: 
     }),
     readRoute({
       method: 'get',
+      path: '/api/games/{gameId}/verifications',
+      summary: "Match verification's decisions about a game",
+      description: 'Newest first: each run of match-verification that asked the provider about the game, what it decided (`noop`, `retry`, `ended`) and why.',
+      tags,
+      params: GameParams,
+      query: z.object({ limit: QueryInt(1, 500).default(50) }),
+      response: {
+        status: 200,
+        description: 'The decisions.',
+        schema: z
+          .strictObject({
+            decisions: z.array(
+              z.strictObject({
+                at: z.string(),
+                decision: z.enum(['noop', 'retry', 'ended']),
+                reason: z.string(),
+                providerStatus: z.string().optional().meta({ description: 'What the provider said the match was, when it answered.' }),
+              }),
+            ),
+          })
+          .meta({ id: 'VerificationDecisions' }),
+      },
+      handle: async ({ params, query }) => ({ decisions: await listVerificationDecisions(prisma, params.gameId, query.limit) }),
+    }),
+    readRoute({
+      method: 'get',
       path: '/api/tournaments/{tournamentId}/scoreboard',
       summary: "A tournament's scoreboard",
       tags,
@@ -140,6 +167,7 @@ export function settlementRoutes({ prisma, redis, temporal, config }: { prisma: 
       tags,
       params: TournamentParams,
       response: { status: 202, description: 'The rebuild run.', schema: z.strictObject({ workflowId: z.string() }).meta({ id: 'RebuildStarted' }) },
+      audit: { action: 'scoreboard.rebuild', target: ({ params }) => params.tournamentId },
       write: ({ params }, scope) => startRebuild(scope, config.taskQueues.settlement, params.tournamentId),
     }),
   ];

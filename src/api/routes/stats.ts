@@ -136,6 +136,7 @@ export function statsRoutes({ prisma, config, cache }: { prisma: PrismaClient; c
       tags,
       body: z.object({}),
       response: { status: 202, description: 'The run, started.', schema: StartedRun },
+      audit: { action: 'stats.run', target: () => null },
       write: (_input, scope) => startAdminStatsRun(scope, config.taskQueues),
     }),
     readRoute({
@@ -154,6 +155,7 @@ export function statsRoutes({ prisma, config, cache }: { prisma: PrismaClient; c
       tags,
       body: SwitchesPatch,
       response: { status: 200, description: 'The whole new state.', schema: Switches },
+      audit: { action: 'stats-switches.update', target: ({ body }) => JSON.stringify(body) },
       write: ({ body }, scope) => updateStatsSwitches(scope, body),
     }),
     writeRoute({
@@ -164,6 +166,7 @@ export function statsRoutes({ prisma, config, cache }: { prisma: PrismaClient; c
       tags,
       body: z.object({ tags: z.array(z.string().min(1).max(200)).min(1).max(100) }),
       response: { status: 200, description: 'How many cache keys were removed.', schema: z.strictObject({ invalidated: z.number().int() }).meta({ id: 'CacheInvalidated' }) },
+      audit: { action: 'cache.invalidate', target: ({ body }) => body.tags.join(' ') },
       write: async ({ body }) => ({ invalidated: await cache.invalidate(body.tags) }),
     }),
     readRoute({

@@ -5,6 +5,7 @@ import type { Config } from '../../config.ts';
 import { RequestedBy } from '../../contracts/common.ts';
 import type { DecisionCounts, VerificationDecision } from '../../contracts/settlement.ts';
 import type { PrismaClient } from '../../db/client.ts';
+import { NotFoundError } from '../../domain/errors.ts';
 import { decide } from '../../domain/settlement/verification.ts';
 import { recordResult } from '../results.ts';
 import type { WriteRunner } from '../write.ts';
@@ -77,4 +78,16 @@ export function createVerification(deps: {
       return counts;
     },
   };
+}
+
+/** A game's verification decisions, newest first (404 for an unknown game). */
+export async function listVerificationDecisions(prisma: PrismaClient, gameId: string, limit: number) {
+  if (!(await prisma.game.findUnique({ where: { id: gameId }, select: { id: true } }))) throw new NotFoundError('game', gameId);
+  const rows = await prisma.verificationDecision.findMany({ where: { gameId }, orderBy: [{ decidedAt: 'desc' }, { id: 'desc' }], take: limit });
+  return rows.map((r) => ({
+    at: r.decidedAt.toISOString(),
+    decision: r.decision as VerificationDecision,
+    reason: r.reason,
+    ...(r.providerStatus ? { providerStatus: r.providerStatus } : {}),
+  }));
 }

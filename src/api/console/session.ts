@@ -81,7 +81,8 @@ export function consoleSessions(config: Config, redis: Redis): ConsoleSessions {
 
   return {
     middleware: [cookieParser(), sessions, absoluteLifetime],
-    csrfToken: (req, res) => csrf.generateCsrfToken(req, res, { overwrite: true }),
+    // One token per session (kept while it is valid for it), so an older page's form still posts.
+    csrfToken: (req, res) => csrf.generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false }),
     validCsrf: (req) => csrf.validateRequest(req),
     loginLimiters: { client: limiter('console-login-client', config.LOGIN_FAILURE_LIMIT * 2), user: limiter('console-login-user', config.LOGIN_FAILURE_LIMIT) },
     close: () => pool.end(),

@@ -8,6 +8,8 @@ import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from '../src/config.ts';
 import { migrateDatabase } from '../src/db/migrate.ts';
+import { createPrisma } from '../src/db/client.ts';
+import { seedFailedJob } from '../src/demo/failed-job.ts';
 import { seedDemoData } from '../src/demo/seed.ts';
 import { scheduleRegistry } from '../src/services/schedules/registry.ts';
 import { syncSchedules } from '../src/services/schedules/sync.ts';
@@ -108,6 +110,10 @@ async function temporalAnswers(config: Config): Promise<boolean> {
 }
 
 process.on('SIGINT', () => void stopAll(0));
+// A step that throws ends this script: never leave the processes it started behind.
+process.on('exit', () => {
+  for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+});
 process.on('SIGTERM', () => void stopAll(0));
 
 loadDotEnv();
@@ -144,10 +150,10 @@ try {
 
 // 2. Temporal: use the server at TEMPORAL_ADDRESS if one answers, else start the pinned dev server.
 const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
-let webUi = `http://localhost:${uiPort}`;
+let webUi = config.TEMPORAL_UI_URL ?? `http://localhost:${uiPort}`;
 if (await temporalAnswers(config)) {
   say(`using the Temporal server already answering at ${config.TEMPORAL_ADDRESS}`);
-  webUi = process.env.TEMPORAL_UI_URL ?? `${webUi} (if that server runs its Web UI there)`;
+  if (!config.TEMPORAL_UI_URL) webUi = `${webUi} (if that server runs its Web UI there; set TEMPORAL_UI_URL for the console's links)`;
 } else {
   const cli = temporalCliPath();
   if (!cli) fail('no `temporal` CLI found: run `npm run setup`, or set TEMPORAL_CLI_PATH');
@@ -194,6 +200,9 @@ const env: NodeJS.ProcessEnv = {
   PROVIDER_URL: config.PROVIDER_URL,
   API_METRICS_ADDRESS: config.API_METRICS_ADDRESS,
   WORKER_METRICS_ADDRESS: config.WORKER_METRICS_ADDRESS,
+  SESSION_SECRET: config.SESSION_SECRET,
+  // The console links each job to its run in the Web UI.
+  TEMPORAL_UI_URL: config.TEMPORAL_UI_URL ?? webUi.split(' ')[0],
   LOG_FORMAT: pretty ? 'pretty' : 'json',
   ...(pretty && process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}),
 };
@@ -214,6 +223,11 @@ await waitUntil('the API', async () => (await fetch(`${apiUrl}/readyz`)).ok, 60_
 // in order, so seeing a marker request's line means the seeding requests' lines are out).
 const demo = await seedDemoData({ baseUrl: apiUrl, token: config.API_TOKEN, log: say });
 await workerStarted;
+const prisma = createPrisma(config.DATABASE_URL);
+const [third, starter, unused] = [demo.games[2]!.id, demo.playerIds[0]!, demo.playerIds[14]!];
+await seedFailedJob({ baseUrl: apiUrl, token: config.API_TOKEN, prisma, gameId: third, starterId: starter, unusedSubstituteId: unused, log: say });
+const operators = await prisma.operator.count();
+await prisma.$disconnect();
 const marker = `dev-banner-${Date.now()}`;
 const markerLogged = waitForLine('api', marker);
 await fetch(`${apiUrl}/healthz`, { headers: { 'Idempotency-Key': marker } });
@@ -223,6 +237,7 @@ console.log(`
 
   API          ${apiUrl}   (token: ${config.API_TOKEN})
   API docs     ${apiUrl}/docs
+  Console      ${apiUrl}/admin   ${operators === 0 ? '(no operator yet: npm run operator -- add <you> --role operator)' : `(${operators} operator account${operators === 1 ? '' : 's'}; npm run operator -- list)`}
   Provider     ${config.PROVIDER_URL}   (simulator: PUT /sim/matches/<id>, PUT /sim/behaviour)
   Temporal UI  ${webUi}
   Temporal     ${config.TEMPORAL_ADDRESS}, namespace ${config.TEMPORAL_NAMESPACE}

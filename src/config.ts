@@ -70,6 +70,8 @@ const settings = {
   IDEMPOTENCY_KEY_RETENTION_DAYS: setting(z.coerce.number().int().min(1).max(3650), { fallback: '7' }),
   /** How long dispatched outbox rows are kept for inspection; undispatched ones are never pruned. */
   OUTBOX_RETENTION_DAYS: setting(z.coerce.number().int().min(1).max(3650), { fallback: '7' }),
+  /** How long finished CSV exports are kept for download. */
+  EXPORT_RETENTION_DAYS: setting(z.coerce.number().int().min(1).max(3650), { fallback: '7' }),
   /** How long a cached read (stats, leaderboards) lives at most; invalidation usually drops it first. */
   CACHE_TTL_SECONDS: setting(z.coerce.number().int().min(1).max(7 * 24 * 3600), { fallback: '3600' }),
   /**

@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../db/client.ts';
 import { materializedViews, refreshMaterializedView } from '../db/views.ts';
-import { pruneDispatchedOutbox, pruneIdempotencyKeys } from '../services/maintenance/retention.ts';
+import { pruneDispatchedOutbox, pruneFinishedExports, pruneIdempotencyKeys } from '../services/maintenance/retention.ts';
 import type { MaintenanceActivities } from '../contracts/maintenance.ts';
 
 export interface MaintenanceActivityDeps {
@@ -11,9 +11,8 @@ export function createMaintenanceActivities({ prisma }: MaintenanceActivityDeps)
   return {
     async pruneBatch(input) {
       const olderThan = new Date(input.olderThan);
-      return input.table === 'idempotency_keys'
-        ? pruneIdempotencyKeys(prisma, olderThan, input.batchSize)
-        : pruneDispatchedOutbox(prisma, olderThan, input.batchSize);
+      const prune = { idempotency_keys: pruneIdempotencyKeys, workflow_outbox: pruneDispatchedOutbox, exports: pruneFinishedExports }[input.table];
+      return prune(prisma, olderThan, input.batchSize);
     },
 
     async refreshMaterializedViews() {

@@ -223,6 +223,6 @@ describe('exports', () => {
     const ready = await waitFor(async () => ((await http('GET', `/api/admin/exports/${stats.body.exportId}`)).body.status === 'ready' ? true : null), 60_000, 'the stats export');
     expect(ready).toBe(true);
     const csv = await (await fetch(`${stack.api.baseUrl}/api/admin/exports/${stats.body.exportId}/download`, { headers: { authorization: `Bearer ${stack.config.API_TOKEN}` } })).text();
-    expect(csv).toBe('playerId,playerName,appearances,minutesPlayed,goals,assists,yellowCards,redCards\n');
+    expect(csv).toBe('playerId,playerName,appearances,minutesPlayed,goals,assists,yellowCards,redCards\r\n'); // RFC 4180: CRLF after every record
   });
 });

@@ -1,11 +1,13 @@
 // The maintenance concern's contract: retention (maintenance-daily), materialized views
 // (views-hourly) and the ping workflow operators and benchmarks use to check a task queue.
 
-export type PrunableTable = 'idempotency_keys' | 'workflow_outbox';
+export type PrunableTable = 'idempotency_keys' | 'workflow_outbox' | 'exports';
 
 export interface MaintenanceInput {
   idempotencyKeyRetentionDays: number;
   outboxRetentionDays: number;
+  /** Finished CSV exports (and their chunks) older than this go; absent in runs scheduled before exports existed. */
+  exportRetentionDays?: number;
   batchSize: number;
   /** Carried across continue-as-new: the run's start (so the cutoffs stay put) and what it pruned. */
   startedAt?: string;

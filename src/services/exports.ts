@@ -86,6 +86,9 @@ export async function streamExport(prisma: PrismaClient, exportId: string, write
   }
 }
 
+/** RFC 4180 (CRLF between records); a cell that a spreadsheet would read as a formula starts with '. */
+const csvOptions = { record_delimiter: 'windows', escape_formulas: true } as const;
+
 /** The header and the cursor query of each kind; rows come in the order they are written. */
 function querySource(params: ExportParams): { header: string[]; sql: Prisma.Sql } {
   if (params.kind === 'tournament-scoreboard') {
@@ -123,7 +126,7 @@ export async function writeExportRows(prisma: PrismaClient, exportId: string, pr
       if (row.status === 'ready') return { rows: row.rows ?? 0, bytes: Number(row.bytes ?? 0) };
       await tx.exportChunk.deleteMany({ where: { exportId } });
       const { header, sql } = querySource(row.params as ExportParams);
-      let pending: Buffer[] = [Buffer.from(stringify([header]))];
+      let pending: Buffer[] = [Buffer.from(stringify([header], csvOptions))];
       let pendingBytes = pending[0]!.length;
       let seq = 0;
       let rows = 0;
@@ -140,7 +143,7 @@ export async function writeExportRows(prisma: PrismaClient, exportId: string, pr
       for (;;) {
         const batch = await tx.$queryRawUnsafe<Record<string, unknown>[]>(`FETCH ${BATCH_ROWS} FROM export_rows`);
         if (batch.length === 0) break;
-        const csv = Buffer.from(stringify(batch.map((r) => Object.values(r).map((v) => (typeof v === 'bigint' ? Number(v) : v))), { escape_formulas: true }));
+        const csv = Buffer.from(stringify(batch.map((r) => Object.values(r).map((v) => (typeof v === 'bigint' ? Number(v) : v))), csvOptions));
         pending.push(csv);
         pendingBytes += csv.length;
         rows += batch.length;

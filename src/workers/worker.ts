@@ -95,6 +95,12 @@ try {
   await Promise.allSettled([metricsServer.close(), tracing.shutdown()]);
   logger.info('worker stopped');
   logger.flush();
+} catch (err) {
+  // Say why before anything else: a worker created but never run still holds the connection, and
+  // closing it would throw over the real cause (a metrics port in use, say).
+  logger.error({ err }, 'worker failed to start or run');
+  logger.flush();
+  process.exit(1);
 } finally {
   await connection.close();
   await temporal.connection.close();

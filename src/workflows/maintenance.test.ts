@@ -99,6 +99,35 @@ describe('maintenanceWorkflow', () => {
   });
 });
 
+describe('maintenanceWorkflow and exports', () => {
+  it('removes finished exports past their retention with their chunks, never a running one', async () => {
+    const made = (id: string, status: string, finishedAt: Date | null) => ({
+      id, kind: 'player-stats', params: { kind: 'player-stats', season: '2026' }, status, workflowId: `export:${id}`,
+      requestedBy: 'token', createdAt: finishedAt ?? daysAgo(30), finishedAt,
+    });
+    const ids = { oldReady: randomUUID(), oldFailed: randomUUID(), newReady: randomUUID(), oldRunning: randomUUID() };
+    await prisma.export.createMany({
+      data: [made(ids.oldReady, 'ready', daysAgo(8)), made(ids.oldFailed, 'failed', daysAgo(9)), made(ids.newReady, 'ready', daysAgo(1)), made(ids.oldRunning, 'running', null)],
+    });
+    await prisma.exportChunk.createMany({
+      data: [ids.oldReady, ids.newReady].flatMap((exportId) => [0, 1].map((seq) => ({ exportId, seq, data: Buffer.from('a,b\n') }))),
+    });
+    prunes.length = 0;
+
+    const report = await env.client.workflow.execute(maintenanceWorkflow, {
+      taskQueue,
+      workflowId: `maintenance-${randomUUID()}`,
+      args: [{ idempotencyKeyRetentionDays: 7, outboxRetentionDays: 7, exportRetentionDays: 7, batchSize: 10 }],
+      ...boundedRun,
+    });
+
+    expect(report.pruned.find((p) => p.table === 'exports')).toMatchObject({ deleted: 2, batches: 1 });
+    expect((await prisma.export.findMany({ select: { id: true } })).map((e) => e.id).sort()).toEqual([ids.newReady, ids.oldRunning].sort());
+    expect(await prisma.exportChunk.count({ where: { exportId: ids.oldReady } })).toBe(0);
+    expect(await prisma.exportChunk.count({ where: { exportId: ids.newReady } })).toBe(2);
+  });
+});
+
 describe('refreshViewsWorkflow', () => {
   it('refreshes every materialized view', async () => {
     const result = await env.client.workflow.execute(refreshViewsWorkflow, { taskQueue, workflowId: `views-${randomUUID()}` });

@@ -17,9 +17,9 @@ const { refreshMaterializedViews } = proxyActivities<MaintenanceActivities>({
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Prunes stored Idempotency-Key responses and dispatched outbox rows older than their retention, one
+ * Prunes stored Idempotency-Key responses, dispatched outbox rows and finished exports older than their retention, one
  * bounded batch at a time (each batch an activity, visible in the history), and reports what it
- * deleted. Never a live row: undispatched outbox rows and keys inside the retention stay.
+ * deleted. Never a live row: undispatched outbox rows, running exports and keys inside the retention stay.
  */
 export async function maintenanceWorkflow(input: MaintenanceInput): Promise<MaintenanceReport> {
   const startedAt = input.startedAt ?? new Date(Date.now()).toISOString();
@@ -27,6 +27,9 @@ export async function maintenanceWorkflow(input: MaintenanceInput): Promise<Main
     pruned: [
       { table: 'idempotency_keys', olderThan: new Date(Date.parse(startedAt) - input.idempotencyKeyRetentionDays * DAY_MS).toISOString(), deleted: 0, batches: 0 },
       { table: 'workflow_outbox', olderThan: new Date(Date.parse(startedAt) - input.outboxRetentionDays * DAY_MS).toISOString(), deleted: 0, batches: 0 },
+      ...(input.exportRetentionDays === undefined ? [] : [
+        { table: 'exports' as const, olderThan: new Date(Date.parse(startedAt) - input.exportRetentionDays * DAY_MS).toISOString(), deleted: 0, batches: 0 },
+      ]),
     ],
   };
   for (const prune of report.pruned) {

@@ -70,7 +70,10 @@ async function failedRecalculation(write: 'substitution' | 'card'): Promise<{ ga
     : await postCreated(stack.http, `/api/games/${gameId}/substitutions`, { minute: 70, playerOutId: starter, playerInId: bench });
   const workflowId = written.recalculation.workflowId as string;
   await waitFor(async () => (await stack.http('GET', `/api/admin/jobs/${encodeURIComponent(workflowId)}`)).body.status === 'failed', 30_000, 'the recalculation to fail');
-  await stack.api.prisma.substitution.delete({ where: { id: bad } });
+  await stack.api.prisma.$transaction([
+    stack.api.prisma.substitution.delete({ where: { id: bad } }),
+    stack.api.prisma.game.update({ where: { id: gameId }, data: { eventsVersion: { increment: 1 } } }),
+  ]);
   return { gameId, workflowId };
 }
 

@@ -62,7 +62,8 @@ const notices = {
 } as const;
 type Notice = keyof typeof notices;
 
-const send = (res: Response, markup: Html, status = 200) => res.status(status).type('html').send(toString(markup));
+// no-store: a signed-in page must not be kept by the browser or a proxy after sign-out.
+const send = (res: Response, markup: Html, status = 200) => res.status(status).type('html').set('Cache-Control', 'no-store').send(toString(markup));
 const noticeOf = (req: Request) => notices[req.query.done as Notice] as string | undefined;
 const field = (req: Request, name: string): string | undefined => {
   const value = (req.body as Record<string, unknown> | undefined)?.[name];

@@ -83,7 +83,7 @@ export function scheduleRegistry(config: Config): ScheduleEntry[] {
       spec: { calendars: [{ hour: 4, minute: 30, comment: 'maintenance-daily' }], timezone: 'UTC' },
       workflow: {
         workflowType: 'maintenanceWorkflow',
-        args: [{ idempotencyKeyRetentionDays: config.IDEMPOTENCY_KEY_RETENTION_DAYS, outboxRetentionDays: config.OUTBOX_RETENTION_DAYS, batchSize: 1000 }],
+        args: [{ idempotencyKeyRetentionDays: config.IDEMPOTENCY_KEY_RETENTION_DAYS, outboxRetentionDays: config.OUTBOX_RETENTION_DAYS, exportRetentionDays: config.EXPORT_RETENTION_DAYS, batchSize: 1000 }],
         taskQueue: config.taskQueues.maintenance,
       },
       trigger: Triggers.schedule,

@@ -166,7 +166,7 @@ describe('operating the schedules', () => {
     expect(description.searchAttributes).toMatchObject({ FulltimeJobKey: ['maintenance-daily'], FulltimeTrigger: ['schedule'], FulltimeRequestId: [key] });
     expect(description.memo).toMatchObject({ jobKey: 'maintenance-daily', runNow: true });
     const report = await handle.result();
-    expect(report.pruned.map((p: { table: string }) => p.table)).toEqual(['idempotency_keys', 'workflow_outbox']);
+    expect(report.pruned.map((p: { table: string }) => p.table)).toEqual(['idempotency_keys', 'workflow_outbox', 'exports']);
     const job = await waitFor(async () => {
       const list = await http('GET', '/api/v2/admin/cron');
       const found = list.body.jobs.find((j: { jobKey: string }) => j.jobKey === 'maintenance-daily');

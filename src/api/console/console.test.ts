@@ -163,7 +163,7 @@ describe('hardening', () => {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('x-frame-options')).toBe('DENY');
       expect(res.headers.get('referrer-policy')).toBe('same-origin');
-      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('cache-control')).toBe('private, no-cache');
       expect(res.text).not.toMatch(/<script>|<script [^>]*>[^<]|style="/); // no inline script or style at all
     }
   });

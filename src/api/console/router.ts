@@ -62,8 +62,9 @@ const notices = {
 } as const;
 type Notice = keyof typeof notices;
 
-// no-store: a signed-in page must not be kept by the browser or a proxy after sign-out.
-const send = (res: Response, markup: Html, status = 200) => res.status(status).type('html').set('Cache-Control', 'no-store').send(toString(markup));
+// private: never kept by a shared cache; no-cache: always asked for again, except on Back, which shows
+// the page as it was (no-store would reload a confirmation form with a new key: a second bulk retry).
+const send = (res: Response, markup: Html, status = 200) => res.status(status).type('html').set('Cache-Control', 'private, no-cache').send(toString(markup));
 const noticeOf = (req: Request) => notices[req.query.done as Notice] as string | undefined;
 const field = (req: Request, name: string): string | undefined => {
   const value = (req.body as Record<string, unknown> | undefined)?.[name];

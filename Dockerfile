@@ -1,7 +1,13 @@
-# One image for the api and the worker (docker-compose.yml picks the command). Built once: the build
-# stage compiles TypeScript to dist/ and prebuilds the workflow bundle; the runtime stage has production
-# dependencies only and runs `node dist/...` (no tsx, no webpack at start-up).
-FROM node:20-bookworm-slim AS build
+# One image for the API and the workers (docker-compose.yml and deploy/k8s pick the command), built
+# once on Node 24 LTS, the major .ci/run also tests on.
+#   build:   compiles TypeScript to dist/ and prebuilds the workflow bundle.
+#   migrate: build + Prisma's CLI and schema engine: `prisma migrate deploy` (the migrate service / Job).
+#   runtime: production dependencies only; `node dist/...` (no tsx, no webpack at start-up).
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+# Prisma's schema engine links OpenSSL, which the slim image lacks.
+RUN apt-get update && apt-get install -y --no-install-recommends openssl ca-certificates && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,12 +17,19 @@ COPY src ./src
 COPY scripts ./scripts
 RUN npx prisma generate && node_modules/.bin/tsx scripts/build.ts
 
-FROM node:20-bookworm-slim
+FROM build AS migrate
+ENV NODE_ENV=production
+USER node
+# Creates the database if needed, then `prisma migrate deploy` (the schema engine is here).
+CMD ["node", "dist/scripts/migrate.js"]
+
+FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY prisma/migrations ./prisma/migrations
-USER node
+# The image's own user (uid 1000), never root; Kubernetes' runAsNonRoot needs the numeric id.
+USER 1000:1000
 CMD ["node", "dist/src/api/server.js"]

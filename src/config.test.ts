@@ -15,6 +15,7 @@ const productionEnv = {
   PROVIDER_URL: 'https://provider.example/v1',
   API_METRICS_ADDRESS: '0.0.0.0:9464',
   WORKER_METRICS_ADDRESS: '0.0.0.0:9465',
+  SESSION_SECRET: 'a-long-production-session-secret',
 };
 
 function problems(env: Record<string, string>): string[] {
@@ -60,8 +61,16 @@ describe('loadConfig', () => {
 
   it('requires every connection setting when NODE_ENV=production', () => {
     expect(problems({ NODE_ENV: 'production' })).toEqual(productionRequired.map((name) => `${name} is required when NODE_ENV=production`));
-    expect(productionRequired).toEqual(['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'API_TOKEN', 'PORT', 'PROVIDER_URL', 'API_METRICS_ADDRESS', 'WORKER_METRICS_ADDRESS']);
+    expect(productionRequired).toEqual(['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'API_TOKEN', 'PORT', 'PROVIDER_URL', 'API_METRICS_ADDRESS', 'WORKER_METRICS_ADDRESS', 'SESSION_SECRET']);
     expect(loadConfig(productionEnv).devDefaultsUsed).toEqual([]);
+  });
+
+  it('refuses the published dev token and session secret in production', () => {
+    expect(problems({ ...productionEnv, API_TOKEN: 'dev-token', SESSION_SECRET: 'dev-session-secret-not-for-production' })).toEqual([
+      'API_TOKEN is the published dev default; set a secret of your own when NODE_ENV=production',
+      'SESSION_SECRET is the published dev default; set a secret of your own when NODE_ENV=production',
+    ]);
+    expect(loadConfig({ API_TOKEN: 'dev-token' }).config.API_TOKEN).toBe('dev-token'); // fine outside production
   });
 
   it('enables TLS for an API key and wants a TLS certificate with its key', () => {

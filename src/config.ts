@@ -26,6 +26,8 @@ const timeZone = z.string().refine((zone) => {
 
 interface Setting<T> {
   schema: z.ZodType<T>;
+  /** A credential: in production its published dev default is refused, not just its absence. */
+  secret?: boolean;
   /** Used when unset outside production (and printed). */
   devDefault?: string;
   /** Used when unset everywhere: tunables that a deployment rarely changes. */
@@ -53,7 +55,7 @@ const settings = {
   // TEMPORAL_PROFILE picks one). A variable set here overrides the profile's value.
   TEMPORAL_ADDRESS: setting(hostPort, { devDefault: '127.0.0.1:7233' }),
   TEMPORAL_NAMESPACE: setting(nonEmpty, { devDefault: 'default' }),
-  API_TOKEN: setting(nonEmpty, { devDefault: 'dev-token' }),
+  API_TOKEN: setting(nonEmpty, { devDefault: 'dev-token', secret: true }),
   PORT: setting(port, { devDefault: '3000' }),
   ...taskQueueSettings,
   /** The match provider's base URL (GET <url>/matches/<providerGameId>); `npm run dev` runs a simulator there. */
@@ -103,7 +105,7 @@ const settings = {
   /** Where each worker process serves its metrics (the Temporal SDK's and the project's) and /healthz. */
   WORKER_METRICS_ADDRESS: setting(hostPort, { devDefault: '127.0.0.1:9465' }),
   /** Signs the console's session cookies and the jobs API's page tokens; required in production (a long random string). */
-  SESSION_SECRET: setting(z.string().min(16, 'at least 16 characters'), { devDefault: 'dev-session-secret-not-for-production' }),
+  SESSION_SECRET: setting(z.string().min(16, 'at least 16 characters'), { devDefault: 'dev-session-secret-not-for-production', secret: true }),
   /** A console session ends after this many minutes without a request. */
   OPERATOR_SESSION_IDLE_MINUTES: setting(z.coerce.number().int().min(1).max(24 * 60), { fallback: '30' }),
   /** Wrong passwords one username may get in 15 minutes before sign-in is refused (429); a client gets twice as many. */
@@ -196,6 +198,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
         value = def.devDefault;
         devDefaultsUsed.push(`${name}=${value}`);
       }
+    }
+    if (production && def.secret && value === def.devDefault) {
+      problems.push(`${name} is the published dev default; set a secret of your own when NODE_ENV=production`);
+      continue;
     }
     const parsed = def.schema.safeParse(value);
     if (parsed.success) raw[name] = parsed.data;

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { applyMigrations, dropDatabase, ensureDatabase, migrationsDir, readMigrations } from './migrate.ts';
+import { applyMigrations, dropDatabase, ensureDatabase, migrationsDir, pendingMigrations, readMigrations } from './migrate.ts';
 
 const created: string[] = [];
 async function freshDatabase(): Promise<string> {
@@ -31,6 +31,18 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
 
 afterAll(async () => {
   await Promise.all(created.map(dropDatabase));
+});
+
+describe('pendingMigrations', () => {
+  it('names every migration of a new database, those left after a partial run, and none once all are applied', async () => {
+    const url = await freshDatabase();
+    const all = readMigrations();
+    expect(await pendingMigrations(url)).toEqual(all.map((m) => m.name));
+    await applyMigrations(url, { migrations: all.slice(0, 2) });
+    expect(await pendingMigrations(url)).toEqual(all.slice(2).map((m) => m.name));
+    await applyMigrations(url);
+    expect(await pendingMigrations(url)).toEqual([]);
+  });
 });
 
 describe('applyMigrations', () => {

@@ -137,6 +137,27 @@ export async function applyMigrations(
   }
 }
 
+/**
+ * The migrations under prisma/migrations not yet applied (finished) to the database; all of them
+ * when it has no `_prisma_migrations` table yet. Reads only: for processes that wait for the
+ * migration job rather than migrate themselves.
+ */
+export async function pendingMigrations(databaseUrl: string, migrations = readMigrations()): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows: [table] } = await client.query<{ exists: boolean }>("SELECT to_regclass('\"_prisma_migrations\"') IS NOT NULL AS exists");
+    if (!table?.exists) return migrations.map((m) => m.name);
+    const { rows } = await client.query<{ migration_name: string }>(
+      'SELECT migration_name FROM "_prisma_migrations" WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL',
+    );
+    const done = new Set(rows.map((row) => row.migration_name));
+    return migrations.map((m) => m.name).filter((name) => !done.has(name));
+  } finally {
+    await client.end();
+  }
+}
+
 /** True where Prisma's CLI and its schema engine binary are installed, so `prisma migrate deploy` can run. */
 export function schemaEngineInstalled(): boolean {
   if (!fs.existsSync(path.join(projectRoot, 'node_modules/.bin/prisma'))) return false; // production images

@@ -19,6 +19,7 @@ import { taskQueueNames, type TaskQueueName } from '../contracts/task-queues.ts'
 import { activityDeps, workerDefinition } from './task-queues.ts';
 import { fetchSdkMetrics, installRuntime, workerTracingOptions } from './telemetry.ts';
 import { sdkLogger, workflowBundle } from './workflow-bundle.ts';
+import { SHUTDOWN_DEADLINE_SECONDS, WORKER_SHUTDOWN_GRACE_SECONDS } from './shutdown.ts';
 
 const config = loadConfigOrExit('worker');
 const requested = process.argv.slice(2).length > 0 ? process.argv.slice(2) : (process.env.WORKER_QUEUES?.split(',') ?? taskQueueNames);
@@ -33,11 +34,7 @@ const logger = createLogger(`worker:${queues.join('+')}`, config.LOG_LEVEL, conf
 // metrics on a loopback port, served again with ours on WORKER_METRICS_ADDRESS.
 const { sdkMetricsUrl } = await installRuntime(sdkLogger(logger.child({ component: 'temporal-sdk' })));
 const tracing = startTracing(config, 'fulltime-worker');
-// The SDK drains on SIGINT/SIGTERM (up to the grace time below). If the server is gone too, that
-// drain can wait forever: exit anyway once the deadline passes, so orchestrators see the process end.
-const SHUTDOWN_DEADLINE_MS = 30_000;
-/** In-flight activities get this long to finish after SIGTERM (orchestrators' grace must exceed the deadline above). */
-const WORKER_SHUTDOWN_GRACE = '20 seconds';
+const SHUTDOWN_DEADLINE_MS = SHUTDOWN_DEADLINE_SECONDS * 1000;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     setTimeout(() => {
@@ -76,7 +73,7 @@ try {
         ...workerDefinition(name, config, deps),
         ...workerTracingOptions(tracing),
         workflowBundle: bundle,
-        shutdownGraceTime: WORKER_SHUTDOWN_GRACE,
+        shutdownGraceTime: `${WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
       }),
     ),
   );

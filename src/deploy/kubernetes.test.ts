@@ -15,7 +15,6 @@ import { taskQueueNames, type TaskQueueName } from '../contracts/task-queues.ts'
 import { projectRoot } from '../paths.ts';
 import { SHUTDOWN_DEADLINE_SECONDS } from '../workers/shutdown.ts';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are untyped documents */
 type Manifest = { apiVersion: string; kind: string; automountServiceAccountToken?: boolean; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; data?: Record<string, string> };
 
 const k8s = path.join(projectRoot, 'deploy/k8s');

@@ -1,0 +1,32 @@
+// The recorded histories: where they live, and the workflow types there must be one for. A Record over
+// the catalogue's names, so adding a workflow without listing it here does not type-check.
+import path from 'node:path';
+import type { WorkflowName } from '../../src/contracts/catalog.ts';
+
+export const historiesDir = import.meta.dirname;
+
+const everyWorkflow: Record<WorkflowName, true> = {
+  recalculateMinutesWorkflow: true,
+  statsWorkflow: true,
+  statsCoordinatorWorkflow: true,
+  statsRefreshWorkflow: true,
+  settleGameWorkflow: true,
+  projectScoreboardWorkflow: true,
+  rebuildScoreboardWorkflow: true,
+  matchVerificationWorkflow: true,
+  maintenanceWorkflow: true,
+  refreshViewsWorkflow: true,
+  pingWorkflow: true,
+  exportWorkflow: true,
+};
+export const workflowTypes = Object.keys(everyWorkflow) as WorkflowName[];
+
+export const historyFile = (type: WorkflowName) => path.join(historiesDir, `${type}.json`);
+
+/** Which run each history is: replays need its workflow ID. */
+export const recordedRunsFile = path.join(historiesDir, 'recorded-runs.json');
+export interface RecordedRun {
+  workflowId: string;
+  runId: string;
+  status: string;
+}

@@ -128,8 +128,9 @@ const { config, devDefaultsUsed } = loaded;
 if (devDefaultsUsed.length > 0) say(`settings not set in the environment or .env, using dev defaults:\n  ${devDefaultsUsed.join('\n  ')}`);
 
 // 1. PostgreSQL and Redis must already run: say which is missing and how to start it.
-const startHint = 'Start it with `docker compose up -d postgres redis`, or as an OS service ' +
-  '(e.g. `sudo systemctl start postgresql redis-server`, `brew services start postgresql redis`).';
+const startHint = 'Start it as an OS service (e.g. `sudo systemctl start postgresql redis-server`, ' +
+  '`brew services start postgresql redis`), or with Docker: `docker compose -f docker-compose.yml -f docker-compose.dev.yml ' +
+  'up -d postgres redis` and the URLs in .env (docs/deploy.md).';
 try {
   await migrateDatabase(config.DATABASE_URL, (line) => say(line));
 } catch (err) {

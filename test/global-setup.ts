@@ -50,7 +50,7 @@ export default async function setup(project: TestProject) {
   databaseUrl.pathname = `/fulltime_test_${runId}`;
   const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redisKeyPrefix = `fulltime:test:${runId}:`;
-  const hint = 'Start it (docker compose up -d postgres redis, or the OS service) or set TEST_DATABASE_URL / TEST_REDIS_URL.';
+  const hint = 'Start it (the OS service, or docker compose -f docker-compose.yml -f docker-compose.dev.yml up -d postgres redis) or set TEST_DATABASE_URL / TEST_REDIS_URL.';
 
   await reachable('PostgreSQL', () => ensureDatabase(databaseUrl.toString()), hint);
   await applyMigrations(databaseUrl.toString());

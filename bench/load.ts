@@ -13,4 +13,5 @@ const result = await autocannon({
   duration: seconds,
   requests: [{ method: 'GET', setupRequest: (req: object) => ({ ...req, path: paths[i++ % paths.length] }) }],
 });
-console.log(JSON.stringify({ requests: result.requests.total, non2xx: result.non2xx, errors: result.errors, p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max }));
+const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]));
+console.log(JSON.stringify({ requests: result.requests.total, non2xx: result.non2xx, statusCodes, errors: result.errors, p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max }));

@@ -150,9 +150,10 @@ function generateGame(index: number): MatchdayGame {
   }
   if (rng.next() < 0.125) {
     const minute = rng.int(30, 85);
-    const player = rng.pick(onPitch(rng.next() < 0.5 ? home : away, minute));
+    // Only someone who stays on to the end otherwise: a player sent off cannot be substituted later.
+    const player = rng.pick(onPitch(rng.next() < 0.5 ? home : away, minute).filter((p) => on.get(p)![1] === 90));
     if (player) {
-      on.get(player)![1] = minute; // on the pitch until sent off (a later substitution of theirs cannot exist: it came first)
+      on.get(player)![1] = minute;
       writes.push({ kind: 'card', minute, playerId: player, cardType: rng.next() < 0.5 ? 'red' : 'second-yellow' });
     }
   }
@@ -367,14 +368,20 @@ const check = (name: string, ok: boolean, detail: string) => {
   check('reports', stale === 0 && wrong.length === 0, `${games.length - wrong.length} of ${games.length} reports fresh and right (${stale} stale rows)`);
 }
 {
-  const { rows } = await db.query<{ applied: string; results: string }>(
-    `SELECT count(*) FILTER (WHERE status = 'applied') AS applied, count(DISTINCT (game_id, result_hash)) AS results FROM match_settlement_ledger`);
-  const expected = games.length + games.filter((g) => g.correctedResult).length;
-  check('settled once', Number(rows[0]!.applied) === expected && Number(rows[0]!.results) === expected, `${rows[0]!.applied} ledger entries applied for ${expected} results`);
-  // Points by the rules (3 exact, 1 outcome), worked out here in SQL over the final results.
+  // One ledger entry per posted result, never two; each game's final result applied. An earlier
+  // result is applied, or skipped when its settlement ran after the correction had been posted.
   const finals = games.map((g) => [g.id, (g.correctedResult ?? g).homeGoals, (g.correctedResult ?? g).awayGoals]);
   await db.query('CREATE TEMP TABLE finals (game_id text, home int, away int)');
   await insert(db, 'finals', ['game_id', 'home', 'away'], finals);
+  const { rows: [ledger] } = await db.query<{ entries: string; results: string; final_applied: string }>(`
+    SELECT (SELECT count(*) FROM match_settlement_ledger) AS entries,
+           (SELECT count(DISTINCT (game_id, result_hash)) FROM match_settlement_ledger) AS results,
+           (SELECT count(*) FROM finals f WHERE EXISTS (SELECT 1 FROM match_settlement_ledger l WHERE l.game_id = f.game_id
+              AND l.home_goals = f.home AND l.away_goals = f.away AND l.status = 'applied')) AS final_applied`);
+  const posted = games.length + games.filter((g) => g.correctedResult).length;
+  check('settled once', Number(ledger!.entries) === posted && Number(ledger!.results) === posted && Number(ledger!.final_applied) === games.length,
+    `${ledger!.entries} ledger entries for ${posted} posted results (${ledger!.results} distinct); ${ledger!.final_applied} of ${games.length} final results applied`);
+  // Points by the rules (3 exact, 1 outcome), worked out here in SQL over the final results.
   const { rows: [points] } = await db.query<{ wrong: string; totals_wrong: string }>(`
     WITH expected AS (
       SELECT p.user_id, p.game_id, CASE WHEN p.home_goals = f.home AND p.away_goals = f.away THEN 3
@@ -427,8 +434,11 @@ const promql = {
   outboxPendingPeak: 'max_over_time(fulltime_outbox_pending_rows[15m])',
   httpP99ByRoute: 'histogram_quantile(0.99, sum by (le, route, method) (rate(fulltime_http_request_duration_seconds_bucket[15m])))',
   settlementsByOutcome: 'sum by (outcome) (fulltime_settlements_total)',
-  workflowTaskScheduleToStartP99: 'histogram_quantile(0.99, sum by (le, task_queue) (rate(temporal_workflow_task_schedule_to_start_latency_seconds_bucket[15m])))',
-  activityScheduleToStartP99: 'histogram_quantile(0.99, sum by (le, task_queue) (rate(temporal_activity_schedule_to_start_latency_seconds_bucket[15m])))',
+  workflowTaskScheduleToStartP99: 'histogram_quantile(0.99, sum by (le, task_queue) (rate(temporal_workflow_task_schedule_to_start_latency_bucket[15m])))',
+  activityScheduleToStartP99: 'histogram_quantile(0.99, sum by (le, task_queue) (rate(temporal_activity_schedule_to_start_latency_bucket[15m])))',
+  // Which process ran out of CPU (1.0 = one core) and whose event loop stalled, at the worst second.
+  cpuPeakByProcess: 'max by (instance) (max_over_time(rate(process_cpu_seconds_total[5s])[15m:1s]))',
+  eventLoopLagPeakSeconds: 'max by (instance) (max_over_time(nodejs_eventloop_lag_p99_seconds[15m]))',
 };
 const prometheusView = Object.fromEntries(await Promise.all(Object.entries(promql).map(async ([name, query]) => [name, { query, result: await prometheus.query(query).catch((err: Error) => err.message) }])));
 const figures = {
@@ -450,7 +460,7 @@ const table = [
   ['results', `${figures.results.count}: p50 ${figures.results.p50Ms} ms, p99 ${figures.results.p99Ms} ms`],
   ['trigger to fresh report', `${figures.triggerToFresh.count} recalculations: p50 ${figures.triggerToFresh.p50Ms} ms, p99 ${figures.triggerToFresh.p99Ms} ms`],
   ['result to board, per game', `p50 ${figures.resultToBoard.p50Ms} ms, p95 ${figures.resultToBoard.p95Ms} ms, p99 ${figures.resultToBoard.p99Ms} ms`],
-  ['reads throughout', `${reads.requests} at ${READ_RATE}/s: p50 ${reads.p50} ms, p99 ${reads.p99} ms, ${reads.non2xx} non-2xx, ${reads.errors} errors`],
+  ['reads throughout', `${reads.requests} at ${READ_RATE}/s: p50 ${reads.p50} ms, p99 ${reads.p99} ms, statuses ${Object.entries(reads.statusCodes).map(([code, n]) => `${code}: ${n}`).join(', ')}, ${reads.errors} errors (a rank is 404 until the user's first settlement)`],
   ['stats', `${statsRefreshes} refreshes for ${statsTriggers} triggers`],
   ['last result to all settled and fresh', `${figures.lastResultToSettledAndFreshMs} ms`],
   ['peak outbox backlog', `${peakOutbox} rows`],
@@ -484,7 +494,7 @@ async function waitQuiet(timeoutMs: number): Promise<void> {
 }
 
 /** Readers at READ_RATE for `seconds`: the scoreboard's top 50, users' ranks, league boards, reports. */
-function startReaders(seconds: number): Promise<{ requests: number; non2xx: number; errors: number; p50: number; p99: number; max: number }> {
+function startReaders(seconds: number): Promise<{ requests: number; non2xx: number; statusCodes: Record<string, number>; errors: number; p50: number; p99: number; max: number }> {
   const paths = Array.from({ length: 200 }, (_, i) => {
     switch (i % 4) {
       case 0: return `/api/tournaments/${tournament}/scoreboard?limit=50`;

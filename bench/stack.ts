@@ -1,8 +1,9 @@
 // The project's processes for a benchmark, as production runs them: an API process and a worker
 // process for every task queue (tsx from sources), on task queues of their own, against the database
 // and Temporal server the config names. Addresses they bind (port 0) are read from their logs.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config.ts';
 import { taskQueueNames, taskQueuesPrefixed, taskQueueTable } from '../src/contracts/task-queues.ts';
@@ -18,6 +19,13 @@ export interface BenchProcess {
 
 function start(name: string, script: string, args: string[], env: NodeJS.ProcessEnv): BenchProcess {
   const child = spawn(path.join(projectRoot, 'node_modules/.bin/tsx'), [script, ...args], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_LOG_DIR keeps each process's log (one file per process), to read after a run.
+  if (process.env.BENCH_LOG_DIR) {
+    fs.mkdirSync(process.env.BENCH_LOG_DIR, { recursive: true });
+    const file = fs.createWriteStream(path.join(process.env.BENCH_LOG_DIR, `${name.replace(':', '-')}-${child.pid}.log`));
+    child.stdout!.pipe(file);
+    child.stderr!.pipe(file);
+  }
   const entries: Record<string, unknown>[] = [];
   const waiting = new Set<() => void>();
   let buffer = '';
@@ -60,6 +68,17 @@ function start(name: string, script: string, args: string[], env: NodeJS.Process
   };
 }
 
+let killing = false;
+/**
+ * A benchmark that fails part-way exits without its teardown; its children (these processes, the
+ * Temporal dev server, Prometheus) must not outlive it. 'exit' handlers run synchronously: pkill.
+ */
+function killChildrenOnExit(): void {
+  if (killing) return;
+  killing = true;
+  process.once('exit', () => spawnSync('pkill', ['-TERM', '-P', String(process.pid)]));
+}
+
 export interface BenchStack {
   baseUrl: string;
   apiMetrics: string;
@@ -70,6 +89,7 @@ export interface BenchStack {
 
 /** Starts an API and one worker process per task queue; `env` adds settings (OTEL_*, …). */
 export async function startBenchStack(config: Config, env: Record<string, string> = {}): Promise<BenchStack> {
+  killChildrenOnExit();
   const queues = taskQueuesPrefixed(`bench-${randomUUID().slice(0, 8)}`);
   const port = await freePort();
   const shared: NodeJS.ProcessEnv = {

@@ -7,7 +7,7 @@ import type { PrismaClient, Tx } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { metrics } from '../telemetry/metrics.ts';
 import { currentTraceCarrier, withTraceCarrier } from '../telemetry/tracing.ts';
-import { isTemporalUnreachable } from '../temporal/errors.ts';
+import { errorChain, isTemporalUnreachable } from '../temporal/errors.ts';
 import { startWorkflowOnce, type AnyWorkflowStart } from '../temporal/start-workflow.ts';
 
 /** A start waiting in the outbox: the typed start exactly as the write built it, plus bookkeeping. */
@@ -21,8 +21,19 @@ export interface OutboxEntry {
   attempts: number;
 }
 
-/** How long the relay leaves a fresh row to the API that wrote it before starting it itself. */
-const API_DISPATCH_GRACE_SECONDS = 2;
+/**
+ * How long a start may take before it counts as failed. Starts go out after the response, so a long
+ * deadline costs no request anything; a short one fails starts that an overloaded server is still
+ * accepting, and the relay's retries of them (each answered "already started") add to its load.
+ */
+const START_DEADLINE_MS = 10_000;
+/**
+ * How long the relay leaves a fresh row to the API that wrote it: past the API's own start deadline,
+ * so a relay never races a start still in flight (it would retry starts that are about to succeed).
+ */
+const API_DISPATCH_GRACE_SECONDS = START_DEADLINE_MS / 1000 + 2;
+/** How soon the relay takes a row whose start from the API failed. */
+const RELAY_AFTER_API_FAILURE_SECONDS = 2;
 /** How long a claimed row is hidden from other relays while one tries to start it. */
 const CLAIM_LEASE_SECONDS = 30;
 
@@ -168,7 +179,7 @@ export class WorkflowStarter {
         const log = this.deps.logger.child({ requestId: row.requestId, workflowId: row.start.workflowId });
         const source = fromRelay ? 'relay' : 'api';
         try {
-          const { outcome } = await withTraceCarrier(row.traceContext, () => startWorkflowOnce(this.deps.temporal, row.start, this.deps.startTimeoutMs ?? 3000));
+          const { outcome } = await withTraceCarrier(row.traceContext, () => startWorkflowOnce(this.deps.temporal, row.start, this.deps.startTimeoutMs ?? START_DEADLINE_MS));
           metrics.outboxDispatches.inc({ source, outcome: outcome === 'started' ? 'started' : 'already_started' });
           result[outcome]++;
           this.startsPausedUntil = 0;
@@ -183,12 +194,12 @@ export class WorkflowStarter {
             this.startsPausedUntil = Date.now() + START_BREAKER_MS;
             this.temporalUnreachable = true;
           }
-          const message = err instanceof Error ? err.message : String(err);
+          const message = errorChain(err);
           log.warn({ err: message, fromRelay }, 'workflow start failed; the outbox relay will retry');
           // Back off exponentially (1 s .. 60 s) between relay attempts.
           const delay = Math.min(60, 2 ** Math.min(row.attempts, 6));
           await this.deps.prisma.$executeRaw`UPDATE workflow_outbox SET last_error = ${message},
-              next_attempt_at = now() + make_interval(secs => ${fromRelay ? delay : API_DISPATCH_GRACE_SECONDS})
+              next_attempt_at = now() + make_interval(secs => ${fromRelay ? delay : RELAY_AFTER_API_FAILURE_SECONDS})
             WHERE id = ${row.id} AND dispatched_at IS NULL`.catch(() => {});
         }
       }),

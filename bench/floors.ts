@@ -1,5 +1,5 @@
 // `npm run bench:floors`: two hot paths against their floors, side by side in one run, self-contained
-// (its own database fulltime_bench_floors, recreated; its own in-memory Temporal dev server; the API
+// (its own database fulltime_bench_floors, recreated; its own Temporal dev server on a fresh SQLite file; the API
 // and one worker process per task queue as production runs them).
 //   1. Writes at BENCH_RATE (100)/s for BENCH_SECONDS (20) s, PUT of a substitution: through the API,
 //      and the same durable transaction with bare pg behind node:http (bench/floor-server.ts),
@@ -13,18 +13,15 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import autocannon from 'autocannon';
 import { loadConfigOrExit, type Config } from '../src/config.ts';
 import { applyMigrations, dropDatabase, ensureDatabase } from '../src/db/migrate.ts';
 import { projectRoot } from '../src/paths.ts';
-import { executableOption, temporalCliPath } from '../src/temporal/binaries.ts';
-import { searchAttributeKeys } from '../src/temporal/register-search-attributes.ts';
 import { workerTracingOptions } from '../src/workers/telemetry.ts';
 import { workflowBundle } from '../src/workers/workflow-bundle.ts';
 import { createLogger } from '../src/logger.ts';
-import { startBenchStack } from './stack.ts';
+import { startBenchStack, startBenchTemporal } from './stack.ts';
 
 const rate = Number(process.env.BENCH_RATE ?? 100);
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
@@ -38,7 +35,7 @@ databaseUrl.pathname = '/fulltime_bench_floors';
 await dropDatabase(databaseUrl.toString());
 await ensureDatabase(databaseUrl.toString());
 await applyMigrations(databaseUrl.toString());
-const server = await TestWorkflowEnvironment.createLocal({ server: { executable: executableOption(temporalCliPath()), searchAttributes: searchAttributeKeys } });
+const server = await startBenchTemporal();
 const config: Config = { ...base, DATABASE_URL: databaseUrl.toString(), REDIS_KEY_PREFIX: `fulltime:bench:floors:${randomUUID().slice(0, 8)}:`, TEMPORAL_ADDRESS: server.address, temporalConnection: { ...base.temporalConnection, address: server.address } };
 const stack = await startBenchStack(config);
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${config.API_TOKEN}` };

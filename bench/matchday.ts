@@ -1,6 +1,6 @@
 // `npm run bench:matchday`: a whole matchday at once, every process as production runs it (the API,
 // one worker process per task queue, a Temporal dev server, PostgreSQL, Redis), self-contained (its
-// own database fulltime_bench_matchday, recreated; its own in-memory dev server; its own Redis prefix).
+// own database fulltime_bench_matchday, recreated; its own dev server on a fresh SQLite file; its own Redis prefix).
 //   - MATCHDAY_GAMES games (300) kick off together on a compressed clock: MATCHDAY_SECONDS (120) for
 //     90 minutes. Each has two lineups and an event stream from a fixed seed: substitutions, cards
 //     (a few second yellows and reds), goals, a few corrections during play (a goal given to
@@ -19,7 +19,6 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { loadConfigOrExit, type Config } from '../src/config.ts';
@@ -29,11 +28,9 @@ import { projectRoot } from '../src/paths.ts';
 import { createRedis, deleteKeysUnder } from '../src/redis.ts';
 import { aggregations, upsertAndPrune } from '../src/services/stats/aggregations.ts';
 import { boardVersionKey, leagueBoardKey, tournamentBoardKey } from '../src/services/settlement/scoreboards/keys.ts';
-import { executableOption, temporalCliPath } from '../src/temporal/binaries.ts';
-import { searchAttributeKeys } from '../src/temporal/register-search-attributes.ts';
 import { freePort } from '../src/workers/telemetry.ts';
 import { insert, random } from './league.ts';
-import { startBenchStack } from './stack.ts';
+import { startBenchStack, startBenchTemporal } from './stack.ts';
 
 const GAMES = Number(process.env.MATCHDAY_GAMES ?? 300);
 const SECONDS = Number(process.env.MATCHDAY_SECONDS ?? 120);
@@ -61,7 +58,7 @@ await ensureDatabase(databaseUrl.toString());
 await applyMigrations(databaseUrl.toString());
 const db = new pg.Client({ connectionString: databaseUrl.toString() });
 await db.connect();
-const server = await TestWorkflowEnvironment.createLocal({ server: { executable: executableOption(temporalCliPath()), searchAttributes: searchAttributeKeys } });
+const server = await startBenchTemporal();
 const prefix = `fulltime:bench:matchday:${randomUUID().slice(0, 8)}:`;
 const config: Config = {
   ...base,

@@ -17,14 +17,12 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { loadConfigOrExit } from '../src/config.ts';
+import { applyMigrations, dropDatabase, ensureDatabase } from '../src/db/migrate.ts';
 import { recalculationStart } from '../src/services/minutes/recalculation.ts';
 import { RequestedBy, Triggers } from '../src/contracts/common.ts';
 import { createTemporalClient } from '../src/temporal/connection.ts';
 import { startWorkflowOnce, workflowStart, type AnyWorkflowStart } from '../src/temporal/start-workflow.ts';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { executableOption, temporalCliPath } from '../src/temporal/binaries.ts';
-import { searchAttributeKeys } from '../src/temporal/register-search-attributes.ts';
-import { startBenchStack } from './stack.ts';
+import { startBenchStack, startBenchTemporal } from './stack.ts';
 
 const config = loadConfigOrExit('bench');
 const baseUrl = process.env.API_URL ?? `http://127.0.0.1:${config.PORT}`;
@@ -251,10 +249,16 @@ async function otlpSink(): Promise<{ url: string; requests: () => number; close(
  */
 async function telemetryCost() {
   const sink = await otlpSink();
-  // A Temporal dev server of its own, in memory: the persisted one of `npm run dev` slows as its
-  // SQLite file grows (fsync per transaction), which would drift between the runs.
-  const server = await TestWorkflowEnvironment.createLocal({ server: { executable: executableOption(temporalCliPath()), searchAttributes: searchAttributeKeys } });
-  const stackConfig: typeof config = { ...config, TEMPORAL_ADDRESS: server.address, temporalConnection: { ...config.temporalConnection, address: server.address } };
+  // A Temporal dev server of its own on a fresh file: the one of `npm run dev` slows as its SQLite
+  // file grows, which would drift between the runs.
+  const server = await startBenchTemporal();
+  // A database of its own too (recreated), so the phase needs nothing of the running stack.
+  const databaseUrl = new URL(config.DATABASE_URL);
+  databaseUrl.pathname = '/fulltime_bench_telemetry';
+  await dropDatabase(databaseUrl.toString());
+  await ensureDatabase(databaseUrl.toString());
+  await applyMigrations(databaseUrl.toString());
+  const stackConfig: typeof config = { ...config, DATABASE_URL: databaseUrl.toString(), TEMPORAL_ADDRESS: server.address, temporalConnection: { ...config.temporalConnection, address: server.address } };
   const results: Record<'off' | 'on', { writeP99Ms: number; writeP50Ms: number; recalculationsPerSecond: number }[]> = { off: [], on: [] };
   let scrapes = 0;
   try {

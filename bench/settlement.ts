@@ -14,7 +14,6 @@ import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { createApp } from '../src/api/app.ts';
@@ -29,8 +28,7 @@ import { createLogger } from '../src/logger.ts';
 import { WorkflowStarter } from '../src/outbox/outbox.ts';
 import { createRedis, deleteKeysUnder } from '../src/redis.ts';
 import { boardVersionKey } from '../src/services/settlement/scoreboards/keys.ts';
-import { executableOption, temporalCliPath } from '../src/temporal/binaries.ts';
-import { searchAttributeKeys } from '../src/temporal/register-search-attributes.ts';
+import { startBenchTemporal } from './stack.ts';
 import { activityDeps, workerDefinition } from '../src/workers/task-queues.ts';
 import { workflowBundle } from '../src/workers/workflow-bundle.ts';
 import { insert, random } from './league.ts';
@@ -82,7 +80,7 @@ async function seed(label: string, users: number, leagues: number) {
 const small = await seed('50k', 50_000, 200);
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
-const env = await TestWorkflowEnvironment.createLocal({ server: { executable: executableOption(temporalCliPath()), searchAttributes: searchAttributeKeys } });
+const env = await startBenchTemporal();
 const config = loadConfigOrExit('bench:settlement');
 Object.assign(config, {
   DATABASE_URL: databaseUrl.toString(),

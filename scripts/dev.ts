@@ -13,7 +13,7 @@ import { seedFailedJob } from '../src/demo/failed-job.ts';
 import { seedDemoData } from '../src/demo/seed.ts';
 import { scheduleRegistry } from '../src/services/schedules/registry.ts';
 import { syncSchedules } from '../src/services/schedules/sync.ts';
-import { projectRoot, temporalCliPath } from '../src/temporal/binaries.ts';
+import { devServerSqliteArgs, projectRoot, temporalCliPath } from '../src/temporal/binaries.ts';
 import { registerSearchAttributes, searchAttributeKeys } from '../src/temporal/register-search-attributes.ts';
 
 const say = (line: string) => console.log(`[dev] ${line}`);
@@ -168,10 +168,7 @@ if (await temporalAnswers(config)) {
     '--port', port,
     '--ui-port', String(uiPort),
     '--db-filename', path.join(dataDir, 'temporal.db'),
-    // WAL with synchronous=normal: survives process crashes, and is several times faster than the
-    // default rollback journal that fsyncs every workflow state change.
-    '--sqlite-pragma', 'journal_mode=wal',
-    '--sqlite-pragma', 'synchronous=normal',
+    ...devServerSqliteArgs,
     '--namespace', config.TEMPORAL_NAMESPACE,
     '--log-level', 'error',
     ...searchAttributeKeys.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),

@@ -11,6 +11,7 @@ import {
   continueAsNew,
   executeChild,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   uuid4,
@@ -137,6 +138,17 @@ function summaryOfFailure(err: unknown, scope: string, served: RefreshRequest[])
 }
 
 /**
+ * Each run served is told with a signal carrying the refresh's summary, which lists every run served:
+ * one refresh's signals grow with the square of its batch. Unbounded, 300 results at full time made
+ * one workflow task's commands larger than the server takes (4 MB), and it terminated the coordinator
+ * (GrpcMessageTooLarge) with 291 runs waiting. So: at most 100 runs a refresh (a burst costs a few
+ * refreshes, not one), told 25 to a workflow task (about 25 × 7 KB).
+ */
+const MAX_SERVED_PER_REFRESH = 100;
+const SIGNALS_PER_TASK = 25;
+const BOUNDED_BATCHES_PATCH = 'stats-coordinator-bounded-batches';
+
+/**
  * Serialises refreshes of one scope: collects requests (signal `joinRefresh`), runs one refresh (a
  * child) for everyone waiting, tells each of them how it went (signal `refreshDone`), and repeats.
  * Ends after 10 idle minutes; the next request starts it again.
@@ -150,7 +162,9 @@ export async function statsCoordinatorWorkflow(input: CoordinatorInput): Promise
 
   for (;;) {
     if (!(await condition(() => waiting.length > 0, '10 minutes'))) return { refreshes };
-    const batch = waiting.splice(0);
+    // Histories from before the bound replay as they ran (one batch of everyone, told at once).
+    const bounded = patched(BOUNDED_BATCHES_PATCH);
+    const batch = bounded ? waiting.splice(0, MAX_SERVED_PER_REFRESH) : waiting.splice(0);
     const refreshWorkflowId = statsRefreshWorkflowId(input.scope, uuid4());
     let summary: RefreshSummary;
     try {
@@ -164,9 +178,12 @@ export async function statsCoordinatorWorkflow(input: CoordinatorInput): Promise
     }
     refreshes++;
     // A run that was terminated meanwhile cannot be told; the others must be.
-    await Promise.all(
-      batch.map((r) => getExternalWorkflowHandle(r.workflowId).signal(refreshDone, { refreshWorkflowId, summary }).catch(() => undefined)),
-    );
+    const tell = (r: RefreshRequest) => getExternalWorkflowHandle(r.workflowId).signal(refreshDone, { refreshWorkflowId, summary }).catch(() => undefined);
+    if (bounded) {
+      for (let i = 0; i < batch.length; i += SIGNALS_PER_TASK) await Promise.all(batch.slice(i, i + SIGNALS_PER_TASK).map(tell));
+    } else {
+      await Promise.all(batch.map(tell));
+    }
     if (workflowInfo().continueAsNewSuggested || refreshes % 100 === 0) {
       await continueAsNew<typeof statsCoordinatorWorkflow>({ scope: input.scope, waiting, refreshes });
     }

@@ -276,6 +276,9 @@ async function telemetryCost() {
         const load = await writeLatency(games, stack.baseUrl, TELEMETRY_SECONDS);
         await waitIdle(server.address);
         const drained = await drain(games, stack.baseUrl);
+        // Superseded recalculations may still be queued: let them close before this stack stops,
+        // or they wait on its task queue for good and the next mode's waitIdle with them.
+        await waitIdle(server.address);
         results[mode].push({ writeP50Ms: load.latency.p50, writeP99Ms: load.latency.p99, recalculationsPerSecond: (GAMES * EDITS_PER_GAME) / (drained.totalMs / 1000) });
         console.log(`[bench:minutes]     ${mode}: write p99 ${ms(load.latency.p99)}, ${(GAMES * EDITS_PER_GAME / (drained.totalMs / 1000)).toFixed(1)} recalculations/s`);
       } finally {

@@ -5,8 +5,9 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startLocalTemporal, startWorker, type RunningWorker } from '../../test/harness.ts';
-import { aggregationActivities, aggregationNames, joinRefresh, statsCoordinatorWorkflowId, statsTriggers } from '../contracts/stats.ts';
-import { statsCoordinatorWorkflow, statsWorkflow } from './stats.ts';
+import { joinStatsRefreshOn } from '../../test/stats-fakes.ts';
+import { aggregationActivities, aggregationNames, statsTriggers } from '../contracts/stats.ts';
+import { statsWorkflow } from './stats.ts';
 
 let env: TestWorkflowEnvironment;
 let worker: RunningWorker;
@@ -19,15 +20,7 @@ beforeAll(async () => {
     async readStatsSwitches() {
       return { triggers: Object.fromEntries(statsTriggers.map((t) => [t, true])), aggregations: Object.fromEntries(aggregationNames.map((a) => [a, true])) };
     },
-    async joinStatsRefresh(input: { scope: string; request: never }) {
-      await env.client.workflow.signalWithStart(statsCoordinatorWorkflow, {
-        workflowId: statsCoordinatorWorkflowId(input.scope),
-        taskQueue,
-        args: [{ scope: input.scope }],
-        signal: joinRefresh,
-        signalArgs: [input.request],
-      });
-    },
+    joinStatsRefresh: joinStatsRefreshOn(() => env.client, taskQueue),
     async invalidateAggregationCache() {
       return { invalidatedKeys: 0 };
     },

@@ -7,17 +7,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTimeSkippingTemporal, startWorker, type RunningWorker } from '../../test/harness.ts';
+import { joinStatsRefreshOn } from '../../test/stats-fakes.ts';
 import {
   aggregationActivities,
   aggregationNames,
-  joinRefresh,
-  statsCoordinatorWorkflowId,
   statsTriggers,
   type AggregationName,
   type StatsRunSummary,
   type StatsSwitches,
 } from '../contracts/stats.ts';
-import { statsCoordinatorWorkflow, statsWorkflow } from './stats.ts';
+import { statsWorkflow } from './stats.ts';
 
 let env: TestWorkflowEnvironment;
 let worker: RunningWorker;
@@ -59,15 +58,7 @@ beforeAll(async () => {
     async readStatsSwitches() {
       return switches;
     },
-    async joinStatsRefresh(input: { scope: string; request: never }) {
-      await env.client.workflow.signalWithStart(statsCoordinatorWorkflow, {
-        workflowId: statsCoordinatorWorkflowId(input.scope),
-        taskQueue,
-        args: [{ scope: input.scope }],
-        signal: joinRefresh,
-        signalArgs: [input.request],
-      });
-    },
+    joinStatsRefresh: joinStatsRefreshOn(() => env.client, taskQueue),
     async invalidateAggregationCache(name: AggregationName) {
       calls.push(`invalidate:${name}`);
       return { invalidatedKeys: 2 };

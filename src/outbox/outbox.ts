@@ -22,11 +22,11 @@ export interface OutboxEntry {
 }
 
 /**
- * How long a start may take before it counts as failed. Starts go out after the response, so a long
- * deadline costs no request anything; a short one fails starts that an overloaded server is still
- * accepting, and the relay's retries of them (each answered "already started") add to its load.
+ * How long a start may take before it counts as failed (the relay then retries it). Starts go out
+ * after the response; 10 s was tried and slowed the relay's recovery after an outage (each pass's
+ * starts wait out the deadline on a channel still reconnecting).
  */
-const START_DEADLINE_MS = 10_000;
+const START_DEADLINE_MS = 3000;
 /**
  * How long the relay leaves a fresh row to the API that wrote it: past the API's own start deadline,
  * so a relay never races a start still in flight (it would retry starts that are about to succeed).

@@ -42,7 +42,14 @@ export interface GeneratedGame {
 export interface LeagueSize {
   seasons: number;
   games: number;
-  players: number;
+  /** The same players every season (20 a team), unless `careerSeasons` is set. */
+  players?: number;
+  /**
+   * Bounded careers: each squad place changes hands every `careerSeasons` seasons (staggered across
+   * places), so no player's history outgrows that however long the league runs, and a league ten times
+   * as long has about ten times the players rather than ten times the games per player.
+   */
+  careerSeasons?: number;
 }
 
 type Row = unknown[];
@@ -69,9 +76,17 @@ export async function generateLeague(databaseUrl: string, size: LeagueSize, seed
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   try {
-    const players = Array.from({ length: size.players }, (_, i) => `p${String(i + 1).padStart(4, '0')}`);
-    await insert(db, 'players', ['id', 'name'], players.map((id) => [id, `Player ${id.slice(1)}`]));
-    const squads = Array.from({ length: TEAMS }, (_, t) => players.filter((_, i) => i % TEAMS === t).slice(0, SQUAD));
+    const pool = Array.from({ length: size.players ?? TEAMS * SQUAD }, (_, i) => `p${String(i + 1).padStart(4, '0')}`);
+    const fixedSquads = Array.from({ length: TEAMS }, (_, t) => pool.filter((_, i) => i % TEAMS === t).slice(0, SQUAD));
+    const careers = size.careerSeasons;
+    /** Season `s`'s squads: the fixed ones, or each place's holder of that season's generation. */
+    const squadsOf = (s: number) =>
+      careers === undefined
+        ? fixedSquads
+        : Array.from({ length: TEAMS }, (_, t) =>
+            Array.from({ length: SQUAD }, (_, j) => `p${String(t + 1).padStart(2, '0')}${String(j + 1).padStart(2, '0')}g${Math.floor((s + ((t * SQUAD + j) % careers)) / careers)}`),
+          );
+    const players = new Set(careers === undefined ? pool : []);
 
     const rows = { games: [] as Row[], lineups: [] as Row[], minutes: [] as Row[], subs: [] as Row[], cards: [] as Row[], goals: [] as Row[] };
     const gamesPerSeason = Math.ceil(size.games / size.seasons);
@@ -79,6 +94,8 @@ export async function generateLeague(databaseUrl: string, size: LeagueSize, seed
     for (let s = 0; s < size.seasons && made < size.games; s++) {
       const season = String(2019 + s);
       const start = Date.UTC(2019 + s, 7, 10, 15); // mid-August, 15:00 UTC
+      const squads = squadsOf(s);
+      for (const squad of squads) for (const id of squad) players.add(id);
       for (let g = 0; g < gamesPerSeason && made < size.games; g++, made++) {
         const matchday = Math.floor(g / (TEAMS / 2));
         const homeTeam = (g * 7 + matchday) % TEAMS;
@@ -134,6 +151,7 @@ export async function generateLeague(databaseUrl: string, size: LeagueSize, seed
         }
       }
     }
+    await insert(db, 'players', ['id', 'name'], [...players].map((id) => [id, `Player ${id.slice(1)}`]));
     await insert(db, 'games', ['id', 'home_team', 'away_team', 'kickoff_at', 'duration_minutes', 'season', 'status', 'home_goals', 'away_goals'], rows.games);
     await insert(db, 'game_lineups', ['game_id', 'player_id', 'starter'], rows.lineups);
     await insert(db, 'player_minutes', ['game_id', 'player_id', 'minutes_played', 'minutes_calculation_method', 'calculated_version'], rows.minutes);
@@ -143,7 +161,7 @@ export async function generateLeague(databaseUrl: string, size: LeagueSize, seed
     await db.query('ANALYZE');
     return {
       seasons: size.seasons,
-      players: players.length,
+      players: players.size,
       games: rows.games.length,
       lineupRows: rows.lineups.length,
       substitutions: rows.subs.length,

@@ -10,6 +10,7 @@ import {
   statsCoordinatorWorkflowId,
   StatsFailureTypes,
   type AggregationActivityName,
+  type AggregationInput,
   type AggregationName,
   type AggregationResult,
   type StatsActivities,
@@ -38,11 +39,11 @@ export function createStatsActivities({ prisma, redis, temporal, taskQueues }: S
   const cache = new TaggedCache(redis);
 
   /** One aggregation as an activity: its rows, and its attempt number for the run's summary. */
-  const aggregate = (name: AggregationName) => async (): Promise<AggregationResult> => {
+  const aggregate = (name: AggregationName) => async (input: AggregationInput = {}): Promise<AggregationResult> => {
     const { attempt, startToCloseTimeoutMs } = Context.current().info;
     try {
       // Stop the statement a second before the attempt's own timeout, so it never outlives it.
-      return { rowsWritten: await runAggregation(prisma, name, Math.max(1000, startToCloseTimeoutMs - 1000)), attempt };
+      return { rowsWritten: await runAggregation(prisma, name, Math.max(1000, startToCloseTimeoutMs - 1000), input.games), attempt };
     } catch (err) {
       const nonRetryable = isDataError(err);
       throw ApplicationFailure.create({
@@ -56,7 +57,7 @@ export function createStatsActivities({ prisma, redis, temporal, taskQueues }: S
   };
   const aggregations = Object.fromEntries(aggregationNames.map((name) => [aggregationActivities[name], aggregate(name)])) as Record<
     AggregationActivityName,
-    () => Promise<AggregationResult>
+    (input?: AggregationInput) => Promise<AggregationResult>
   >;
 
   return {

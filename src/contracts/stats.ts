@@ -84,6 +84,8 @@ export interface AggregationOutcome {
 export interface RefreshSummary {
   scope: string;
   status: 'completed' | 'failed';
+  /** The ended games a post-match refresh recomputed what they touch for; absent: everything. */
+  games?: string[];
   /** Workflow IDs of the stats runs this refresh served (one batch of triggers). */
   served: string[];
   durationMs: number;
@@ -145,6 +147,20 @@ export const StatsFailureTypes = {
   refreshFailed: 'StatsRefreshFailed',
 } as const;
 
+/** What an aggregation recomputes: what `games` touch (their players, seasons, reports), or everything. */
+export interface AggregationInput {
+  games?: string[];
+}
+
+/**
+ * The games a refresh serving `served` is scoped to: the post-match runs' games when every run it
+ * serves is one (sorted, each once); undefined, for everything, when any is not (admin, cron).
+ */
+export function refreshGames(served: RefreshRequest[]): string[] | undefined {
+  if (served.length === 0 || served.some((r) => r.triggeredBy !== Triggers.postMatch || !r.gameId)) return undefined;
+  return [...new Set(served.map((r) => r.gameId!))].sort();
+}
+
 /** What an aggregation activity answers; a failure's details carry `{attempt}` the same way. */
 export interface AggregationResult {
   rowsWritten: number;
@@ -157,7 +173,7 @@ export type StatsActivities = {
   joinStatsRefresh(input: { scope: string; request: RefreshRequest }): Promise<void>;
   /** Drops the Redis cache entries built from an aggregation's output. */
   invalidateAggregationCache(name: AggregationName): Promise<{ invalidatedKeys: number }>;
-} & Record<AggregationActivityName, () => Promise<AggregationResult>>;
+} & Record<AggregationActivityName, (input?: AggregationInput) => Promise<AggregationResult>>;
 
 export interface StatsWorkflows {
   statsWorkflow(input: StatsRunInput): Promise<StatsRunSummary>;

@@ -5,7 +5,7 @@ import type { Tx } from './client.ts';
  * (readers keep the old contents until the new ones are swapped in). The stats aggregations refresh
  * theirs after each run; the `views-hourly` schedule refreshes all of them.
  */
-export const materializedViews = ['hall_of_fame', 'season_race'] as const;
+export const materializedViews = ['hall_of_fame'] as const;
 export type MaterializedView = (typeof materializedViews)[number];
 
 /** Refreshes `view` concurrently and returns how many rows it holds afterwards. */

@@ -131,6 +131,6 @@ describe('maintenanceWorkflow and exports', () => {
 describe('refreshViewsWorkflow', () => {
   it('refreshes every materialized view', async () => {
     const result = await env.client.workflow.execute(refreshViewsWorkflow, { taskQueue, workflowId: `views-${randomUUID()}` });
-    expect(result.views.map((v) => v.view)).toEqual(['hall_of_fame', 'season_race']);
+    expect(result.views.map((v) => v.view)).toEqual(['hall_of_fame']);
   });
 });

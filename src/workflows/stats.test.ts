@@ -12,6 +12,7 @@ import {
   aggregationActivities,
   aggregationNames,
   statsTriggers,
+  type AggregationInput,
   type AggregationName,
   type StatsRunSummary,
   type StatsSwitches,
@@ -27,6 +28,8 @@ let failures: Partial<Record<AggregationName, { times: number | 'forever'; nonRe
 let switches: StatsSwitches;
 /** Calls in order: `recalculate:<game>`, `aggregate:<name>#<attempt>`, `invalidate:<name>`. */
 let calls: string[];
+/** What each aggregation was asked to recompute. */
+let inputs: Partial<Record<AggregationName, AggregationInput | undefined>>;
 
 const allOn = (): StatsSwitches => ({
   triggers: Object.fromEntries(statsTriggers.map((t) => [t, true])) as StatsSwitches['triggers'],
@@ -34,9 +37,10 @@ const allOn = (): StatsSwitches => ({
 });
 
 function aggregate(name: AggregationName) {
-  return async () => {
+  return async (input?: AggregationInput) => {
     const { attempt } = Context.current().info;
     calls.push(`aggregate:${name}#${attempt}`);
+    inputs[name] = input;
     const failure = failures[name];
     if (failure && (failure.times === 'forever' || attempt <= failure.times)) {
       // The shape the real activity throws (src/activities/stats.ts).
@@ -79,6 +83,7 @@ beforeEach(() => {
   failures = {};
   switches = allOn();
   calls = [];
+  inputs = {};
 });
 
 /** Each test has its own coalescing scope, so no two tests share a coordinator. */
@@ -161,5 +166,12 @@ describe('statsWorkflow on the time-skipping server', () => {
     expect(calls[0]).toBe('recalculate:game-7');
     expect(calls.slice(1).every((c) => !c.startsWith('recalculate:'))).toBe(true);
     expect(summary.refresh!.served).toEqual([handle.workflowId]);
+    // A refresh serving only post-match runs recomputes what their games touch.
+    expect(inputs).toEqual(Object.fromEntries(aggregationNames.map((n) => [n, { games: ['game-7'] }])));
+  });
+
+  it('recomputes everything for the admin trigger', async () => {
+    await (await run('admin')).result();
+    expect(inputs).toEqual(Object.fromEntries(aggregationNames.map((n) => [n, {}])));
   });
 });

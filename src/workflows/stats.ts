@@ -29,6 +29,8 @@ import {
   refreshDone,
   statsRefreshWorkflowId,
   StatsFailureTypes,
+  refreshGames,
+  type AggregationInput,
   type AggregationName,
   type AggregationOutcome,
   type AggregationResult,
@@ -69,7 +71,7 @@ const policies: Record<AggregationName, ActivityOptions> = {
 };
 const aggregations = Object.fromEntries(
   aggregationNames.map((name) => [name, proxyActivities<StatsActivities>(policies[name])[aggregationActivities[name]]]),
-) as unknown as Record<AggregationName, () => Promise<AggregationResult>>;
+) as unknown as Record<AggregationName, (input?: AggregationInput) => Promise<AggregationResult>>;
 
 /** Attempts an aggregation made before it failed for good. */
 function attemptsOf(err: unknown, name: AggregationName): number | null {
@@ -82,19 +84,22 @@ function attemptsOf(err: unknown, name: AggregationName): number | null {
 /**
  * One refresh: the ten aggregations in parallel (`concurrency` lower for a gentler run), each
  * followed, once it succeeded, by dropping the cache entries it owns. A failed aggregation leaves its
- * cache alone and fails the refresh, with the whole summary in the failure's details.
+ * cache alone and fails the refresh, with the whole summary in the failure's details. A refresh that
+ * serves only post-match runs recomputes what their games touch; any other, everything.
  */
 export async function statsRefreshWorkflow(input: RefreshInput): Promise<RefreshSummary> {
   const started = Date.now();
   const switches = await readStatsSwitches();
   const names = aggregationNames;
+  // Histories from before scoped refreshes replay as they ran: everything.
+  const games = patched('stats-refresh-scoped-to-games') ? refreshGames(input.served) : undefined;
 
   const runOne = async (name: AggregationName): Promise<AggregationOutcome> => {
     if (!switches.aggregations[name]) return { name, status: 'skipped', rowsWritten: null, durationMs: 0, attempts: 0 };
     const t0 = Date.now();
     let result: AggregationResult;
     try {
-      result = await aggregations[name]();
+      result = await aggregations[name](games ? { games } : {});
     } catch (err) {
       return { name, status: 'failed', rowsWritten: null, durationMs: Date.now() - t0, attempts: attemptsOf(err, name), error: failureMessage(err) };
     }
@@ -119,6 +124,7 @@ export async function statsRefreshWorkflow(input: RefreshInput): Promise<Refresh
   const summary: RefreshSummary = {
     scope: input.scope,
     status: failed.length > 0 ? 'failed' : 'completed',
+    ...(games ? { games } : {}),
     served: input.served.map((r) => r.workflowId),
     durationMs: Date.now() - started,
     aggregations: outcomes,

@@ -10,6 +10,7 @@
 //     of the games.
 //   - At full time every result is posted within 5 s; readers hit the scoreboard, ranks, league boards
 //     and reports at MATCHDAY_READ_RATE (100) requests/s throughout (autocannon, its own process).
+//   - Everything must be on the boards and settled within MATCHDAY_DRAIN_SECONDS (600) of the last result.
 // It ends by checking everything (every report fresh and right, every result settled once, every
 // prediction's points, Redis equal to PostgreSQL for every board, stats equal to a recompute), prints
 // one table, and saves it with a Prometheus view of the run (a real Prometheus scraped every process
@@ -36,6 +37,8 @@ const GAMES = Number(process.env.MATCHDAY_GAMES ?? 300);
 const SECONDS = Number(process.env.MATCHDAY_SECONDS ?? 120);
 const USERS = Number(process.env.MATCHDAY_USERS ?? 50_000);
 const READ_RATE = Number(process.env.MATCHDAY_READ_RATE ?? 100);
+/** How long after the last result everything may take to be on the boards and settled, before the run gives up. */
+const DRAIN_MS = Number(process.env.MATCHDAY_DRAIN_SECONDS ?? 600) * 1000;
 const LEAGUES = 200;
 const PREDICTIONS_PER_USER = 3;
 const IN_FLIGHT = 64;
@@ -322,10 +325,10 @@ while (boardAt.size < games.length) {
   const redisVersion = Number((await redis.get(boardVersionKey(tournament))) ?? -1);
   const now = Date.now();
   for (const [gameId, version] of seenApplied) if (!boardAt.has(gameId) && redisVersion >= version) boardAt.set(gameId, now);
-  if (now - lastResultAt > 600_000) throw new Error(`after 10 minutes only ${boardAt.size} of ${games.length} games are on the boards`);
+  if (now - lastResultAt > DRAIN_MS) throw new Error(`after ${DRAIN_MS / 1000} s only ${boardAt.size} of ${games.length} games are on the boards`);
   await sleep(100);
 }
-await waitQuiet(600_000);
+await waitQuiet(DRAIN_MS);
 const settledAndFreshAt = Date.now();
 clearInterval(outboxSampler);
 const reads = await readers;

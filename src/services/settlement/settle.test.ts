@@ -190,4 +190,17 @@ describe('scoreboard projection', () => {
     expect(await boards.project(T)).toMatchObject({ users: 0 }); // nothing new
     await expectProjectionEqualsPostgres();
   });
+
+  it('puts a member who joined since on the league board, though their totals did not change', async () => {
+    // B has totals (from G1) and joins league-lower the way the league service adds members: the
+    // tournament's version moves on and the membership carries it.
+    const before = Number(await redis.get(boardVersionKey(T)));
+    const [bumped] = await prisma.$queryRaw<{ scoreboard_version: bigint }[]>`
+      UPDATE tournaments SET scoreboard_version = scoreboard_version + 1 WHERE id = ${T} RETURNING scoreboard_version`;
+    await prisma.leagueMember.create({ data: { leagueId: 'league-lower', userId: 'B', version: bumped!.scoreboard_version } });
+    expect(await redis.zscore(leagueBoardKey('league-lower'), 'B')).toBeNull();
+    expect(await boards.project(T)).toEqual({ from: before, version: before + 1, users: 0, rebuilt: false }); // no totals changed
+    expect(await redis.zscore(leagueBoardKey('league-lower'), 'B')).not.toBeNull();
+    await expectProjectionEqualsPostgres();
+  });
 });

@@ -124,7 +124,8 @@ export function createScoreboardProjection({ prisma, redis }: { prisma: PrismaCl
   /**
    * League members' standings, for members whose totals changed or who joined after `since` (every
    * member with -1): two index reads (changed totals, then their memberships; memberships newer
-   * than `since`), not one scan of every membership with an OR. Rows come in no order; each chunk is
+   * than `since` of members whose totals did not change, so no row comes twice), not one scan of
+   * every membership with an OR. Rows come in no order; each chunk is
    * grouped by league, one ZADD per league present in it.
    */
   async function writeLeagues(tx: Tx, tournamentId: string, since: number, keyOf: (leagueId: string) => string, writer: BoardWriter): Promise<void> {
@@ -143,12 +144,12 @@ export function createScoreboardProjection({ prisma, redis }: { prisma: PrismaCl
           JOIN league_members lm ON lm.user_id = t.user_id
           JOIN leagues l ON l.id = lm.league_id AND l.tournament_id = ${tournamentId}
           WHERE t.tournament_id = ${tournamentId} AND t.version > ${since}
-          UNION
+          UNION ALL
           SELECT lm.league_id, t.user_id, t.points, t.exact_count
           FROM league_members lm
           JOIN leagues l ON l.id = lm.league_id AND l.tournament_id = ${tournamentId}
           JOIN user_tournament_totals t ON t.tournament_id = ${tournamentId} AND t.user_id = lm.user_id
-          WHERE lm.version > ${since}`,
+          WHERE lm.version > ${since} AND t.version <= ${since}`,
       (rows) => {
         const byLeague = new Map<string, Row[]>();
         for (const row of rows) {

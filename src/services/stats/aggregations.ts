@@ -19,7 +19,7 @@ const scopeColumns = { player: 'player_id', season: 'season', game: 'game_id' } 
 type ScopeKey = keyof typeof scopeColumns;
 
 /** What a source statement reads, for one scope (or for everything). */
-export interface ScopedRows {
+interface ScopedRows {
   /** The `player_game_stats` rows in scope, as a FROM item. */
   stats: string;
   /** A condition that `column` holds one of the scope's keys ('TRUE' for everything). */
@@ -49,14 +49,14 @@ type Aggregation = TableAggregation | ViewOverTotals;
 export const unscoped: ScopedRows = { stats: 'player_game_stats', within: () => 'TRUE', params: [] };
 
 /** What a set of games touches: their players, their seasons and those seasons' ended games. */
-export interface GamesScope {
+interface GamesScope {
   games: string[];
   players: string[];
   seasons: string[];
   seasonGames: string[];
 }
 
-export async function resolveGamesScope(db: Tx | PrismaClient, games: string[]): Promise<GamesScope> {
+async function resolveGamesScope(db: Tx | PrismaClient, games: string[]): Promise<GamesScope> {
   const [row] = await db.$queryRawUnsafe<Omit<GamesScope, 'games'>[]>(
     `WITH seasons AS (SELECT DISTINCT season FROM games WHERE id = ANY($1::text[]))
      SELECT ARRAY(SELECT DISTINCT player_id FROM game_lineups WHERE game_id = ANY($1::text[]) ORDER BY 1) AS players,
@@ -73,7 +73,7 @@ export async function resolveGamesScope(db: Tx | PrismaClient, games: string[]):
  * outer joins), so it knows how many there are: folded in, a join to the season's matchdays made it
  * guess a handful and read each player's minutes across the whole league.
  */
-export function scopedRows(key: ScopeKey, scope: GamesScope | undefined): ScopedRows {
+function scopedRows(key: ScopeKey, scope: GamesScope | undefined): ScopedRows {
   if (!scope) return unscoped;
   const within = (column: string) => `${column} = ANY($1::text[])`;
   const rows = (games: string, players: string) => `(SELECT * FROM fulltime_player_game_stats(${games}, ${players}) OFFSET 0)`;

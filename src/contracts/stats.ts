@@ -53,7 +53,7 @@ export function statsCoordinatorWorkflowId(scope: string): string {
   return `stats-coordinator:${scope}`;
 }
 
-/** One refresh the coordinator runs; `id` is a fresh deterministic UUID of the coordinator's. */
+/** One refresh the coordinator runs; `id` is unique to it: the coordinator's run ID and its refresh count. */
 export function statsRefreshWorkflowId(scope: string, id: string): string {
   return `stats-refresh:${scope}:${id}`;
 }

@@ -1,5 +1,6 @@
 // Determinism: every committed history (test/histories, recorded once by `npm run histories:record`,
-// one per workflow type) replays against the current workflow code, the same bundle the workers run.
+// one per workflow type) replays against the current workflow code, the bundles the workers run (with
+// the tracing interceptors, and without, as a worker that does not trace runs).
 // A change that would break a run in flight (a new activity, a timer, a reordered step without a
 // patch) fails here. The control at the end proves the check has teeth: a ping that sleeps first
 // does not replay the recorded ping.
@@ -8,9 +9,10 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
-import { historyFile, recordedRunsFile, workflowTypes, type RecordedRun } from '../../test/histories/catalogue.ts';
+import { historyFile, legacyHistories, recordedRunsFile, workflowTypes, type RecordedRun } from '../../test/histories/catalogue.ts';
 import { projectRoot } from '../paths.ts';
 import { workerTracingOptions, workflowInterceptorModules } from '../workers/telemetry.ts';
+import { workflowBundleOptions } from '../workers/workflow-bundle.ts';
 
 const quiet = { trace() {}, debug() {}, info() {}, log() {}, warn() {}, error: console.error };
 /** The workflows' trace sink, as every worker registers it (not called during replay). */
@@ -18,16 +20,20 @@ const { sinks } = workerTracingOptions({ enabled: false, spanProcessor: null, re
 
 const runs = JSON.parse(fs.readFileSync(recordedRunsFile, 'utf8')) as Record<string, RecordedRun>;
 
-/** Replays the recorded history of each type (under its own workflow ID) and says how each went. */
-async function replayAll(options: ReplayWorkerOptions, types: readonly (typeof workflowTypes)[number][]) {
-  const histories = types.map((type) => ({
-    workflowId: runs[type]!.workflowId,
-    history: historyFromJSON(JSON.parse(fs.readFileSync(historyFile(type), 'utf8'))),
-  }));
+interface Replayed {
+  type: string;
+  workflowId: string;
+  file: string;
+}
+const recorded = (types: readonly (typeof workflowTypes)[number][]): Replayed[] => types.map((type) => ({ type, workflowId: runs[type]!.workflowId, file: historyFile(type) }));
+
+/** Replays each history (under its own workflow ID) and says how each went. */
+async function replayAll(options: ReplayWorkerOptions, replayed: Replayed[]) {
+  const histories = replayed.map(({ workflowId, file }) => ({ workflowId, history: historyFromJSON(JSON.parse(fs.readFileSync(file, 'utf8'))) }));
   const outcomes: { type: string; error?: string }[] = [];
   for await (const result of Worker.runReplayHistories(options, histories)) {
-    const type = types[outcomes.length]!; // one at a time, in order
-    expect(result.workflowId).toBe(runs[type]!.workflowId);
+    const { type, workflowId } = replayed[outcomes.length]!; // one at a time, in order
+    expect(result.workflowId).toBe(workflowId);
     outcomes.push({ type, ...(result.error ? { error: String(result.error) } : {}) });
   }
   return outcomes;
@@ -40,8 +46,19 @@ describe('recorded histories', () => {
   });
 
   it('replay against the current workflow code without a nondeterminism', async () => {
-    const outcomes = await replayAll({ workflowBundle: { codePath: inject('workflowBundlePath') }, sinks, replayName: 'committed histories' }, workflowTypes);
+    const outcomes = await replayAll({ workflowBundle: { codePath: inject('workflowBundlePath') }, sinks, replayName: 'committed histories' }, recorded(workflowTypes));
     expect(outcomes).toEqual(workflowTypes.map((type) => ({ type })));
+  }, 120_000);
+
+  it('replay against the bundle without the tracing interceptors too (a worker that does not trace)', async () => {
+    const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(false), logger: quiet });
+    const outcomes = await replayAll({ workflowBundle: { code }, sinks, replayName: 'committed histories, untraced' }, recorded(workflowTypes));
+    expect(outcomes).toEqual(workflowTypes.map((type) => ({ type })));
+  }, 120_000);
+
+  it.each(legacyHistories.map((h) => [h.type, h.before, h] as const))('of earlier versions replay too: %s from before %s', async (_type, _before, legacy) => {
+    const outcomes = await replayAll({ workflowBundle: { codePath: inject('workflowBundlePath') }, sinks, replayName: 'legacy history' }, [legacy]);
+    expect(outcomes).toEqual([{ type: legacy.type }]);
   }, 120_000);
 
   it('catch a change that is not replay-safe: a ping that now sleeps first', async () => {
@@ -56,7 +73,7 @@ describe('recorded histories', () => {
         '}',
       ].join('\n'));
       const { code } = await bundleWorkflowCode({ workflowsPath: path.join(dir, 'workflows.ts'), workflowInterceptorModules, logger: quiet });
-      const [outcome] = await replayAll({ workflowBundle: { code }, sinks, replayName: 'changed ping' }, ['pingWorkflow']);
+      const [outcome] = await replayAll({ workflowBundle: { code }, sinks, replayName: 'changed ping' }, recorded(['pingWorkflow']));
       expect(outcome!.error).toMatch(/DeterminismViolation|[Nn]ondetermin/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

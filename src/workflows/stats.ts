@@ -153,6 +153,13 @@ function summaryOfFailure(err: unknown, scope: string, served: RefreshRequest[])
 const MAX_SERVED_PER_REFRESH = 100;
 const SIGNALS_PER_TASK = 25;
 const BOUNDED_BATCHES_PATCH = 'stats-coordinator-bounded-batches';
+/**
+ * A refresh's ID from the coordinator's run and count, not from uuid4(): the workflow's random numbers
+ * are shared with the tracing interceptors (each span ID takes some), so a uuid4() made the IDs depend
+ * on whether the bundle traces, and a run could not move between a worker that traces and one that
+ * does not. Histories from before replay as they ran.
+ */
+const REFRESH_ID_FROM_RUN_PATCH = 'stats-refresh-id-from-run';
 
 /**
  * Serialises refreshes of one scope: collects requests (signal `joinRefresh`), runs one refresh (a
@@ -171,7 +178,7 @@ export async function statsCoordinatorWorkflow(input: CoordinatorInput): Promise
     // Histories from before the bound replay as they ran (one batch of everyone, told at once).
     const bounded = patched(BOUNDED_BATCHES_PATCH);
     const batch = bounded ? waiting.splice(0, MAX_SERVED_PER_REFRESH) : waiting.splice(0);
-    const refreshWorkflowId = statsRefreshWorkflowId(input.scope, uuid4());
+    const refreshWorkflowId = statsRefreshWorkflowId(input.scope, patched(REFRESH_ID_FROM_RUN_PATCH) ? `${workflowInfo().runId}-${refreshes + 1}` : uuid4());
     let summary: RefreshSummary;
     try {
       summary = await executeChild<Workflows['statsRefreshWorkflow']>('statsRefreshWorkflow', {

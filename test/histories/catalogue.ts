@@ -30,3 +30,23 @@ export interface RecordedRun {
   runId: string;
   status: string;
 }
+
+/**
+ * Histories of earlier versions kept after their type was recorded again, each still replayed: runs
+ * like them may be in flight when a deployment upgrades. They replay on the traced bundle: before
+ * workers that do not trace got a bundle without the interceptors, every run ran with them.
+ */
+export interface LegacyHistory extends Pick<RecordedRun, 'workflowId'> {
+  type: WorkflowName;
+  file: string;
+  /** What changed since. */
+  before: string;
+}
+export const legacyHistories: LegacyHistory[] = [
+  {
+    type: 'statsCoordinatorWorkflow',
+    file: path.join(historiesDir, 'legacy/statsCoordinatorWorkflow-uuid-refresh-ids.json'),
+    workflowId: 'stats-coordinator:league',
+    before: "refresh IDs from the run's ID and count (patch stats-refresh-id-from-run)",
+  },
+];

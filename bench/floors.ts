@@ -114,7 +114,7 @@ const remotePings = await pings(remote, stack.queues.minutes, false);
 // A worker in this process, and a client on its native connection: what eager start needs.
 const native = await NativeConnection.connect({ address: server.address });
 const localQueue = `floor-local-${randomUUID().slice(0, 8)}`;
-const worker = await Worker.create({ connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: localQueue, workflowBundle: await workflowBundle(createLogger('bench', 'warn', 'json')), ...workerTracingOptions({ enabled: false, spanProcessor: null, resource: null }) });
+const worker = await Worker.create({ connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: localQueue, workflowBundle: await workflowBundle(createLogger('bench', 'warn', 'json'), { traced: false }), ...workerTracingOptions({ enabled: false, spanProcessor: null, resource: null }) });
 const running = worker.run();
 const local = new Client({ connection: native, namespace: config.TEMPORAL_NAMESPACE });
 const lazy = await pings(local, localQueue, false);

@@ -92,7 +92,7 @@ const prisma = createPrisma(config.DATABASE_URL, { poolSize: 20 });
 const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);
 await new Promise((resolve) => redis.once('ready', resolve));
 const logger = createLogger('bench', 'silent');
-const bundle = await workflowBundle(logger);
+const bundle = await workflowBundle(logger, { traced: false });
 const settlementWorker = await Worker.create({
   connection: env.nativeConnection,
   namespace: 'default',

@@ -54,7 +54,7 @@ Object.assign(config, {
 const prisma = createPrisma(config.DATABASE_URL, { poolSize: 20 });
 const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX);
 await new Promise((resolve) => redis.once('ready', resolve));
-const bundle = await workflowBundle(createLogger('bench', 'silent'));
+const bundle = await workflowBundle(createLogger('bench', 'silent'), { traced: false });
 const deps = activityDeps(config, { prisma, redis, temporal: env.client });
 const workers = await Promise.all(
   taskQueueNames.map((name) =>

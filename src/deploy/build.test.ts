@@ -41,8 +41,10 @@ function runCompiled(script: string, args: string[], extraEnv: Record<string, st
 }
 
 describe('production build', () => {
-  it('emits JavaScript and the workflow bundle, with no TypeScript left to run', () => {
-    expect(fs.existsSync(path.join(outDir, 'workflow-bundle.js'))).toBe(true);
+  it('emits JavaScript and the workflow bundles, with no TypeScript left to run', () => {
+    // The tracing interceptors are in the traced bundle only.
+    expect(fs.readFileSync(path.join(outDir, 'workflow-bundle.js'), 'utf8')).not.toContain('OpenTelemetryInboundInterceptor');
+    expect(fs.readFileSync(path.join(outDir, 'workflow-bundle-traced.js'), 'utf8')).toContain('OpenTelemetryInboundInterceptor');
     for (const entry of ['src/api/server.js', 'src/workers/worker.js', 'scripts/migrate.js', 'src/generated/prisma/client.js']) {
       expect(fs.existsSync(path.join(outDir, entry)), entry).toBe(true);
     }
@@ -56,6 +58,7 @@ describe('production build', () => {
     try {
       await waitFor(async () => worker.output().includes('"worker started"'), 60_000, 'the compiled worker to start');
       expect(worker.output()).toContain('"loading the prebuilt workflow bundle"');
+      expect(worker.output()).toMatch(/"codePath":"[^"]*\/workflow-bundle\.js","traced":false/); // nothing traces here
       expect(worker.output()).not.toContain('bundled workflow code');
 
       const gameId = randomUUID();

@@ -64,7 +64,13 @@ try {
     logger.error({ err: err.message }, 'could not sync schedules; run npm run schedules:sync');
   });
   const deps = activityDeps(config, { prisma, redis, temporal, logger });
-  const bundle = await workflowBundle(logger);
+  const bundle = await workflowBundle(logger, { traced: tracing.enabled });
+  if (tracing.enabled && Number(process.versions.node.split('.')[0]) < 24) {
+    logger.warn(
+      { node: process.versions.node, maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS ?? 'the SDK default' },
+      "traced workflows on Node before 24 cost each cached workflow heap in proportion to the cache's size; bound WORKER_MAX_CACHED_WORKFLOWS (docs/deploy.md)",
+    );
+  }
   const workers = await Promise.all(
     queues.map((name) =>
       Worker.create({
@@ -73,6 +79,7 @@ try {
         ...workerDefinition(name, config, deps),
         ...workerTracingOptions(tracing),
         workflowBundle: bundle,
+        ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
         shutdownGraceTime: `${WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
       }),
     ),

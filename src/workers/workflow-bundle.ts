@@ -1,6 +1,14 @@
-// Where a worker gets its workflow code: compiled deployments load the bundle `npm run build` made
-// (dist/workflow-bundle.js), so a production worker starts without webpack; running from sources (dev,
-// tests) bundles src/workflows once at start-up.
+// Where a worker gets its workflow code: compiled deployments load a bundle `npm run build` made
+// (dist/workflow-bundle.js, or dist/workflow-bundle-traced.js), so a production worker starts without
+// webpack; running from sources (dev, tests) bundles src/workflows once at start-up.
+//
+// Two bundles, because the workflow-side OpenTelemetry interceptors are not free when nothing traces:
+// each cached workflow gets its own copy of the OpenTelemetry SDK and an AsyncLocalStorage, about
+// 3.4x the heap of a cached stats run without them (355 against 105 KiB on Node 24), and on Node 20
+// and 22, whose AsyncLocalStorage copies every store onto every promise, a cost that grows with the
+// cache itself (1.3 MiB each at 1,000 cached; `npm run bench:worker-cache`). So a worker that does
+// not trace runs the bundle without them; the interceptors add no commands, so either bundle replays
+// the other's histories (src/workflows/replay.test.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +19,15 @@ import { workflowInterceptorModules } from './telemetry.ts';
 /** The workflows' entry point: every workflow the workers register. */
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-/** Where `npm run build` puts the bundle, relative to the compiled worker (dist/src/workers -> dist). */
-export const prebuiltBundlePath = path.resolve(import.meta.dirname, '../../workflow-bundle.js');
+/** The file name of each bundle `npm run build` writes. */
+export function bundleFileName(traced: boolean): string {
+  return traced ? 'workflow-bundle-traced.js' : 'workflow-bundle.js';
+}
+
+/** What to bundle: the workflows, with the tracing interceptors or without. */
+export function workflowBundleOptions(traced: boolean) {
+  return { workflowsPath, workflowInterceptorModules: traced ? workflowInterceptorModules : [] };
+}
 const runningCompiled = import.meta.url.endsWith('.js');
 
 /** The SDK's logger interface over pino, at `minLevel` and above (its INFO lines are webpack's stats). */
@@ -21,14 +36,17 @@ export function sdkLogger(logger: Logger, minLevel: LogLevel = 'WARN'): SdkLogge
   return new DefaultLogger(minLevel, (entry) => logger[methods[entry.level]]({ ...entry.meta }, entry.message));
 }
 
-export async function workflowBundle(logger: Logger): Promise<{ code: string } | { codePath: string }> {
+/** The workflow code for a worker that traces (`traced`) or does not. */
+export async function workflowBundle(logger: Logger, { traced }: { traced: boolean }): Promise<{ code: string } | { codePath: string }> {
   if (runningCompiled) {
-    if (!fs.existsSync(prebuiltBundlePath)) throw new Error(`${prebuiltBundlePath} is missing: build with \`npm run build\``);
-    logger.info({ codePath: prebuiltBundlePath }, 'loading the prebuilt workflow bundle');
-    return { codePath: prebuiltBundlePath };
+    // Relative to the compiled worker (dist/src/workers -> dist).
+    const codePath = path.resolve(import.meta.dirname, '../..', bundleFileName(traced));
+    if (!fs.existsSync(codePath)) throw new Error(`${codePath} is missing: build with \`npm run build\``);
+    logger.info({ codePath, traced }, 'loading the prebuilt workflow bundle');
+    return { codePath };
   }
   const started = performance.now();
-  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: sdkLogger(logger) });
-  logger.info({ durationMs: Math.round(performance.now() - started), bytes: code.length }, 'bundled workflow code from src/workflows');
+  const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(traced), logger: sdkLogger(logger) });
+  logger.info({ durationMs: Math.round(performance.now() - started), bytes: code.length, traced }, 'bundled workflow code from src/workflows');
   return { code };
 }

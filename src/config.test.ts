@@ -54,9 +54,17 @@ describe('loadConfig', () => {
     ['OUTBOX_RELAY_INTERVAL_MS', '1'],
     ['NODE_ENV', 'staging'],
     ['TEMPORAL_TLS', 'yes'],
+    ['WORKER_MAX_CACHED_WORKFLOWS', '1'],
+    ['WORKER_MAX_CACHED_WORKFLOWS', 'lots'],
   ])('stops on a malformed %s, naming it', (name, value) => {
     expect(problems({ [name]: value })).toEqual([expect.stringMatching(new RegExp(`^${name} is malformed`))]);
     expect(problems({ ...productionEnv, [name]: value }).some((p) => p.startsWith(name))).toBe(true);
+  });
+
+  it("leaves the workflow cache to the SDK unless it is bounded", () => {
+    expect(loadConfig({}).config.WORKER_MAX_CACHED_WORKFLOWS).toBeUndefined();
+    expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '500' }).config.WORKER_MAX_CACHED_WORKFLOWS).toBe(500);
+    expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '0' }).config.WORKER_MAX_CACHED_WORKFLOWS).toBe(0);
   });
 
   it('requires every connection setting when NODE_ENV=production', () => {

@@ -11,6 +11,7 @@
 //   - At full time every result is posted within 5 s; readers hit the scoreboard, ranks, league boards
 //     and reports at MATCHDAY_READ_RATE (100) requests/s throughout (autocannon, its own process).
 //   - Everything must be on the boards and settled within MATCHDAY_DRAIN_SECONDS (600) of the last result.
+//   - A worker process that dies is started again, as its Deployment would; the table counts restarts.
 // It ends by checking everything (every report fresh and right, every result settled once, every
 // prediction's points, Redis equal to PostgreSQL for every board, stats equal to a recompute), prints
 // one table, and saves it with a Prometheus view of the run (a real Prometheus scraped every process
@@ -452,6 +453,7 @@ const figures = {
   stats: { triggers: statsTriggers, refreshes: statsRefreshes },
   lastResultToSettledAndFreshMs: settledAndFreshAt - lastResultAt,
   peakOutboxBacklog: peakOutbox,
+  workerRestarts: stack.restarts(),
   checks,
 };
 const table = [
@@ -463,6 +465,7 @@ const table = [
   ['stats', `${statsRefreshes} refreshes for ${statsTriggers} triggers`],
   ['last result to all settled and fresh', `${figures.lastResultToSettledAndFreshMs} ms`],
   ['peak outbox backlog', `${peakOutbox} rows`],
+  ['worker restarts', Object.entries(figures.workerRestarts).filter(([, n]) => n > 0).map(([name, n]) => `${name} ${n}`).join(', ') || 'none'],
   ...Object.entries(checks).map(([name, result]) => [`check: ${name}`, result]),
 ];
 console.log(`\nmatchday: ${GAMES} games, ${USERS} users (${predictions.length} predictions, ${LEAGUES} leagues), 90 minutes in ${SECONDS} s\n`);

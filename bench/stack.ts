@@ -88,7 +88,42 @@ export interface BenchStack {
   apiMetrics: string;
   workerMetrics: string[];
   queues: Config['taskQueues'];
+  /** How often each worker process died and was started again, by its name (`worker:stats`, …). */
+  restarts(): Record<string, number>;
   stop(): Promise<void>;
+}
+
+/**
+ * A worker process kept running as a Deployment keeps its pod: one that exits on its own (a crash,
+ * an out-of-memory heap) is started again after a short back-off, on the same metrics address so
+ * Prometheus keeps its target; the runs it held are durable and continue on the new one.
+ */
+function supervised(name: string, script: string, args: string[], env: NodeJS.ProcessEnv) {
+  let current = start(name, script, args, env);
+  let stopping = false;
+  let restarts = 0;
+  const watch = (process: BenchProcess) => {
+    process.child.once('exit', (code, signal) => {
+      if (stopping) return;
+      restarts++;
+      console.error(`[bench] ${name} exited (${signal ?? `code ${code}`}); starting it again, as its Deployment would`);
+      setTimeout(() => {
+        if (stopping) return;
+        current = start(name, script, args, env);
+        watch(current);
+      }, 2000);
+    });
+  };
+  watch(current);
+  const first = current;
+  return {
+    line: first.line.bind(first),
+    restarts: () => restarts,
+    async stop() {
+      stopping = true;
+      await current.stop();
+    },
+  };
 }
 
 /** Starts an API and one worker process per task queue; `env` adds settings (OTEL_*, …). */
@@ -114,20 +149,24 @@ export async function startBenchStack(config: Config, env: Record<string, string
     ...Object.fromEntries(taskQueueNames.map((name) => [taskQueueTable[name].variable, queues[name]])),
     ...env,
   };
-  const workers = taskQueueNames.map((name) => start(`worker:${name}`, 'src/workers/worker.ts', [name], shared));
+  // Fixed metrics ports, so a worker started again serves where Prometheus scrapes.
+  const workers = await Promise.all(
+    taskQueueNames.map(async (name) => ({ name: `worker:${name}`, process: supervised(`worker:${name}`, 'src/workers/worker.ts', [name], { ...shared, WORKER_METRICS_ADDRESS: `127.0.0.1:${await freePort()}` }) })),
+  );
   const api = start('api', 'src/api/server.ts', [], shared);
   const [apiMetrics, ...workerLines] = await Promise.all([
     api.line((e) => typeof e.metricsAddress === 'string'),
-    ...workers.map((w) => w.line((e) => e.msg === 'worker started')),
+    ...workers.map((w) => w.process.line((e) => e.msg === 'worker started')),
   ]);
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     apiMetrics: apiMetrics.metricsAddress as string,
     workerMetrics: workerLines.map((l) => l.metricsAddress as string),
     queues,
+    restarts: () => Object.fromEntries(workers.map((w) => [w.name, w.process.restarts()])),
     async stop() {
       await api.stop();
-      await Promise.all(workers.map((w) => w.stop()));
+      await Promise.all(workers.map((w) => w.process.stop()));
     },
   };
 }

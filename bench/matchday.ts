@@ -429,16 +429,19 @@ const check = (name: string, ok: boolean, detail: string) => {
 }
 
 // ---- figures ---------------------------------------------------------------------------------
+// Windows over the whole run, from kickoff to now (checks included): a fixed window saw only the
+// checks of a 10x run.
+const runWindow = `${Math.ceil((Date.now() - t0) / 60_000) + 1}m`;
 const promql = {
   workflowsStartedByType: 'sum by (workflow_type) (fulltime_workflows_started_total)',
-  outboxPendingPeak: 'max_over_time(fulltime_outbox_pending_rows[15m])',
-  httpP99ByRoute: 'histogram_quantile(0.99, sum by (le, route, method) (rate(fulltime_http_request_duration_seconds_bucket[15m])))',
+  outboxPendingPeak: `max_over_time(fulltime_outbox_pending_rows[${runWindow}])`,
+  httpP99ByRoute: `histogram_quantile(0.99, sum by (le, route, method) (rate(fulltime_http_request_duration_seconds_bucket[${runWindow}])))`,
   settlementsByOutcome: 'sum by (outcome) (fulltime_settlements_total)',
-  workflowTaskScheduleToStartP99: 'histogram_quantile(0.99, sum by (le, task_queue) (rate(temporal_workflow_task_schedule_to_start_latency_bucket[15m])))',
-  activityScheduleToStartP99: 'histogram_quantile(0.99, sum by (le, task_queue) (rate(temporal_activity_schedule_to_start_latency_bucket[15m])))',
+  workflowTaskScheduleToStartP99: `histogram_quantile(0.99, sum by (le, task_queue) (rate(temporal_workflow_task_schedule_to_start_latency_bucket[${runWindow}])))`,
+  activityScheduleToStartP99: `histogram_quantile(0.99, sum by (le, task_queue) (rate(temporal_activity_schedule_to_start_latency_bucket[${runWindow}])))`,
   // Which process ran out of CPU (1.0 = one core) and whose event loop stalled, at the worst second.
-  cpuPeakByProcess: 'max by (instance) (max_over_time(rate(process_cpu_seconds_total[5s])[15m:1s]))',
-  eventLoopLagPeakSeconds: 'max by (instance) (max_over_time(nodejs_eventloop_lag_p99_seconds[15m]))',
+  cpuPeakByProcess: `max by (instance) (max_over_time(rate(process_cpu_seconds_total[5s])[${runWindow}:1s]))`,
+  eventLoopLagPeakSeconds: `max by (instance) (max_over_time(nodejs_eventloop_lag_p99_seconds[${runWindow}]))`,
 };
 const prometheusView = Object.fromEntries(await Promise.all(Object.entries(promql).map(async ([name, query]) => [name, { query, result: await prometheus.query(query).catch((err: Error) => err.message) }])));
 const figures = {

@@ -87,7 +87,7 @@ const settings = {
    * Workflows each worker of a process keeps in memory between tasks (the SDK's maxCachedWorkflows);
    * past it the least recently used is evicted and replayed from its history when it next has work
    * (0: no cache, every task replays). Unset: the SDK's default from the heap limit (600 a GiB over 200 MiB). A cached stats run holds
-   * about 105 KiB of workflow heap (355 KiB traced, on Node 24): `npm run bench:worker-cache`.
+   * about 105 KiB of workflow heap (360 KiB traced, on Node 24): `npm run bench:worker-cache`.
    */
   WORKER_MAX_CACHED_WORKFLOWS: setting(z.coerce.number().int().max(100_000).refine((n) => n === 0 || n >= 2, '0 (no cache) or at least 2').optional(), {}),
   /** The API's Redis command timeout: a read waits at most this long before falling back to PostgreSQL. */

@@ -4,11 +4,13 @@
 //
 // Two bundles, because the workflow-side OpenTelemetry interceptors are not free when nothing traces:
 // each cached workflow gets its own copy of the OpenTelemetry SDK and an AsyncLocalStorage, about
-// 3.4x the heap of a cached stats run without them (355 against 105 KiB on Node 24), and on Node 20
-// and 22, whose AsyncLocalStorage copies every store onto every promise, a cost that grows with the
-// cache itself (1.3 MiB each at 1,000 cached; `npm run bench:worker-cache`). So a worker that does
-// not trace runs the bundle without them; the interceptors add no commands, so either bundle replays
-// the other's histories (src/workflows/replay.test.ts).
+// 3.4x the heap of a cached stats run without them (360 against 105 KiB on Node 24), and on Node
+// before 24, whose AsyncLocalStorage copies every store onto every promise, a cost that grows with the
+// cache itself (1.3 MiB each at 1,000 cached on Node 20; `npm run bench:worker-cache`). So a worker
+// that does not trace runs the bundle without them. The interceptors add no commands, and no workflow
+// draws the random numbers they also draw (docs/deploy.md), so either bundle replays the other's
+// histories (src/workflows/replay.test.ts); only stats coordinators from before the patch
+// stats-refresh-id-from-run must stay on the bundle they ran on (the traced one).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

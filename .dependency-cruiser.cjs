@@ -24,7 +24,8 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'An import circle (type-only imports count): break it by moving what both sides need into a lower module (a contract).',
+      comment:
+        'An import circle (type-only imports count): break it by moving what both sides need into a lower module (a contract).',
       from: {},
       to: { circular: true },
     },
@@ -95,13 +96,42 @@ module.exports = {
       'telemetry-below-everything',
       'telemetry/ (metrics, tracing, the metrics listener) is used by every layer and uses none of them.',
       src('telemetry'),
-      { path: src('api', 'services', 'activities', 'workers', 'workflows', 'outbox', 'db', 'temporal', 'cache', 'domain') },
+      {
+        path: src(
+          'api',
+          'services',
+          'activities',
+          'workers',
+          'workflows',
+          'outbox',
+          'db',
+          'temporal',
+          'cache',
+          'domain',
+        ),
+      },
     ),
     layer(
       'domain-is-pure',
       'domain/ holds pure rules: no I/O, no framework, nothing from the layers above it.',
       src('domain'),
-      { path: [src('api', 'services', 'activities', 'workers', 'workflows', 'outbox', 'db', 'temporal', 'cache', 'generated'), ioPackages] },
+      {
+        path: [
+          src(
+            'api',
+            'services',
+            'activities',
+            'workers',
+            'workflows',
+            'outbox',
+            'db',
+            'temporal',
+            'cache',
+            'generated',
+          ),
+          ioPackages,
+        ],
+      },
     ),
     layer(
       'api-not-to-the-worker-side',
@@ -115,7 +145,10 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     doNotFollow: { path: ['node_modules', '^src/generated/'] },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
     skipAnalysisNotInRules: true,
   },
 };

@@ -14,5 +14,7 @@ const run = spawnSync(path.join(root, 'node_modules', '.bin', 'vitest'), ['run',
   stdio: 'inherit',
   env: { ...process.env, FUZZ: 'long', FUZZ_SEED: seed },
 });
-console.log(`[fuzz] seed ${seed} ${run.status === 0 ? 'found nothing' : 'found something'}; replay: FUZZ_SEED=${seed} npm run fuzz`);
+console.log(
+  `[fuzz] seed ${seed} ${run.status === 0 ? 'found nothing' : 'found something'}; replay: FUZZ_SEED=${seed} npm run fuzz`,
+);
 process.exit(run.status ?? 1);

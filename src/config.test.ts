@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, productionRequired } from './config.ts';
+import { ConfigError, loadConfig, productionRequired, settingDefaults, settingNames } from './config.ts';
+import { projectRoot } from './paths.ts';
 
 const productionEnv = {
   NODE_ENV: 'production',
@@ -31,8 +32,15 @@ function problems(env: Record<string, string>): string[] {
 describe('loadConfig', () => {
   it('takes printed dev defaults for missing settings outside production', () => {
     const { config, devDefaultsUsed } = loadConfig({});
-    expect(config).toMatchObject({ PORT: 3000, API_TOKEN: 'dev-token', TEMPORAL_NAMESPACE: 'default', taskQueues: { minutes: 'fulltime-minutes' } });
-    expect(devDefaultsUsed).toEqual(expect.arrayContaining(['API_TOKEN=dev-token', 'PORT=3000', 'TEMPORAL_ADDRESS=127.0.0.1:7233']));
+    expect(config).toMatchObject({
+      PORT: 3000,
+      API_TOKEN: 'dev-token',
+      TEMPORAL_NAMESPACE: 'default',
+      taskQueues: { minutes: 'fulltime-minutes' },
+    });
+    expect(devDefaultsUsed).toEqual(
+      expect.arrayContaining(['API_TOKEN=dev-token', 'PORT=3000', 'TEMPORAL_ADDRESS=127.0.0.1:7233']),
+    );
     expect(config.temporalConnection).toMatchObject({ address: '127.0.0.1:7233', tls: undefined, apiKey: undefined });
   });
 
@@ -61,20 +69,35 @@ describe('loadConfig', () => {
     expect(problems({ ...productionEnv, [name]: value }).some((p) => p.startsWith(name))).toBe(true);
   });
 
-  it("leaves the workflow cache to the SDK unless it is bounded", () => {
+  it('leaves the workflow cache to the SDK unless it is bounded', () => {
     expect(loadConfig({}).config.WORKER_MAX_CACHED_WORKFLOWS).toBeUndefined();
     expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '500' }).config.WORKER_MAX_CACHED_WORKFLOWS).toBe(500);
     expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '0' }).config.WORKER_MAX_CACHED_WORKFLOWS).toBe(0);
   });
 
   it('requires every connection setting when NODE_ENV=production', () => {
-    expect(problems({ NODE_ENV: 'production' })).toEqual(productionRequired.map((name) => `${name} is required when NODE_ENV=production`));
-    expect(productionRequired).toEqual(['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'API_TOKEN', 'PORT', 'PROVIDER_URL', 'API_METRICS_ADDRESS', 'WORKER_METRICS_ADDRESS', 'SESSION_SECRET']);
+    expect(problems({ NODE_ENV: 'production' })).toEqual(
+      productionRequired.map((name) => `${name} is required when NODE_ENV=production`),
+    );
+    expect(productionRequired).toEqual([
+      'DATABASE_URL',
+      'REDIS_URL',
+      'TEMPORAL_ADDRESS',
+      'TEMPORAL_NAMESPACE',
+      'API_TOKEN',
+      'PORT',
+      'PROVIDER_URL',
+      'API_METRICS_ADDRESS',
+      'WORKER_METRICS_ADDRESS',
+      'SESSION_SECRET',
+    ]);
     expect(loadConfig(productionEnv).devDefaultsUsed).toEqual([]);
   });
 
   it('refuses the published dev token and session secret in production', () => {
-    expect(problems({ ...productionEnv, API_TOKEN: 'dev-token', SESSION_SECRET: 'dev-session-secret-not-for-production' })).toEqual([
+    expect(
+      problems({ ...productionEnv, API_TOKEN: 'dev-token', SESSION_SECRET: 'dev-session-secret-not-for-production' }),
+    ).toEqual([
       'API_TOKEN is the published dev default; set a secret of your own when NODE_ENV=production',
       'SESSION_SECRET is the published dev default; set a secret of your own when NODE_ENV=production',
     ]);
@@ -82,11 +105,16 @@ describe('loadConfig', () => {
   });
 
   it('enables TLS for an API key and wants a TLS certificate with its key', () => {
-    expect(loadConfig({ ...productionEnv, TEMPORAL_API_KEY: 'k' }).config.temporalConnection).toMatchObject({ tls: true, apiKey: 'k' });
+    expect(loadConfig({ ...productionEnv, TEMPORAL_API_KEY: 'k' }).config.temporalConnection).toMatchObject({
+      tls: true,
+      apiKey: 'k',
+    });
     expect(problems({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/tmp/cert.pem' })).toEqual([
       'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together',
     ]);
-    expect(problems({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/nope/c.pem', TEMPORAL_TLS_CLIENT_KEY_PATH: '/nope/k.pem' })[0]).toMatch(/cannot be read/);
+    expect(
+      problems({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/nope/c.pem', TEMPORAL_TLS_CLIENT_KEY_PATH: '/nope/k.pem' })[0],
+    ).toMatch(/cannot be read/);
   });
 });
 
@@ -126,11 +154,19 @@ describe('Temporal connection through @temporalio/envconfig', () => {
   it('picks the profile named by TEMPORAL_PROFILE, with its API key (and so TLS)', () => {
     const { config } = loadConfig({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'cloud' });
     expect(config.TEMPORAL_NAMESPACE).toBe('league.a1b2c');
-    expect(config.temporalConnection).toMatchObject({ address: 'league.a1b2c.tmprl.cloud:7233', apiKey: 'cloud-key', tls: true });
+    expect(config.temporalConnection).toMatchObject({
+      address: 'league.a1b2c.tmprl.cloud:7233',
+      apiKey: 'cloud-key',
+      tls: true,
+    });
   });
 
   it('lets a variable override the profile', () => {
-    const { config } = loadConfig({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_ADDRESS: 'other:7233', TEMPORAL_NAMESPACE: 'ns' });
+    const { config } = loadConfig({
+      TEMPORAL_CONFIG_FILE: toml,
+      TEMPORAL_ADDRESS: 'other:7233',
+      TEMPORAL_NAMESPACE: 'ns',
+    });
     expect(config.temporalConnection.address).toBe('other:7233');
     expect(config.TEMPORAL_NAMESPACE).toBe('ns');
   });
@@ -141,7 +177,9 @@ describe('Temporal connection through @temporalio/envconfig', () => {
   });
 
   it('validates what a profile says, and names an unknown profile', () => {
-    expect(problems({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'broken' })).toEqual(['TEMPORAL_ADDRESS is malformed: expected host:port']);
+    expect(problems({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'broken' })).toEqual([
+      'TEMPORAL_ADDRESS is malformed: expected host:port',
+    ]);
     expect(problems({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'nope' })).toEqual([
       expect.stringMatching(/^Temporal client profile .*Profile 'nope' not found/),
     ]);
@@ -155,7 +193,11 @@ describe('Temporal connection through @temporalio/envconfig', () => {
       TEMPORAL_TLS_SERVER_CA_CERT_PATH: file('ca.pem', 'CA'),
       TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
     });
-    const tls = config.temporalConnection.tls as { clientCertPair: { crt: Uint8Array; key: Uint8Array }; serverRootCACertificate: Uint8Array; serverNameOverride: string };
+    const tls = config.temporalConnection.tls as {
+      clientCertPair: { crt: Uint8Array; key: Uint8Array };
+      serverRootCACertificate: Uint8Array;
+      serverNameOverride: string;
+    };
     const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
     expect(text(tls.clientCertPair.crt)).toBe('CERT');
     expect(text(tls.clientCertPair.key)).toBe('KEY');
@@ -181,5 +223,31 @@ describe('process start-up', () => {
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/\[api\] Invalid configuration:\n\s+- PORT is malformed/);
+  });
+});
+
+describe('docs/configuration.md', () => {
+  // Every row: the variables (in backticks) and their defaults (in backticks, in the same order), or a
+  // dash / words when they have none.
+  const rows = [
+    ...fs
+      .readFileSync(path.join(projectRoot, 'docs', 'configuration.md'), 'utf8')
+      .matchAll(/^\| (`[A-Z_]+`.*?) \| (.*?) \|/gm),
+  ].map((m) => ({
+    names: [...m[1]!.matchAll(/`([A-Z_]+)`/g)].map((n) => n[1]!),
+    defaults: [...m[2]!.matchAll(/`([^`]+)`/g)].map((d) => d[1]!),
+  }));
+
+  it('lists every setting of src/config.ts, and nothing else', () => {
+    const documented = rows.flatMap((r) => r.names);
+    expect([...documented].sort()).toEqual([...settingNames].sort());
+  });
+
+  it('gives each setting the default the module has', () => {
+    for (const { names, defaults } of rows) {
+      const expected = names.map((name) => settingDefaults[name as keyof typeof settingDefaults]);
+      if (expected.every((d) => d === null)) expect(defaults, names.join(', ')).toEqual([]);
+      else expect(defaults, names.join(', ')).toEqual(expected);
+    }
   });
 });

@@ -8,9 +8,7 @@ import { z } from 'zod';
 import { taskQueueNames, taskQueueTable, type TaskQueueName, type TaskQueues } from './contracts/task-queues.ts';
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'expected host:port');
-const postgresUrl = z
-  .string()
-  .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgresql:// URL');
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgresql:// URL');
 const redisUrl = z.string().regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL');
 const port = z.coerce.number().int().min(1).max(65535);
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
@@ -41,7 +39,10 @@ function setting<T>(schema: z.ZodType<T>, defaults: Omit<Setting<T>, 'schema'>):
 type TaskQueueVariable = (typeof taskQueueTable)[TaskQueueName]['variable'];
 /** TASK_QUEUE_MINUTES and the others, from the task-queue table. */
 const taskQueueSettings = Object.fromEntries(
-  taskQueueNames.map((name) => [taskQueueTable[name].variable, setting(taskQueue, { fallback: taskQueueTable[name].default })]),
+  taskQueueNames.map((name) => [
+    taskQueueTable[name].variable,
+    setting(taskQueue, { fallback: taskQueueTable[name].default }),
+  ]),
 ) as Record<TaskQueueVariable, Setting<string>>;
 
 const settings = {
@@ -63,7 +64,14 @@ const settings = {
   /** How long one provider request may take before it counts as failed. */
   PROVIDER_TIMEOUT_MS: setting(z.coerce.number().int().min(100).max(60_000), { fallback: '3000' }),
   /** Match verification looks at games that kicked off within this many hours. */
-  VERIFICATION_LOOKBACK_HOURS: setting(z.coerce.number().int().min(1).max(24 * 14), { fallback: '12' }),
+  VERIFICATION_LOOKBACK_HOURS: setting(
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 14),
+    { fallback: '12' },
+  ),
   /** Provider requests in flight at once during a verification run. */
   VERIFICATION_CONCURRENCY: setting(z.coerce.number().int().min(1).max(100), { fallback: '5' }),
   /** The time zone of the stats-nightly schedule (03:00 there). */
@@ -75,7 +83,14 @@ const settings = {
   /** How long finished CSV exports are kept for download. */
   EXPORT_RETENTION_DAYS: setting(z.coerce.number().int().min(1).max(3650), { fallback: '7' }),
   /** How long a cached read (stats, leaderboards) lives at most; invalidation usually drops it first. */
-  CACHE_TTL_SECONDS: setting(z.coerce.number().int().min(1).max(7 * 24 * 3600), { fallback: '3600' }),
+  CACHE_TTL_SECONDS: setting(
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600),
+    { fallback: '3600' },
+  ),
   /**
    * The API's PostgreSQL statement_timeout and wait for a connection; a query unanswered for 2 s
    * longer has its connection closed. So a request stuck on PostgreSQL answers 503 within ~this + 2 s.
@@ -89,7 +104,15 @@ const settings = {
    * (0: no cache, every task replays). Unset: the SDK's default from the heap limit (600 a GiB over 200 MiB). A cached stats run holds
    * about 105 KiB of workflow heap (360 KiB traced, on Node 24): `npm run bench:worker-cache`.
    */
-  WORKER_MAX_CACHED_WORKFLOWS: setting(z.coerce.number().int().max(100_000).refine((n) => n === 0 || n >= 2, '0 (no cache) or at least 2').optional(), {}),
+  WORKER_MAX_CACHED_WORKFLOWS: setting(
+    z.coerce
+      .number()
+      .int()
+      .max(100_000)
+      .refine((n) => n === 0 || n >= 2, '0 (no cache) or at least 2')
+      .optional(),
+    {},
+  ),
   /** The API's Redis command timeout: a read waits at most this long before falling back to PostgreSQL. */
   API_REDIS_TIMEOUT_MS: setting(z.coerce.number().int().min(50).max(60_000), { fallback: '1000' }),
   /** The API's deadline for a call to Temporal that has none of its own (jobs and schedules routes). */
@@ -104,7 +127,13 @@ const settings = {
    * `false` (the socket address), `true`, a hop count, or addresses/subnets such as `loopback, 10.0.0.0/8`.
    */
   TRUST_PROXY: setting(
-    z.string().trim().min(1).transform((value): boolean | number | string => (value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value)),
+    z
+      .string()
+      .trim()
+      .min(1)
+      .transform((value): boolean | number | string =>
+        value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value,
+      ),
     { fallback: 'false' },
   ),
   /** Where the API serves Prometheus metrics (never on PORT); port 0 picks a free one. */
@@ -112,9 +141,19 @@ const settings = {
   /** Where each worker process serves its metrics (the Temporal SDK's and the project's) and /healthz. */
   WORKER_METRICS_ADDRESS: setting(hostPort, { devDefault: '127.0.0.1:9465' }),
   /** Signs the console's session cookies and the jobs API's page tokens; required in production (a long random string). */
-  SESSION_SECRET: setting(z.string().min(16, 'at least 16 characters'), { devDefault: 'dev-session-secret-not-for-production', secret: true }),
+  SESSION_SECRET: setting(z.string().min(16, 'at least 16 characters'), {
+    devDefault: 'dev-session-secret-not-for-production',
+    secret: true,
+  }),
   /** A console session ends after this many minutes without a request. */
-  OPERATOR_SESSION_IDLE_MINUTES: setting(z.coerce.number().int().min(1).max(24 * 60), { fallback: '30' }),
+  OPERATOR_SESSION_IDLE_MINUTES: setting(
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60),
+    { fallback: '30' },
+  ),
   /** Wrong passwords one username may get in 15 minutes before sign-in is refused (429); a client gets twice as many. */
   LOGIN_FAILURE_LIMIT: setting(z.coerce.number().int().min(1).max(10_000), { fallback: '10' }),
   /** The Temporal Web UI, for the console's links to a run (e.g. http://localhost:8233); unset: no links. */
@@ -168,6 +207,13 @@ export interface LoadedConfig {
 /** The names of every setting, for tooling that checks deployments (docker-compose, .env.example). */
 export const settingNames = Object.keys(settings) as (keyof Settings)[];
 /** Settings that must be set explicitly when NODE_ENV=production. */
+/** Each setting's default when unset outside production (its dev default or fallback), or null (none): docs/configuration.md lists them. */
+export const settingDefaults = Object.fromEntries(
+  settingNames.map((name) => [
+    name,
+    (settings[name] as Setting<unknown>).devDefault ?? (settings[name] as Setting<unknown>).fallback ?? null,
+  ]),
+) as Record<keyof Settings, string | null>;
 export const productionRequired = settingNames.filter((name) => settings[name].devDefault !== undefined);
 
 /** Settings a temporal.toml profile can provide instead of the environment. */
@@ -182,7 +228,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const production = env.NODE_ENV === 'production';
   const raw: Record<string, unknown> = {};
   // Empty variables count as unset, for envconfig as for us.
-  const setEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+  const setEnv = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+  );
 
   let profile: ClientConfigProfile = {};
   try {
@@ -237,7 +285,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
 
   const config = raw as RawConfig;
   return {
-    config: { ...config, taskQueues: Object.fromEntries(taskQueueNames.map((name) => [name, config[taskQueueTable[name].variable]])) as TaskQueues, temporalConnection },
+    config: {
+      ...config,
+      taskQueues: Object.fromEntries(
+        taskQueueNames.map((name) => [name, config[taskQueueTable[name].variable]]),
+      ) as TaskQueues,
+      temporalConnection,
+    },
     devDefaultsUsed,
   };
 }

@@ -32,7 +32,11 @@ function prettyStream(): NodeJS.WritableStream | null {
  * handling, but with no minimum length, so each line appears at once); one readable line per event
  * for a person at a terminal (`npm run dev`).
  */
-export function createLogger(name: string, level: string = process.env.LOG_LEVEL ?? 'info', format: LogFormat = defaultLogFormat()): Logger {
+export function createLogger(
+  name: string,
+  level: string = process.env.LOG_LEVEL ?? 'info',
+  format: LogFormat = defaultLogFormat(),
+): Logger {
   const options = { name, level, base: { service: 'fulltime', component: name } };
   if (level === 'silent') return pino(options);
   const pretty = format === 'pretty' ? prettyStream() : null;

@@ -8,9 +8,17 @@ export type { Redis };
  * costs each read at most that long instead of hanging it.
  */
 export function createRedis(url: string, keyPrefix: string, options: { timeoutMs?: number } = {}): Redis {
-  const timeouts = options.timeoutMs ? { commandTimeout: options.timeoutMs, socketTimeout: options.timeoutMs, connectTimeout: options.timeoutMs } : {};
+  const timeouts = options.timeoutMs
+    ? { commandTimeout: options.timeoutMs, socketTimeout: options.timeoutMs, connectTimeout: options.timeoutMs }
+    : {};
   // Fail fast instead of queueing commands forever while Redis is down; readiness reports it.
-  return new Redis(url, { keyPrefix, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false, ...timeouts });
+  return new Redis(url, {
+    keyPrefix,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: false,
+    ...timeouts,
+  });
 }
 
 /** Deletes every key under `prefix` (a test run's or a benchmark's), with a client of no prefix. */

@@ -1,7 +1,9 @@
-// A TCP proxy for fault-injection tests, put between the service and PostgreSQL, Redis or Temporal.
-// On command it cuts connections (reset, and refuses new ones), stalls them (holds every byte, as a
-// partitioned network does; existing connections stay black holes for good, new ones work after
-// `restore()`), or slows them (a delay per chunk, order kept).
+// A TCP proxy for fault-injection tests and benchmarks, put between the service and PostgreSQL, Redis
+// or Temporal. On command it cuts connections (reset, and refuses new ones), stalls them (holds every
+// byte, as a partitioned network does; existing connections stay black holes for good, new ones work
+// after `restore()`), stalls one connection at the first chunk a client sends that matches (a Redis
+// that stops answering in the middle of a pipeline), or slows them (latency: each chunk is delivered
+// `delayMs` after it arrived, order kept, so a pipeline pays the delay once, not once per chunk).
 import net from 'node:net';
 
 type Mode = { kind: 'pass' } | { kind: 'cut' } | { kind: 'stall' } | { kind: 'slow'; delayMs: number };
@@ -16,6 +18,8 @@ interface Link {
 export class FaultProxy {
   private mode: Mode = { kind: 'pass' };
   private readonly links = new Set<Link>();
+  /** One-shot: the first client chunk it accepts makes its connection a black hole. */
+  private stallTrigger: ((chunk: Buffer) => boolean) | null = null;
 
   private constructor(
     private readonly server: net.Server,
@@ -66,14 +70,23 @@ export class FaultProxy {
     for (const link of this.links) link.blackHole = true;
   }
 
-  /** Delays each chunk by `delayMs`, both ways. */
+  /** Delays each chunk by `delayMs` after it arrived, both ways. */
   slow(delayMs: number): void {
     this.mode = { kind: 'slow', delayMs };
+  }
+
+  /**
+   * The first chunk a client sends for which `match` holds is held, and its connection never delivers
+   * again (both ways); other connections are untouched. One-shot.
+   */
+  stallWhen(match: (chunk: Buffer) => boolean): void {
+    this.stallTrigger = match;
   }
 
   /** Back to forwarding: new connections work; connections stalled before stay lost. */
   restore(): void {
     this.mode = { kind: 'pass' };
+    this.stallTrigger = null;
   }
 
   /** Connections open now (stalled ones included). */
@@ -104,30 +117,36 @@ export class FaultProxy {
   }
 
   private forward(link: Link, from: net.Socket, to: net.Socket): void {
-    // Chunks leave in order: each waits for the one before it.
-    let previous = Promise.resolve();
-    from.on('data', (chunk) => {
+    // Chunks leave in order, each no earlier than `delayMs` after it arrived: one timer drains the queue.
+    const queue: { due: number; chunk: Buffer }[] = [];
+    let timer: NodeJS.Timeout | null = null;
+    const deliver = (chunk: Buffer) => {
+      if (!link.blackHole && !to.destroyed) to.write(chunk);
+    };
+    const pump = () => {
+      timer = null;
+      while (queue.length > 0 && queue[0]!.due <= Date.now()) deliver(queue.shift()!.chunk);
+      if (queue.length > 0) timer = setTimeout(pump, queue[0]!.due - Date.now());
+    };
+    const fromClient = from === link.client;
+    from.on('data', (chunk: Buffer) => {
       if (link.blackHole) return;
       if (this.mode.kind === 'stall') {
         link.blackHole = true;
         return;
       }
-      const delayMs = this.mode.kind === 'slow' ? this.mode.delayMs : 0;
-      if (delayMs === 0) {
-        previous = previous.then(() => {
-          if (!link.blackHole && !to.destroyed) to.write(chunk);
-        });
+      if (fromClient && this.stallTrigger?.(chunk)) {
+        this.stallTrigger = null;
+        link.blackHole = true;
         return;
       }
-      previous = previous.then(
-        () =>
-          new Promise<void>((resolve) =>
-            setTimeout(() => {
-              if (!link.blackHole && !to.destroyed) to.write(chunk);
-              resolve();
-            }, delayMs),
-          ),
-      );
+      const delayMs = this.mode.kind === 'slow' ? this.mode.delayMs : 0;
+      if (delayMs === 0 && queue.length === 0) {
+        deliver(chunk);
+        return;
+      }
+      queue.push({ due: Math.max(Date.now() + delayMs, queue.at(-1)?.due ?? 0), chunk });
+      if (!timer) timer = setTimeout(pump, Math.max(0, queue[0]!.due - Date.now()));
     });
   }
 

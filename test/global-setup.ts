@@ -36,7 +36,8 @@ function killRecordedServers(dir: string): void {
     const pid = Number(name);
     try {
       // Only if the PID is still a Temporal server: PIDs are reused.
-      if (/(^|\/)temporal(-test-server)?$/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!)) process.kill(pid, 'SIGKILL');
+      if (/(^|\/)temporal(-test-server)?$/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!))
+        process.kill(pid, 'SIGKILL');
     } catch {
       // exited normally
     }
@@ -50,7 +51,8 @@ export default async function setup(project: TestProject) {
   databaseUrl.pathname = `/fulltime_test_${runId}`;
   const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redisKeyPrefix = `fulltime:test:${runId}:`;
-  const hint = 'Start it (the OS service, or docker compose -f docker-compose.yml -f docker-compose.dev.yml up -d postgres redis) or set TEST_DATABASE_URL / TEST_REDIS_URL.';
+  const hint =
+    'Start it (the OS service, or docker compose -f docker-compose.yml -f docker-compose.dev.yml up -d postgres redis) or set TEST_DATABASE_URL / TEST_REDIS_URL.';
 
   await reachable('PostgreSQL', () => ensureDatabase(databaseUrl.toString()), hint);
   await applyMigrations(databaseUrl.toString());
@@ -58,7 +60,11 @@ export default async function setup(project: TestProject) {
   await reachable('Redis', () => redis.connect(), hint);
   redis.disconnect();
 
-  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    workflowInterceptorModules,
+    logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} },
+  });
   const workflowBundlePath = path.join(os.tmpdir(), `fulltime-workflows-${runId}.js`);
   fs.writeFileSync(workflowBundlePath, code);
 

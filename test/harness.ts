@@ -143,7 +143,11 @@ export async function startWorker(
   taskQueue: string,
   activities: object,
   namespace = 'default',
-  tracing: Pick<Tracing, 'enabled' | 'spanProcessor' | 'resource'> = { enabled: false, spanProcessor: null, resource: null },
+  tracing: Pick<Tracing, 'enabled' | 'spanProcessor' | 'resource'> = {
+    enabled: false,
+    spanProcessor: null,
+    resource: null,
+  },
 ): Promise<RunningWorker> {
   const worker = await Worker.create({
     connection,
@@ -178,7 +182,13 @@ export async function startWorkers(
   return Promise.all(
     taskQueueNames.map(async (name) => {
       const definition = workerDefinition(name, config, shared);
-      const running = await startWorker(connection, definition.taskQueue, definition.activities, config.TEMPORAL_NAMESPACE, tracing);
+      const running = await startWorker(
+        connection,
+        definition.taskQueue,
+        definition.activities,
+        config.TEMPORAL_NAMESPACE,
+        tracing,
+      );
       // As the worker process does: the starts its activities' writes committed go out before the client closes.
       return { worker: running.worker, stop: () => running.stop().then(() => shared.starter.drain()) };
     }),
@@ -199,7 +209,10 @@ export interface TestApi {
 }
 
 /** The HTTP API on an ephemeral port, talking to `temporalAddress`. */
-export async function startApi(config: Config, options: { temporal?: Client; metrics?: boolean; tracing?: boolean } = {}): Promise<TestApi> {
+export async function startApi(
+  config: Config,
+  options: { temporal?: Client; metrics?: boolean; tracing?: boolean } = {},
+): Promise<TestApi> {
   const logger = createLogger('test-api', (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent', 'json');
   const prisma = createPrisma(config.DATABASE_URL, { statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS });
   const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, { timeoutMs: config.API_REDIS_TIMEOUT_MS });
@@ -210,17 +223,36 @@ export async function startApi(config: Config, options: { temporal?: Client; met
     redis.once('error', resolve);
   });
   // As in src/api/server.ts: no in-process gRPC retries (the outbox relay retries).
-  const temporal = options.temporal ?? createTemporalClient(config, { grpcRetries: false, callTimeoutMs: config.API_TEMPORAL_TIMEOUT_MS, tracing: options.tracing });
+  const temporal =
+    options.temporal ??
+    createTemporalClient(config, {
+      grpcRetries: false,
+      callTimeoutMs: config.API_TEMPORAL_TIMEOUT_MS,
+      tracing: options.tracing,
+    });
   const starter = new WorkflowStarter({ prisma, temporal, logger, startTimeoutMs: 2000 });
   const sessions = consoleSessions(config, redis);
-  const app = createApp({ config, prisma, redis, temporal, starter, logger, tracing: options.tracing ?? false, sessions });
+  const app = createApp({
+    config,
+    prisma,
+    redis,
+    temporal,
+    starter,
+    logger,
+    tracing: options.tracing ?? false,
+    sessions,
+  });
   const server = await new Promise<import('node:http').Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
   if (options.metrics) initializeMetrics('api');
   const metricsServer = options.metrics
-    ? await startMetricsServer({ address: '127.0.0.1:0', registries: [registry, apiGauges({ config, prisma, redis, temporal })], logger })
+    ? await startMetricsServer({
+        address: '127.0.0.1:0',
+        registries: [registry, apiGauges({ config, prisma, redis, temporal })],
+        logger,
+      })
     : null;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
@@ -263,7 +295,11 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
   const [env, database] = await Promise.all([startLocalTemporal(), createScratchDatabase()]);
   const config = testConfig({ TEMPORAL_ADDRESS: env.address, DATABASE_URL: database.url, ...overrides });
   const api = await startApi(config, { temporal: env.client });
-  const workers = await startWorkers(env.nativeConnection, config, { prisma: api.prisma, redis: api.redis, temporal: env.client });
+  const workers = await startWorkers(env.nativeConnection, config, {
+    prisma: api.prisma,
+    redis: api.redis,
+    temporal: env.client,
+  });
   return {
     env,
     database,
@@ -291,11 +327,19 @@ const validators = new Map<string, Promise<ResponseValidator>>();
 function validatorFor(baseUrl: string): Promise<ResponseValidator> {
   let validator = validators.get(baseUrl);
   if (!validator) {
-    validator = fetch(`${baseUrl}/api/openapi.json`).then(async (res) => {
+    const fetched = fetch(`${baseUrl}/api/openapi.json`).then(async (res) => {
       if (!res.ok) throw new Error(`GET /api/openapi.json -> ${res.status}`);
       return new ResponseValidator((await res.json()) as ConstructorParameters<typeof ResponseValidator>[0]);
     });
-    validators.set(baseUrl, validator);
+    // A failed fetch is forgotten (the next call tries again) and fails the request that asked.
+    validators.set(
+      baseUrl,
+      fetched.catch((err: unknown) => {
+        validators.delete(baseUrl);
+        throw err;
+      }),
+    );
+    validator = validators.get(baseUrl)!;
   }
   return validator;
 }
@@ -310,7 +354,14 @@ export function httpClient(baseUrl: string, defaultToken: string | null = TEST_T
   return async function request<T = any>(
     method: string,
     path: string,
-    options: { body?: unknown; rawBody?: string | Uint8Array; key?: string; token?: string | null; headers?: Record<string, string>; validate?: boolean } = {},
+    options: {
+      body?: unknown;
+      rawBody?: string | Uint8Array;
+      key?: string;
+      token?: string | null;
+      headers?: Record<string, string>;
+      validate?: boolean;
+    } = {},
   ): Promise<HttpResult<T>> {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
     const token = options.token === undefined ? defaultToken : options.token;
@@ -319,7 +370,9 @@ export function httpClient(baseUrl: string, defaultToken: string | null = TEST_T
     const res = await fetch(`${baseUrl}${path}`, {
       method,
       headers,
-      body: (options.rawBody as BodyInit | undefined) ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+      body:
+        (options.rawBody as BodyInit | undefined) ??
+        (options.body === undefined ? undefined : JSON.stringify(options.body)),
     });
     const text = await res.text();
     const contentType = res.headers.get('content-type');
@@ -341,18 +394,33 @@ export async function postCreated(http: HttpClient, path: string, body: unknown)
 }
 
 /** A starter, a substitute and a game with both in its lineup; `game` adds or overrides its fields. */
-export async function gameWithBench(http: HttpClient, game: Record<string, unknown> = {}): Promise<{ gameId: string; starter: string; bench: string }> {
-  const [starter, bench] = await Promise.all([postCreated(http, '/api/players', { name: 'Starter' }), postCreated(http, '/api/players', { name: 'Bench' })]);
+export async function gameWithBench(
+  http: HttpClient,
+  game: Record<string, unknown> = {},
+): Promise<{ gameId: string; starter: string; bench: string }> {
+  const [starter, bench] = await Promise.all([
+    postCreated(http, '/api/players', { name: 'Starter' }),
+    postCreated(http, '/api/players', { name: 'Bench' }),
+  ]);
   const created = await postCreated(http, '/api/games', {
-    homeTeam: 'H', awayTeam: 'A', kickoffAt: '2026-03-01T15:00:00.000Z',
-    lineup: [{ playerId: starter.id, starter: true }, { playerId: bench.id, starter: false }],
+    homeTeam: 'H',
+    awayTeam: 'A',
+    kickoffAt: '2026-03-01T15:00:00.000Z',
+    lineup: [
+      { playerId: starter.id, starter: true },
+      { playerId: bench.id, starter: false },
+    ],
     ...game,
   });
   return { gameId: created.id as string, starter: starter.id as string, bench: bench.id as string };
 }
 
 /** Polls `probe` until it returns a truthy value, or fails after `timeoutMs`. */
-export async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -382,7 +450,12 @@ export interface RunningProcess {
  * Runs one of the project's processes (the worker, the API) as operators do, with the environment a
  * process of this test run needs plus `extraEnv`, JSON logs, and its output collected.
  */
-export function runProcess(command: string, args: string[], config: Config, extraEnv: Record<string, string> = {}): RunningProcess {
+export function runProcess(
+  command: string,
+  args: string[],
+  config: Config,
+  extraEnv: Record<string, string> = {},
+): RunningProcess {
   const child = spawn(command, args, {
     cwd: projectRoot,
     env: {

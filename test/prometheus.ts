@@ -24,22 +24,37 @@ export async function startPrometheus(targets: Record<string, string[]>): Promis
     stringify({
       global: { scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '900ms' },
       rule_files: [path.join(projectRoot, 'deploy', 'prometheus', 'alerts.yml')],
-      scrape_configs: Object.entries(targets).map(([job, addresses]) => ({ job_name: job, static_configs: [{ targets: addresses }] })),
+      scrape_configs: Object.entries(targets).map(([job, addresses]) => ({
+        job_name: job,
+        static_configs: [{ targets: addresses }],
+      })),
     }),
   );
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server: RunningProcess = runProcess('prometheus', [
-    `--config.file=${path.join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${path.join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--log.level=warn',
-  ], testConfig());
-  await waitFor(async () => (await fetch(`${url}/-/ready`)).ok, 30_000, `Prometheus to be ready (${server.output().slice(-500)})`);
+  const server: RunningProcess = runProcess(
+    'prometheus',
+    [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    testConfig(),
+  );
+  await waitFor(
+    async () => (await fetch(`${url}/-/ready`)).ok,
+    30_000,
+    `Prometheus to be ready (${server.output().slice(-500)})`,
+  );
 
   async function query(promql: string) {
     const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);
-    const body = (await res.json()) as { status: string; error?: string; data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] } };
+    const body = (await res.json()) as {
+      status: string;
+      error?: string;
+      data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
+    };
     if (body.status !== 'success') throw new Error(`${promql}: ${body.error}`);
     return body.data.result;
   }

@@ -60,7 +60,11 @@ beforeAll(async () => {
   stopRelay = api.starter.startRelay(200);
   direct = { prisma: createPrisma(database.url), redis: createRedis(base.REDIS_URL, base.REDIS_KEY_PREFIX) };
   direct.redis.on('error', () => {});
-  workers = await startWorkers(env.nativeConnection, base, { prisma: direct.prisma, redis: direct.redis, temporal: env.client });
+  workers = await startWorkers(env.nativeConnection, base, {
+    prisma: direct.prisma,
+    redis: direct.redis,
+    temporal: env.client,
+  });
   http = httpClient(api.baseUrl);
 });
 
@@ -99,7 +103,12 @@ describe('PostgreSQL cut in the middle of a write', () => {
     // Slowed, the write's transaction lasts seconds; cut it once its first row is written.
     proxies.postgres.slow(250);
     const pending = http('POST', `/api/games/${gameId}/substitutions`, { body, key });
-    await waitFor(async () => (await apiSessions()).some((s) => s.in_transaction && /^\s*INSERT INTO idempotency_keys/.test(s.query)), 20_000, 'the write to be inside its transaction');
+    await waitFor(
+      async () =>
+        (await apiSessions()).some((s) => s.in_transaction && /^\s*INSERT INTO idempotency_keys/.test(s.query)),
+      20_000,
+      'the write to be inside its transaction',
+    );
     proxies.postgres.cut();
     const failed = await pending;
     expect(failed.status).toBe(503);
@@ -128,7 +137,9 @@ describe('PostgreSQL cut in the middle of a write', () => {
     // The starter played 60 minutes and the substitute 30 of a 90-minute game.
     const report = await http('GET', `/api/games/${gameId}/report`, { token: null });
     expect(report.body.status).toBe('calculated');
-    const minutes = Object.fromEntries(report.body.players.map((p: { playerId: string; minutesPlayed: number }) => [p.playerId, p.minutesPlayed]));
+    const minutes = Object.fromEntries(
+      report.body.players.map((p: { playerId: string; minutesPlayed: number }) => [p.playerId, p.minutesPlayed]),
+    );
     expect(minutes).toEqual({ [starter]: 60, [bench]: 30 });
   });
 });
@@ -155,7 +166,9 @@ describe('PostgreSQL stalled past the statement timeout', () => {
 
     proxies.postgres.restore();
     // More requests at once than the pool has connections: none waits on a stuck one.
-    const after = await Promise.all(Array.from({ length: 25 }, (_, i) => http('POST', '/api/players', { body: { name: `${tag}-after-${i}` } })));
+    const after = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => http('POST', '/api/players', { body: { name: `${tag}-after-${i}` } })),
+    );
     expect(after.map((r) => r.status)).toEqual(Array(25).fill(201));
     expect(await direct.prisma.player.count({ where: { name: { startsWith: `${tag}-` } } })).toBe(25);
     expect(await direct.prisma.player.count({ where: { name: { startsWith: `${tag}-after-` } } })).toBe(25);
@@ -165,21 +178,35 @@ describe('PostgreSQL stalled past the statement timeout', () => {
 describe('Redis cut', () => {
   it('keeps writes working, serves boards and stats from PostgreSQL, and readiness names Redis', async () => {
     const tournament = await created('/api/tournaments', { name: `Cup ${randomUUID().slice(0, 6)}` });
-    const [ann, bob] = await Promise.all([created('/api/users', { name: 'ann' }), created('/api/users', { name: 'bob' })]);
-    const game = await created('/api/games', { homeTeam: 'H', awayTeam: 'A', kickoffAt: new Date(Date.now() + 3600_000).toISOString(), tournamentId: tournament.id });
+    const [ann, bob] = await Promise.all([
+      created('/api/users', { name: 'ann' }),
+      created('/api/users', { name: 'bob' }),
+    ]);
+    const game = await created('/api/games', {
+      homeTeam: 'H',
+      awayTeam: 'A',
+      kickoffAt: new Date(Date.now() + 3600_000).toISOString(),
+      tournamentId: tournament.id,
+    });
     await created(`/api/games/${game.id}/predictions`, { userId: ann.id, homeGoals: 2, awayGoals: 1 });
     await created(`/api/games/${game.id}/predictions`, { userId: bob.id, homeGoals: 0, awayGoals: 1 });
-    expect((await http('POST', `/api/games/${game.id}/result`, { body: { homeGoals: 2, awayGoals: 1 } })).status).toBe(202);
+    expect((await http('POST', `/api/games/${game.id}/result`, { body: { homeGoals: 2, awayGoals: 1 } })).status).toBe(
+      202,
+    );
     const boardPath = `/api/tournaments/${tournament.id}/scoreboard`;
     // ann predicted 2-1 exactly: 3 points; bob predicted an away win: 0.
     const expected = [
       { rank: 1, userId: ann.id, points: 3, exactCount: 1 },
       { rank: 2, userId: bob.id, points: 0, exactCount: 0 },
     ];
-    const fromRedis = await waitFor(async () => {
-      const res = await http('GET', boardPath, { token: null });
-      return res.headers.get('x-scoreboard-source') === 'redis' && res.body.entries.length === 2 ? res : null;
-    }, 30_000, 'the board in Redis');
+    const fromRedis = await waitFor(
+      async () => {
+        const res = await http('GET', boardPath, { token: null });
+        return res.headers.get('x-scoreboard-source') === 'redis' && res.body.entries.length === 2 ? res : null;
+      },
+      30_000,
+      'the board in Redis',
+    );
     expect(fromRedis.body.entries).toMatchObject(expected);
 
     proxies.redis.cut();
@@ -203,14 +230,22 @@ describe('Redis cut', () => {
     expect([ready.body.checks.postgres.status, ready.body.checks.temporal.status]).toEqual(['up', 'up']);
 
     proxies.redis.restore();
-    await waitFor(async () => (await http('GET', '/readyz', { token: null })).body.checks.redis.status === 'up', 30_000, 'Redis to be back in /readyz');
+    await waitFor(
+      async () => (await http('GET', '/readyz', { token: null })).body.checks.redis.status === 'up',
+      30_000,
+      'Redis to be back in /readyz',
+    );
   });
 });
 
 describe('Temporal cut for 30 s under writes', () => {
   it('accepts every write, starts every workflow once Temporal is back, none twice', { timeout: 120_000 }, async () => {
     const { gameId, starter, bench } = await gameWithBench();
-    const sub = await created(`/api/games/${gameId}/substitutions`, { minute: 46, playerOutId: starter, playerInId: bench });
+    const sub = await created(`/api/games/${gameId}/substitutions`, {
+      minute: 46,
+      playerOutId: starter,
+      playerInId: bench,
+    });
     const path = `/api/games/${gameId}/substitutions/${sub.substitution.id}`;
 
     proxies.temporal.cut();
@@ -226,21 +261,28 @@ describe('Temporal cut for 30 s under writes', () => {
     }
     expect(keys.length).toBeGreaterThanOrEqual(40);
     // Nothing could start while Temporal was away: every start waits in the outbox.
-    expect(await direct.prisma.workflowOutbox.count({ where: { requestId: { in: keys }, dispatchedAt: { not: null } } })).toBe(0);
+    expect(
+      await direct.prisma.workflowOutbox.count({ where: { requestId: { in: keys }, dispatchedAt: { not: null } } }),
+    ).toBe(0);
 
     proxies.temporal.restore();
     await waitFor(
-      async () => (await direct.prisma.workflowOutbox.count({ where: { requestId: { in: keys }, dispatchedAt: null } })) === 0,
+      async () =>
+        (await direct.prisma.workflowOutbox.count({ where: { requestId: { in: keys }, dispatchedAt: null } })) === 0,
       60_000,
       'the relay to start every workflow',
     );
     const expectedIds = keys.map((key) => `minutes-recalc:${key}`).sort();
     const query = `${SearchAttributeNames.gameId} = '${gameId}' AND WorkflowType = 'recalculateMinutesWorkflow'`;
-    const listed = await waitFor(async () => {
-      const ids: string[] = [];
-      for await (const info of env.client.workflow.list({ query })) ids.push(info.workflowId);
-      return ids.length >= expectedIds.length + 1 ? ids : null;
-    }, 30_000, 'every run to be visible');
+    const listed = await waitFor(
+      async () => {
+        const ids: string[] = [];
+        for await (const info of env.client.workflow.list({ query })) ids.push(info.workflowId);
+        return ids.length >= expectedIds.length + 1 ? ids : null;
+      },
+      30_000,
+      'every run to be visible',
+    );
     // One run per write (plus the substitution's own), and no workflow ID twice.
     expect(listed.filter((id) => id.includes('temporal-cut-')).sort()).toEqual(expectedIds);
     expect(new Set(listed).size).toBe(listed.length);
@@ -248,7 +290,9 @@ describe('Temporal cut for 30 s under writes', () => {
     // Every run recalculates from what is stored, so the report ends on the last write's minute.
     const lastMinute = 47 + ((keys.length - 1) % 40);
     const report = await http('GET', `/api/games/${gameId}/report`, { token: null });
-    const minutes = Object.fromEntries(report.body.players.map((p: { playerId: string; minutesPlayed: number }) => [p.playerId, p.minutesPlayed]));
+    const minutes = Object.fromEntries(
+      report.body.players.map((p: { playerId: string; minutesPlayed: number }) => [p.playerId, p.minutesPlayed]),
+    );
     expect([report.body.status, minutes]).toEqual(['calculated', { [starter]: lastMinute, [bench]: 90 - lastMinute }]);
   });
 });
@@ -258,9 +302,18 @@ describe('Temporal back after a long outage', () => {
     const { gameId, starter, bench } = await gameWithBench();
     proxies.temporal.cut();
     const key = `backed-off-${randomUUID()}`;
-    const res = await http('POST', `/api/games/${gameId}/substitutions`, { body: { minute: 70, playerOutId: starter, playerInId: bench }, key });
+    const res = await http('POST', `/api/games/${gameId}/substitutions`, {
+      body: { minute: 70, playerOutId: starter, playerInId: bench },
+      key,
+    });
     expect(res.status).toBe(201);
-    await waitFor(async () => (await direct.prisma.workflowOutbox.findFirst({ where: { requestId: key, lastError: { not: null } } })) !== null, 20_000, 'a failed start');
+    await waitFor(
+      async () =>
+        (await direct.prisma.workflowOutbox.findFirst({ where: { requestId: key, lastError: { not: null } } })) !==
+        null,
+      20_000,
+      'a failed start',
+    );
     // What reads Temporal, or must start work before answering, cannot: 503, and nothing is kept.
     const jobs = await http('GET', '/api/admin/jobs');
     expect([jobs.status, jobs.body.error.code]).toEqual([503, 'service_unavailable']);
@@ -268,10 +321,19 @@ describe('Temporal back after a long outage', () => {
     expect([runNow.status, runNow.body.error.code]).toEqual([503, 'service_unavailable']);
     expect(await direct.prisma.idempotencyKey.count({ where: { key: `run-now-${key}` } })).toBe(0);
     // As after many failed attempts: the row's next attempt is an hour away.
-    await direct.prisma.workflowOutbox.updateMany({ where: { requestId: key }, data: { nextAttemptAt: new Date(Date.now() + 3600_000) } });
+    await direct.prisma.workflowOutbox.updateMany({
+      where: { requestId: key },
+      data: { nextAttemptAt: new Date(Date.now() + 3600_000) },
+    });
 
     proxies.temporal.restore();
-    await waitFor(async () => (await direct.prisma.workflowOutbox.findFirst({ where: { requestId: key, dispatchedAt: { not: null } } })) !== null, 20_000, 'the start to be retried');
+    await waitFor(
+      async () =>
+        (await direct.prisma.workflowOutbox.findFirst({ where: { requestId: key, dispatchedAt: { not: null } } })) !==
+        null,
+      20_000,
+      'the start to be retried',
+    );
     await env.client.workflow.getHandle(`minutes-recalc:${key}`).result();
   });
 });
@@ -290,34 +352,55 @@ describe('Redis stalled', () => {
     // timeout the first never answered.
     expect(performance.now() - started).toBeLessThan(15_000);
     const ready = await http('GET', '/readyz', { token: null });
-    expect([ready.status, ready.body.checks.redis.status, ready.body.checks.postgres.status]).toEqual([503, 'down', 'up']);
+    expect([ready.status, ready.body.checks.redis.status, ready.body.checks.postgres.status]).toEqual([
+      503,
+      'down',
+      'up',
+    ]);
 
     proxies.redis.restore();
     // The stalled connection was closed for not answering; a new one serves again.
-    await waitFor(async () => (await http('GET', '/readyz', { token: null })).body.checks.redis.status === 'up', 30_000, 'Redis to be back in /readyz');
+    await waitFor(
+      async () => (await http('GET', '/readyz', { token: null })).body.checks.redis.status === 'up',
+      30_000,
+      'Redis to be back in /readyz',
+    );
   });
 });
 
 describe('Temporal stalled', () => {
-  it('answers what needs Temporal with 503 by its deadline, accepts writes, and starts them once it answers again', { timeout: 180_000 }, async () => {
-    const { gameId, starter, bench } = await gameWithBench();
-    proxies.temporal.stall();
-    const started = performance.now();
-    const jobs = await http('GET', '/api/admin/jobs');
-    expect([jobs.status, jobs.body.error.code]).toEqual([503, 'service_unavailable']);
-    // API_TEMPORAL_TIMEOUT_MS is 2 s here; without a deadline this call never answered.
-    expect(performance.now() - started).toBeLessThan(10_000);
-    const ready = await http('GET', '/readyz', { token: null });
-    expect([ready.status, ready.body.checks.temporal.status]).toEqual([503, 'down']);
-    const key = `temporal-stalled-${randomUUID()}`;
-    const written = await http('POST', `/api/games/${gameId}/substitutions`, { body: { minute: 50, playerOutId: starter, playerInId: bench }, key });
-    expect(written.status).toBe(201);
+  it(
+    'answers what needs Temporal with 503 by its deadline, accepts writes, and starts them once it answers again',
+    { timeout: 180_000 },
+    async () => {
+      const { gameId, starter, bench } = await gameWithBench();
+      proxies.temporal.stall();
+      const started = performance.now();
+      const jobs = await http('GET', '/api/admin/jobs');
+      expect([jobs.status, jobs.body.error.code]).toEqual([503, 'service_unavailable']);
+      // API_TEMPORAL_TIMEOUT_MS is 2 s here; without a deadline this call never answered.
+      expect(performance.now() - started).toBeLessThan(10_000);
+      const ready = await http('GET', '/readyz', { token: null });
+      expect([ready.status, ready.body.checks.temporal.status]).toEqual([503, 'down']);
+      const key = `temporal-stalled-${randomUUID()}`;
+      const written = await http('POST', `/api/games/${gameId}/substitutions`, {
+        body: { minute: 50, playerOutId: starter, playerInId: bench },
+        key,
+      });
+      expect(written.status).toBe(201);
 
-    proxies.temporal.restore();
-    // The client finds its stalled connection dead by keepalive (30 s + 15 s) and connects again;
-    // the relay then starts the waiting workflow.
-    await waitFor(async () => (await direct.prisma.workflowOutbox.findFirst({ where: { requestId: key, dispatchedAt: { not: null } } })) !== null, 120_000, 'the start after the stall');
-    await env.client.workflow.getHandle(`minutes-recalc:${key}`).result();
-    expect((await http('GET', '/api/admin/jobs')).status).toBe(200);
-  });
+      proxies.temporal.restore();
+      // The client finds its stalled connection dead by keepalive (30 s + 15 s) and connects again;
+      // the relay then starts the waiting workflow.
+      await waitFor(
+        async () =>
+          (await direct.prisma.workflowOutbox.findFirst({ where: { requestId: key, dispatchedAt: { not: null } } })) !==
+          null,
+        120_000,
+        'the start after the stall',
+      );
+      await env.client.workflow.getHandle(`minutes-recalc:${key}`).result();
+      expect((await http('GET', '/api/admin/jobs')).status).toBe(200);
+    },
+  );
 });

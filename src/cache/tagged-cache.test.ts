@@ -22,7 +22,13 @@ afterAll(() => {
 /** A loader that counts its calls and answers with the current `value`. */
 function source(initial: string) {
   const state = { value: initial, loads: 0 };
-  return { state, load: async () => { state.loads++; return state.value; } };
+  return {
+    state,
+    load: async () => {
+      state.loads++;
+      return state.value;
+    },
+  };
 }
 
 describe('TaggedCache', () => {

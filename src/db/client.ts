@@ -14,6 +14,12 @@ export interface PrismaOptions {
    * benchmarks).
    */
   statementTimeoutMs?: number;
+  /**
+   * A pooled connection failed while idle (PostgreSQL restarted, the network cut it): the pool drops
+   * it and makes another when needed. Without a listener pg's pool would throw the error and end the
+   * process.
+   */
+  onError?: (err: Error) => void;
 }
 
 /** How much longer than statement_timeout a query may go unanswered before its connection is cut. */
@@ -30,7 +36,11 @@ function clientWithDeadline(deadlineMs: number): typeof pg.Client {
     override query(...args: unknown[]): never {
       const timer = setTimeout(() => {
         // Shaped as a socket timeout, which Prisma's adapter reports as SocketTimeout.
-        const error = Object.assign(new Error(`PostgreSQL did not answer within ${deadlineMs} ms; connection closed`), { code: 'ETIMEDOUT', syscall: 'read', errno: -110 });
+        const error = Object.assign(new Error(`PostgreSQL did not answer within ${deadlineMs} ms; connection closed`), {
+          code: 'ETIMEDOUT',
+          syscall: 'read',
+          errno: -110,
+        });
         this.connection.stream.destroy(error);
       }, deadlineMs);
       const clear = () => clearTimeout(timer);
@@ -68,6 +78,7 @@ export function createPrisma(databaseUrl: string, options: PrismaOptions = {}): 
         }
       : {}),
   });
+  pool.on('error', options.onError ?? (() => {}));
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   return new PrismaClient({ adapter });
 }

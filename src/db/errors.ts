@@ -4,7 +4,12 @@
  * SQLSTATEs and are skipped.
  */
 export function sqlStateOf(err: unknown): string | undefined {
-  const e = err as { code?: unknown; meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown } } } } | undefined;
+  const e = err as
+    | {
+        code?: unknown;
+        meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown } } };
+      }
+    | undefined;
   const adapter = e?.meta?.driverAdapterError?.cause;
   return [adapter?.originalCode, adapter?.code, e?.meta?.code, e?.code].find(
     (code): code is string => typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^P[1-9]/.test(code),
@@ -12,7 +17,12 @@ export function sqlStateOf(err: unknown): string | undefined {
 }
 
 /** How Prisma's pg adapter names a connection that failed (not a query that did). */
-const CONNECTION_FAILURE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+const CONNECTION_FAILURE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
 /**
  * SQLSTATEs of a database that is away or too slow rather than of a bad query: connection
  * exceptions (08), shutdown and crash (57P01-03), too many connections (53300), and a statement
@@ -22,14 +32,22 @@ const UNAVAILABLE_STATE = /^(08...|57P0[1-3]|53300|57014)$/;
 /** Prisma's own codes for an unreachable server, a closed connection, pool and transaction timeouts. */
 const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2024', 'P2028']);
 /** pg's messages for a connection lost or never made (they carry no code). */
-const UNAVAILABLE_PG_MESSAGE = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+const UNAVAILABLE_PG_MESSAGE =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
 
 /**
  * Did this error come from PostgreSQL being unreachable, cut off or too slow (so the request could
  * not be carried out and may be retried), rather than from the request itself?
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } }; cause?: { kind?: unknown } } | undefined;
+  const e = err as
+    | {
+        code?: unknown;
+        message?: unknown;
+        meta?: { driverAdapterError?: { cause?: { kind?: unknown } } };
+        cause?: { kind?: unknown };
+      }
+    | undefined;
   const kind = e?.meta?.driverAdapterError?.cause?.kind ?? e?.cause?.kind;
   if (typeof kind === 'string' && CONNECTION_FAILURE_KINDS.has(kind)) return true;
   const state = sqlStateOf(err);

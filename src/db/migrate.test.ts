@@ -7,7 +7,14 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { applyMigrations, dropDatabase, ensureDatabase, migrationsDir, pendingMigrations, readMigrations } from './migrate.ts';
+import {
+  applyMigrations,
+  dropDatabase,
+  ensureDatabase,
+  migrationsDir,
+  pendingMigrations,
+  readMigrations,
+} from './migrate.ts';
 
 const created: string[] = [];
 async function freshDatabase(): Promise<string> {
@@ -48,12 +55,20 @@ describe('pendingMigrations', () => {
 describe('applyMigrations', () => {
   it('applies every migration once, with Prisma-compatible bookkeeping', async () => {
     const url = await freshDatabase();
-    const names = fs.readdirSync(migrationsDir).filter((n) => fs.existsSync(path.join(migrationsDir, n, 'migration.sql'))).sort();
+    const names = fs
+      .readdirSync(migrationsDir)
+      .filter((n) => fs.existsSync(path.join(migrationsDir, n, 'migration.sql')))
+      .sort();
     expect(await applyMigrations(url)).toEqual({ applied: names, alreadyApplied: [] });
     expect(await applyMigrations(url)).toEqual({ applied: [], alreadyApplied: names });
 
-    const rows = await query<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number; rolled_back_at: Date | null }>(
-      url, 'SELECT * FROM "_prisma_migrations" ORDER BY migration_name');
+    const rows = await query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+      applied_steps_count: number;
+      rolled_back_at: Date | null;
+    }>(url, 'SELECT * FROM "_prisma_migrations" ORDER BY migration_name');
     expect(rows).toHaveLength(names.length);
     for (const [i, row] of rows.entries()) {
       const sql = fs.readFileSync(path.join(migrationsDir, names[i]!, 'migration.sql'));
@@ -71,11 +86,20 @@ describe('applyMigrations', () => {
     const url = await freshDatabase();
     const broken = [
       ...readMigrations(),
-      { name: '29990101000000_broken', sql: 'CREATE TABLE half_done (id int); SELECT * FROM no_such_table;', checksum: 'x'.repeat(64) },
+      {
+        name: '29990101000000_broken',
+        sql: 'CREATE TABLE half_done (id int); SELECT * FROM no_such_table;',
+        checksum: 'x'.repeat(64),
+      },
     ];
-    await expect(applyMigrations(url, { migrations: broken })).rejects.toThrow(/29990101000000_broken failed: .*no_such_table/);
+    await expect(applyMigrations(url, { migrations: broken })).rejects.toThrow(
+      /29990101000000_broken failed: .*no_such_table/,
+    );
     expect(await query(url, "SELECT to_regclass('half_done') AS t")).toEqual([{ t: null }]);
-    const [row] = await query<{ finished_at: Date | null; logs: string }>(url, `SELECT * FROM "_prisma_migrations" WHERE migration_name = '29990101000000_broken'`);
+    const [row] = await query<{ finished_at: Date | null; logs: string }>(
+      url,
+      `SELECT * FROM "_prisma_migrations" WHERE migration_name = '29990101000000_broken'`,
+    );
     expect(row!.finished_at).toBeNull();
     expect(row!.logs).toMatch(/no_such_table/);
     await expect(applyMigrations(url, { migrations: broken })).rejects.toThrow(/failed earlier/);

@@ -31,7 +31,10 @@ export function readMigrations(dir = migrationsDir): Migration[] {
 }
 
 /** Runs `fn` on a connection to the server's `postgres` database, with the quoted name of the URL's database. */
-async function onMaintenanceDb<T>(databaseUrl: string, fn: (client: pg.Client, name: string, quoted: string) => Promise<T>): Promise<T> {
+async function onMaintenanceDb<T>(
+  databaseUrl: string,
+  fn: (client: pg.Client, name: string, quoted: string) => Promise<T>,
+): Promise<T> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   url.pathname = '/postgres';
@@ -60,7 +63,9 @@ export function ensureDatabase(databaseUrl: string): Promise<boolean> {
 }
 
 export async function dropDatabase(databaseUrl: string): Promise<void> {
-  await onMaintenanceDb(databaseUrl, (client, _name, quoted) => client.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`));
+  await onMaintenanceDb(databaseUrl, (client, _name, quoted) =>
+    client.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`),
+  );
 }
 
 export interface MigrateResult {
@@ -123,10 +128,9 @@ export async function applyMigrations(
         await client.query('UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1', [id, String(err)]);
         throw new Error(`migration ${migration.name} failed: ${(err as Error).message}`, { cause: err });
       }
-      await client.query(
-        'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
-        [id],
-      );
+      await client.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [
+        id,
+      ]);
       log(`applied ${migration.name}`);
       result.applied.push(migration.name);
     }
@@ -146,7 +150,9 @@ export async function pendingMigrations(databaseUrl: string, migrations = readMi
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows: [table] } = await client.query<{ exists: boolean }>("SELECT to_regclass('\"_prisma_migrations\"') IS NOT NULL AS exists");
+    const {
+      rows: [table],
+    } = await client.query<{ exists: boolean }>('SELECT to_regclass(\'"_prisma_migrations"\') IS NOT NULL AS exists');
     if (!table?.exists) return migrations.map((m) => m.name);
     const { rows } = await client.query<{ migration_name: string }>(
       'SELECT migration_name FROM "_prisma_migrations" WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL',
@@ -183,5 +189,7 @@ export async function migrateDatabase(databaseUrl: string, log: (line: string) =
     return;
   }
   const result = await applyMigrations(databaseUrl, { log });
-  log(`migrations: ${result.applied.length} applied, ${result.alreadyApplied.length} already applied (fulltime runner; Prisma's schema engine is not installed)`);
+  log(
+    `migrations: ${result.applied.length} applied, ${result.alreadyApplied.length} already applied (fulltime runner; Prisma's schema engine is not installed)`,
+  );
 }

@@ -44,13 +44,29 @@ function expectedType(field: Field): string {
   const native = field.nativeType as [string, string[]] | null | undefined;
   if (native) {
     const [name, args] = native;
-    const mapped: Record<string, string> = { Timestamptz: 'timestamp with time zone', Timestamp: 'timestamp without time zone', Json: 'json', Text: 'text', Uuid: 'uuid', VarChar: 'character varying' };
+    const mapped: Record<string, string> = {
+      Timestamptz: 'timestamp with time zone',
+      Timestamp: 'timestamp without time zone',
+      Json: 'json',
+      Text: 'text',
+      Uuid: 'uuid',
+      VarChar: 'character varying',
+    };
     const base = mapped[name] ?? name.toLowerCase();
-    return args.length > 0 && base.startsWith('timestamp') ? base.replace('timestamp', `timestamp(${args.join(',')})`) : base;
+    return args.length > 0 && base.startsWith('timestamp')
+      ? base.replace('timestamp', `timestamp(${args.join(',')})`)
+      : base;
   }
   const defaults: Record<string, string> = {
-    String: 'text', Int: 'integer', BigInt: 'bigint', Boolean: 'boolean', Float: 'double precision',
-    DateTime: 'timestamp(3) without time zone', Json: 'jsonb', Decimal: 'numeric(65,30)', Bytes: 'bytea',
+    String: 'text',
+    Int: 'integer',
+    BigInt: 'bigint',
+    Boolean: 'boolean',
+    Float: 'double precision',
+    DateTime: 'timestamp(3) without time zone',
+    Json: 'jsonb',
+    Decimal: 'numeric(65,30)',
+    Bytes: 'bytea',
   };
   return defaults[field.type]!;
 }
@@ -70,13 +86,21 @@ describe('schema.prisma vs the migrated database', () => {
   });
 
   it('has the same tables and columns (type, nullability, default)', async () => {
-    const { rows } = await db.query<{ table: string; column: string; type: string; nullable: boolean; has_default: boolean }>(`
+    const { rows } = await db.query<{
+      table: string;
+      column: string;
+      type: string;
+      nullable: boolean;
+      has_default: boolean;
+    }>(`
       SELECT c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,
              NOT a.attnotnull AS nullable, a.atthasdef AS has_default
       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
         AND c.relname <> '_prisma_migrations'`);
-    const actual = Object.fromEntries(rows.map((r) => [`${r.table}.${r.column}`, { type: r.type, nullable: r.nullable, hasDefault: r.has_default }]));
+    const actual = Object.fromEntries(
+      rows.map((r) => [`${r.table}.${r.column}`, { type: r.type, nullable: r.nullable, hasDefault: r.has_default }]),
+    );
     const expected = Object.fromEntries(
       datamodel.models.flatMap((model) =>
         scalarFields(model).map((field) => [
@@ -111,15 +135,31 @@ describe('schema.prisma vs the migrated database', () => {
   });
 
   it('has the same foreign keys and referential actions', async () => {
-    const { rows } = await db.query<{ table: string; columns: string[]; ref_table: string; ref_columns: string[]; on_delete: string; on_update: string }>(`
+    const { rows } = await db.query<{
+      table: string;
+      columns: string[];
+      ref_table: string;
+      ref_columns: string[];
+      on_delete: string;
+      on_update: string;
+    }>(`
       SELECT c.conrelid::regclass::text AS table, c.confrelid::regclass::text AS ref_table,
              array(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o) AS columns,
              array(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.o) AS ref_columns,
              c.confdeltype AS on_delete, c.confupdtype AS on_update
       FROM pg_constraint c WHERE c.contype = 'f'`);
-    const actions: Record<string, string> = { a: 'NoAction', r: 'Restrict', c: 'Cascade', n: 'SetNull', d: 'SetDefault' };
+    const actions: Record<string, string> = {
+      a: 'NoAction',
+      r: 'Restrict',
+      c: 'Cascade',
+      n: 'SetNull',
+      d: 'SetDefault',
+    };
     const actual = rows
-      .map((r) => `${r.table}(${r.columns}) -> ${r.ref_table}(${r.ref_columns}) delete ${actions[r.on_delete]} update ${actions[r.on_update]}`)
+      .map(
+        (r) =>
+          `${r.table}(${r.columns}) -> ${r.ref_table}(${r.ref_columns}) delete ${actions[r.on_delete]} update ${actions[r.on_update]}`,
+      )
       .sort();
     const expected = datamodel.models
       .flatMap((model) =>
@@ -129,7 +169,9 @@ describe('schema.prisma vs the migrated database', () => {
             const target = modelByName(f.type);
             const from = f.relationFromFields!.map((name) => columnOf(model.fields.find((x) => x.name === name)!));
             const to = f.relationToFields!.map((name) => columnOf(target.fields.find((x) => x.name === name)!));
-            const optional = f.relationFromFields!.some((name) => !model.fields.find((x) => x.name === name)!.isRequired);
+            const optional = f.relationFromFields!.some(
+              (name) => !model.fields.find((x) => x.name === name)!.isRequired,
+            );
             const onDelete = (f.relationOnDelete as string | undefined) ?? (optional ? 'SetNull' : 'Restrict');
             return `${tableOf(model)}(${from}) -> ${tableOf(target)}(${to}) delete ${onDelete} update Cascade`;
           }),

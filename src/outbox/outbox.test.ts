@@ -44,7 +44,8 @@ async function world(temporal: 'unreachable' | 'live') {
   return {
     api,
     http: httpClient(api.baseUrl),
-    relay: () => new WorkflowStarter({ prisma: api.prisma, temporal: env.client, logger: createLogger('relay', 'silent') }),
+    relay: () =>
+      new WorkflowStarter({ prisma: api.prisma, temporal: env.client, logger: createLogger('relay', 'silent') }),
     async close() {
       await api.close();
       await worker.stop();
@@ -71,13 +72,22 @@ describe('transactional outbox', () => {
     try {
       const { gameId, starter: a, bench: b } = await gameWithBench(w.http);
       const key = `offline-sub-${gameId}`;
-      const res = await w.http('POST', `/api/games/${gameId}/substitutions`, { body: { minute: 30, playerOutId: a, playerInId: b }, key });
+      const res = await w.http('POST', `/api/games/${gameId}/substitutions`, {
+        body: { minute: 30, playerOutId: a, playerInId: b },
+        key,
+      });
       expect(res.status).toBe(201);
       expect(res.body.recalculation.workflowId).toBe(`minutes-recalc:${key}`);
 
       // Both starts (game.created and substitution.created) wait in the outbox, typed as written.
-      const pending = await w.api.prisma.workflowOutbox.findMany({ where: { dispatchedAt: null }, orderBy: { id: 'asc' } });
-      expect(pending.map((row) => row.workflowId)).toEqual([expect.stringMatching(/^minutes-recalc:/), `minutes-recalc:${key}`]);
+      const pending = await w.api.prisma.workflowOutbox.findMany({
+        where: { dispatchedAt: null },
+        orderBy: { id: 'asc' },
+      });
+      expect(pending.map((row) => row.workflowId)).toEqual([
+        expect.stringMatching(/^minutes-recalc:/),
+        `minutes-recalc:${key}`,
+      ]);
       expect(pending[1]!.start).toEqual({
         workflowType: 'recalculateMinutesWorkflow',
         workflowId: `minutes-recalc:${key}`,
@@ -93,10 +103,14 @@ describe('transactional outbox', () => {
       expect((await makeDue(w.api)).count).toBe(2);
       expect(await relay.relayOnce()).toEqual({ started: 2, alreadyStarted: 0, failed: 0 });
 
-      const report = await waitFor(async () => {
-        const r = await w.http('GET', `/api/games/${gameId}/report`);
-        return r.body.status === 'calculated' ? r.body : null;
-      }, 20_000, 'the relayed recalculation');
+      const report = await waitFor(
+        async () => {
+          const r = await w.http('GET', `/api/games/${gameId}/report`);
+          return r.body.status === 'calculated' ? r.body : null;
+        },
+        20_000,
+        'the relayed recalculation',
+      );
       expect(report.players).toEqual([
         { playerId: a, starter: true, minutesPlayed: 30, minutesCalculationMethod: 'calculated' },
         { playerId: b, starter: false, minutesPlayed: 60, minutesCalculationMethod: 'calculated' },
@@ -104,10 +118,17 @@ describe('transactional outbox', () => {
       expect(await w.api.prisma.workflowOutbox.count({ where: { dispatchedAt: null } })).toBe(0);
       // The run was started from the stored start: same search attributes as a direct start.
       const description = await env.client.workflow.getHandle(`minutes-recalc:${key}`).describe();
-      expect(description.searchAttributes).toMatchObject({ FulltimeTrigger: ['substitution.created'], FulltimeGameId: [gameId], FulltimeRequestId: [key] });
+      expect(description.searchAttributes).toMatchObject({
+        FulltimeTrigger: ['substitution.created'],
+        FulltimeGameId: [gameId],
+        FulltimeRequestId: [key],
+      });
 
       // Dispatching the same row again (a relay that crashed before marking it) starts no second run.
-      await w.api.prisma.workflowOutbox.update({ where: { id: pending[1]!.id }, data: { dispatchedAt: null, nextAttemptAt: new Date(0) } });
+      await w.api.prisma.workflowOutbox.update({
+        where: { id: pending[1]!.id },
+        data: { dispatchedAt: null, nextAttemptAt: new Date(0) },
+      });
       expect(await relay.relayOnce()).toEqual({ started: 0, alreadyStarted: 1, failed: 0 });
       expect(await waitFor(async () => ((await runsOf(key)).length === 1 ? runsOf(key) : null))).toHaveLength(1);
     } finally {
@@ -120,7 +141,10 @@ describe('transactional outbox', () => {
     try {
       const { gameId, starter: a, bench: b } = await gameWithBench(w.http);
       const key = `many-relays-${gameId}`;
-      await w.http('POST', `/api/games/${gameId}/substitutions`, { body: { minute: 10, playerOutId: a, playerInId: b }, key });
+      await w.http('POST', `/api/games/${gameId}/substitutions`, {
+        body: { minute: 10, playerOutId: a, playerInId: b },
+        key,
+      });
       expect((await makeDue(w.api)).count).toBe(2);
       const passes = await Promise.all(Array.from({ length: 4 }, () => w.relay().relayOnce()));
       // Two rows, four relays: SKIP LOCKED hands each row to exactly one of them.
@@ -152,10 +176,14 @@ describe('Idempotency-Key', () => {
       expect(await w.api.prisma.substitution.count({ where: { gameId } })).toBe(1);
       expect(await w.api.prisma.workflowOutbox.count({ where: { requestId: key } })).toBe(1);
       expect((await w.http('GET', `/api/games/${gameId}`)).body.eventsVersion).toBe(1);
-      const runs = await waitFor(async () => {
-        const r = await runsOf(key);
-        return r.length > 0 ? r : null;
-      }, 10_000, 'the workflow to be visible');
+      const runs = await waitFor(
+        async () => {
+          const r = await runsOf(key);
+          return r.length > 0 ? r : null;
+        },
+        10_000,
+        'the workflow to be visible',
+      );
       expect(runs).toHaveLength(1);
       const result = await env.client.workflow.getHandle(`minutes-recalc:${key}`).result();
       // 'superseded' when the game.created run, starting later, already computed version 1.

@@ -41,7 +41,11 @@ const CLAIM_LEASE_SECONDS = 30;
  * Records `start` in the write's transaction (serialised once, as it is) with the active trace
  * context; returns the entry as the write can dispatch it after commit.
  */
-export async function enqueueWorkflowStart(tx: Tx, requestId: string, start: AnyWorkflowStart): Promise<Omit<OutboxEntry, 'attempts'>> {
+export async function enqueueWorkflowStart(
+  tx: Tx,
+  requestId: string,
+  start: AnyWorkflowStart,
+): Promise<Omit<OutboxEntry, 'attempts'>> {
   const traceContext = currentTraceCarrier();
   const [row] = await tx.$queryRaw<{ id: bigint }[]>`INSERT INTO workflow_outbox
       (request_id, workflow_id, start, trace_context, next_attempt_at)
@@ -51,11 +55,23 @@ export async function enqueueWorkflowStart(tx: Tx, requestId: string, start: Any
   return { id: row!.id, requestId, start, traceContext };
 }
 
-type OutboxRow = { id: bigint; request_id: string; start: AnyWorkflowStart; trace_context: Record<string, string> | null; attempts: number };
+type OutboxRow = {
+  id: bigint;
+  request_id: string;
+  start: AnyWorkflowStart;
+  trace_context: Record<string, string> | null;
+  attempts: number;
+};
 
 /** Reads outbox rows back into entries (the start column is the typed start, rebuilt once). */
 function toEntries(rows: OutboxRow[]): OutboxEntry[] {
-  return rows.map((row) => ({ id: row.id, requestId: row.request_id, start: row.start, traceContext: row.trace_context, attempts: row.attempts }));
+  return rows.map((row) => ({
+    id: row.id,
+    requestId: row.request_id,
+    start: row.start,
+    traceContext: row.trace_context,
+    attempts: row.attempts,
+  }));
 }
 
 export interface DispatchResult {
@@ -77,7 +93,7 @@ export class WorkflowStarter {
   private toMark: bigint[] = [];
   private markTimer: NodeJS.Timeout | undefined;
   private marking: Promise<void> = Promise.resolve();
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly inflight = new Set<Promise<boolean>>();
 
   constructor(
     private readonly deps: { prisma: PrismaClient; temporal: Client; logger: Logger; startTimeoutMs?: number },
@@ -95,7 +111,10 @@ export class WorkflowStarter {
   /** Starts entries a request has just committed, from memory (no need to read them back). */
   async dispatchCommitted(entries: Omit<OutboxEntry, 'attempts'>[]): Promise<DispatchResult> {
     if (Date.now() < this.startsPausedUntil) return { started: 0, alreadyStarted: 0, failed: 0 };
-    return this.dispatch(entries.map((entry) => ({ ...entry, attempts: 0 })), { fromRelay: false });
+    return this.dispatch(
+      entries.map((entry) => ({ ...entry, attempts: 0 })),
+      { fromRelay: false },
+    );
   }
 
   /** One relay pass: claims due rows (SKIP LOCKED, so many relays can run) and starts them. */
@@ -145,7 +164,9 @@ export class WorkflowStarter {
   private async resumeIfTemporalBack(): Promise<void> {
     if (!this.temporalUnreachable) return;
     try {
-      await this.deps.temporal.connection.withDeadline(Date.now() + 1000, () => this.deps.temporal.workflowService.getSystemInfo({}));
+      await this.deps.temporal.connection.withDeadline(Date.now() + 1000, () =>
+        this.deps.temporal.workflowService.getSystemInfo({}),
+      );
     } catch {
       return;
     }
@@ -167,8 +188,12 @@ export class WorkflowStarter {
 
   private dispatch(rows: OutboxEntry[], options: { fromRelay: boolean }): Promise<DispatchResult> {
     const work = this.dispatchRows(rows, options);
-    this.inflight.add(work);
-    void work.finally(() => this.inflight.delete(work)).catch(() => {});
+    // Tracked for drain() as a promise that cannot reject: the caller handles `work`'s failure.
+    const tracked: Promise<boolean> = work.then(
+      () => this.inflight.delete(tracked),
+      () => this.inflight.delete(tracked),
+    );
+    this.inflight.add(tracked);
     return work;
   }
 
@@ -179,7 +204,9 @@ export class WorkflowStarter {
         const log = this.deps.logger.child({ requestId: row.requestId, workflowId: row.start.workflowId });
         const source = fromRelay ? 'relay' : 'api';
         try {
-          const { outcome } = await withTraceCarrier(row.traceContext, () => startWorkflowOnce(this.deps.temporal, row.start, this.deps.startTimeoutMs ?? START_DEADLINE_MS));
+          const { outcome } = await withTraceCarrier(row.traceContext, () =>
+            startWorkflowOnce(this.deps.temporal, row.start, this.deps.startTimeoutMs ?? START_DEADLINE_MS),
+          );
           metrics.outboxDispatches.inc({ source, outcome: outcome === 'started' ? 'started' : 'already_started' });
           result[outcome]++;
           this.startsPausedUntil = 0;
@@ -214,7 +241,10 @@ export class WorkflowStarter {
 
   private markDispatchedSoon(id: bigint): void {
     this.toMark.push(id);
-    this.markTimer ??= setTimeout(() => void this.flushMarks(), MARK_DISPATCHED_EVERY_MS);
+    // flushMarks() logs a failed mark itself (the relay rechecks those rows); it does not reject.
+    this.markTimer ??= setTimeout(() => {
+      this.flushMarks().catch(() => {});
+    }, MARK_DISPATCHED_EVERY_MS);
   }
 
   /** Writes pending dispatched-marks now; `startRelay`'s stop function and tests call it. */
@@ -226,7 +256,11 @@ export class WorkflowStarter {
       this.marking = this.marking.then(() =>
         this.markDispatched(ids).then(
           () => undefined,
-          (err) => this.deps.logger.warn({ err, rows: ids.length }, 'could not mark outbox rows dispatched; the relay will recheck them'),
+          (err) =>
+            this.deps.logger.warn(
+              { err, rows: ids.length },
+              'could not mark outbox rows dispatched; the relay will recheck them',
+            ),
         ),
       );
     }

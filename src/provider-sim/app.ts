@@ -26,7 +26,8 @@ export function createProviderSimulator() {
   app.get('/matches/:id', async (req, res) => {
     if (behaviour.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
     if (behaviour.mode === 'fail') return void res.status(503).json({ error: 'provider unavailable (simulated)' });
-    if (behaviour.mode === 'garbage') return void res.status(200).type('application/json').send('{"id": 42, "status": "finished", "score": "two-one"');
+    if (behaviour.mode === 'garbage')
+      return void res.status(200).type('application/json').send('{"id": 42, "status": "finished", "score": "two-one"');
     const match = matches.get(req.params.id);
     if (!match) return void res.status(404).json({ error: 'no such match' });
     res.json(match);
@@ -35,14 +36,16 @@ export function createProviderSimulator() {
   app.get('/sim/matches', (_req, res) => void res.json({ matches: [...matches.values()], behaviour }));
   app.put('/sim/matches/:id', (req, res) => {
     const parsed = MatchState.safeParse(req.body);
-    if (!parsed.success) return void res.status(400).json({ error: parsed.error.issues.map((i) => i.message).join('; ') });
+    if (!parsed.success)
+      return void res.status(400).json({ error: parsed.error.issues.map((i) => i.message).join('; ') });
     const match = { id: req.params.id, homeGoals: null, awayGoals: null, ...parsed.data };
     matches.set(match.id, match);
     res.json(match);
   });
   app.put('/sim/behaviour', (req, res) => {
     const parsed = Behaviour.safeParse(req.body);
-    if (!parsed.success) return void res.status(400).json({ error: parsed.error.issues.map((i) => i.message).join('; ') });
+    if (!parsed.success)
+      return void res.status(400).json({ error: parsed.error.issues.map((i) => i.message).join('; ') });
     behaviour = parsed.data;
     res.json(behaviour);
   });

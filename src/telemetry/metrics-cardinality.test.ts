@@ -3,7 +3,14 @@
 // value anywhere on it is a game, player or request ID.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchDatabase, httpClient, postCreated, startApi, testConfig, type TestApi } from '../../test/harness.ts';
+import {
+  createScratchDatabase,
+  httpClient,
+  postCreated,
+  startApi,
+  testConfig,
+  type TestApi,
+} from '../../test/harness.ts';
 
 let api: TestApi;
 let database: Awaited<ReturnType<typeof createScratchDatabase>>;
@@ -23,7 +30,9 @@ afterAll(async () => {
 async function page(): Promise<{ series: Set<string>; labelValues: Set<string> }> {
   const text = await (await fetch(`${api.metricsUrl}/metrics`)).text();
   const samples = text.split('\n').filter((line) => line && !line.startsWith('#'));
-  const series = new Set(samples.filter((line) => line.startsWith('fulltime_')).map((line) => line.slice(0, line.lastIndexOf(' '))));
+  const series = new Set(
+    samples.filter((line) => line.startsWith('fulltime_')).map((line) => line.slice(0, line.lastIndexOf(' '))),
+  );
   const labelValues = new Set(samples.flatMap((line) => [...line.matchAll(/="((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!)));
   return { series, labelValues };
 }
@@ -36,24 +45,46 @@ async function inBatches<T>(items: T[], size: number, each: (item: T) => Promise
 describe('metric labels', () => {
   it('stay bounded however many games, users and requests there are', async () => {
     const http = httpClient(api.baseUrl);
-    const [home, away] = await Promise.all([postCreated(http, '/api/players', { name: 'Home' }), postCreated(http, '/api/players', { name: 'Away' })]);
+    const [home, away] = await Promise.all([
+      postCreated(http, '/api/players', { name: 'Home' }),
+      postCreated(http, '/api/players', { name: 'Away' }),
+    ]);
     const games: string[] = [];
     const keys: string[] = [];
     const addGames = (n: number) =>
-      inBatches(Array.from({ length: n }, () => null), 10, async () => {
-        const game = await postCreated(http, '/api/games', { homeTeam: 'H', awayTeam: 'A', kickoffAt: '2026-09-01T15:00:00Z', lineup: [{ playerId: home.id, starter: true }, { playerId: away.id, starter: true }] });
-        games.push(game.id);
-      });
+      inBatches(
+        Array.from({ length: n }, () => null),
+        10,
+        async () => {
+          const game = await postCreated(http, '/api/games', {
+            homeTeam: 'H',
+            awayTeam: 'A',
+            kickoffAt: '2026-09-01T15:00:00Z',
+            lineup: [
+              { playerId: home.id, starter: true },
+              { playerId: away.id, starter: true },
+            ],
+          });
+          games.push(game.id);
+        },
+      );
     /** `n` goals spread over every game so far, each with its own Idempotency-Key, a report read each, and a 404 each. */
     const traffic = (n: number) =>
-      inBatches(Array.from({ length: n }, (_, i) => i), 20, async (i) => {
-        const gameId = games[i % games.length]!;
-        const key = `goal-${randomUUID()}`;
-        keys.push(key);
-        expect((await http('POST', `/api/games/${gameId}/goals`, { body: { scorerId: home.id, minute: i % 90 }, key })).status).toBe(201);
-        expect((await http('GET', `/api/games/${gameId}/report`)).status).toBe(200);
-        expect((await http('GET', `/api/games/ghost-${randomUUID()}/report`)).status).toBe(404);
-      });
+      inBatches(
+        Array.from({ length: n }, (_, i) => i),
+        20,
+        async (i) => {
+          const gameId = games[i % games.length]!;
+          const key = `goal-${randomUUID()}`;
+          keys.push(key);
+          expect(
+            (await http('POST', `/api/games/${gameId}/goals`, { body: { scorerId: home.id, minute: i % 90 }, key }))
+              .status,
+          ).toBe(201);
+          expect((await http('GET', `/api/games/${gameId}/report`)).status).toBe(200);
+          expect((await http('GET', `/api/games/ghost-${randomUUID()}/report`)).status).toBe(404);
+        },
+      );
 
     await addGames(10);
     await traffic(10);

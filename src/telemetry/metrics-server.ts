@@ -33,7 +33,9 @@ export async function startMetricsServer(options: {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     } else if (path === '/healthz') {
       const ok = options.healthy?.() ?? true;
-      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'not_polling' }));
+      res
+        .writeHead(ok ? 200 : 503, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ status: ok ? 'ok' : 'not_polling' }));
     } else if (path === '/metrics') {
       void page(options).then(
         (text) => res.writeHead(200, { 'Content-Type': options.registries[0]!.contentType }).end(text),
@@ -48,8 +50,13 @@ export async function startMetricsServer(options: {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  // Once listening, a failure of the listener is logged; it must not end the process it reports on.
+  server.on('error', (err) => options.logger.warn({ err }, 'metrics listener error'));
   const bound = server.address() as AddressInfo;
   const address = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
   options.logger.info({ metricsAddress: address }, `metrics on http://${address}/metrics`);

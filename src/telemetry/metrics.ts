@@ -13,6 +13,12 @@ export { Registry } from 'prom-client';
 export const registry = new client.Registry();
 client.collectDefaultMetrics({ register: registry });
 
+/** fulltime_process_errors_total's kinds (telemetry/process-errors.ts). */
+export const ProcessErrorKinds = {
+  unhandledRejection: 'unhandled_rejection',
+  uncaughtException: 'uncaught_exception',
+} as const;
+
 const seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 export const metrics = {
@@ -81,6 +87,12 @@ export const metrics = {
     name: 'fulltime_verification_decisions_total',
     help: 'Match verification decisions, by decision: noop, retry, ended.',
     labelNames: ['decision'] as const,
+    registers: [registry],
+  }),
+  processErrors: new client.Counter({
+    name: 'fulltime_process_errors_total',
+    help: 'Errors nobody handled, by kind: unhandled_rejection (logged; the process carries on) or uncaught_exception (logged; the process stops gracefully and exits 1).',
+    labelNames: ['kind'] as const,
     registers: [registry],
   }),
   gaugeFailures: new client.Counter({
@@ -162,11 +174,16 @@ export function cacheKind(key: string): string {
  * event (Prometheus's advice for counters with a bounded set of labels).
  */
 export function initializeMetrics(process: 'api' | 'worker'): void {
-  for (const source of ['api', 'relay']) for (const outcome of ['started', 'already_started', 'failed']) metrics.outboxDispatches.inc({ source, outcome }, 0);
+  for (const kind of Object.values(ProcessErrorKinds)) metrics.processErrors.inc({ kind }, 0);
+  for (const source of ['api', 'relay'])
+    for (const outcome of ['started', 'already_started', 'failed'])
+      metrics.outboxDispatches.inc({ source, outcome }, 0);
   if (process === 'api') {
     for (const outcome of ['rejected', 'blocked']) metrics.authFailures.inc({ outcome }, 0);
-    for (const board of ['tournament', 'league', 'rank']) for (const source of ['redis', 'postgres']) metrics.scoreboardReads.inc({ board, source }, 0);
-    for (const gauge of ['outbox', 'scoreboards', 'schedules', 'task_queue_pollers', 'dependencies']) metrics.gaugeFailures.inc({ gauge }, 0);
+    for (const board of ['tournament', 'league', 'rank'])
+      for (const source of ['redis', 'postgres']) metrics.scoreboardReads.inc({ board, source }, 0);
+    for (const gauge of ['outbox', 'scoreboards', 'schedules', 'task_queue_pollers', 'dependencies'])
+      metrics.gaugeFailures.inc({ gauge }, 0);
   } else {
     for (const outcome of ['applied', 'already', 'skipped', 'failed']) metrics.settlements.inc({ outcome }, 0);
     for (const decision of ['noop', 'retry', 'ended']) metrics.verificationDecisions.inc({ decision }, 0);

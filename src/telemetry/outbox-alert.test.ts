@@ -34,7 +34,9 @@ let prometheus: TestPrometheus;
 
 /** An alert's expression, as deploy/prometheus/alerts.yml has it. */
 function alertExpression(name: string): string {
-  const { groups } = parse(fs.readFileSync(path.join(projectRoot, 'deploy', 'prometheus', 'alerts.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+  const { groups } = parse(fs.readFileSync(path.join(projectRoot, 'deploy', 'prometheus', 'alerts.yml'), 'utf8')) as {
+    groups: { rules: { alert: string; expr: string }[] }[];
+  };
   return groups.flatMap((g) => g.rules).find((r) => r.alert === name)!.expr;
 }
 
@@ -43,9 +45,21 @@ beforeAll(async () => {
   const base = testConfig({ TEMPORAL_ADDRESS: env.address, DATABASE_URL: database.url });
   const [host, port] = env.address.split(':') as [string, string];
   proxy = await FaultProxy.start({ host, port: Number(port) });
-  api = await startApi(testConfig({ ...taskQueueVariables(base.taskQueues), DATABASE_URL: database.url, TEMPORAL_ADDRESS: proxy.address, API_TEMPORAL_TIMEOUT_MS: '2000' }), { metrics: true });
+  api = await startApi(
+    testConfig({
+      ...taskQueueVariables(base.taskQueues),
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: proxy.address,
+      API_TEMPORAL_TIMEOUT_MS: '2000',
+    }),
+    { metrics: true },
+  );
   stopRelay = api.starter.startRelay(200);
-  workers = await startWorkers(env.nativeConnection, base, { prisma: api.prisma, redis: api.redis, temporal: env.client });
+  workers = await startWorkers(env.nativeConnection, base, {
+    prisma: api.prisma,
+    redis: api.redis,
+    temporal: env.client,
+  });
   prometheus = await startPrometheus({ 'fulltime-api': [api.metricsUrl!.replace('http://', '')] });
 }, 120_000);
 
@@ -66,27 +80,57 @@ describe('Temporal cut off from the API', () => {
     const backlog = alertExpression('FulltimeOutboxBacklog');
     const unreachable = alertExpression('FulltimeTemporalUnreachable');
     const { gameId, starter, bench } = await gameWithBench(http);
-    await waitFor(async () => (await prometheus.value('max(fulltime_outbox_pending_rows)')) === 0, 30_000, 'an empty outbox before the cut');
+    await waitFor(
+      async () => (await prometheus.value('max(fulltime_outbox_pending_rows)')) === 0,
+      30_000,
+      'an empty outbox before the cut',
+    );
     expect(await prometheus.query(backlog)).toEqual([]);
 
     proxy.cut();
-    const written = await http('POST', `/api/games/${gameId}/substitutions`, { body: { minute: 30, playerOutId: starter, playerInId: bench } });
+    const written = await http('POST', `/api/games/${gameId}/substitutions`, {
+      body: { minute: 30, playerOutId: starter, playerInId: bench },
+    });
     expect(written.status).toBe(201);
-    await waitFor(async () => ((await prometheus.value('max(fulltime_outbox_pending_rows)')) ?? 0) >= 1, 30_000, 'the pending start to show');
-    await waitFor(async () => ((await prometheus.value('max(fulltime_outbox_failing_rows)')) ?? 0) >= 1, 30_000, 'its failed attempt to show');
-    await waitFor(async () => (await prometheus.query(unreachable)).length > 0, 30_000, 'FulltimeTemporalUnreachable to hold');
+    await waitFor(
+      async () => ((await prometheus.value('max(fulltime_outbox_pending_rows)')) ?? 0) >= 1,
+      30_000,
+      'the pending start to show',
+    );
+    await waitFor(
+      async () => ((await prometheus.value('max(fulltime_outbox_failing_rows)')) ?? 0) >= 1,
+      30_000,
+      'its failed attempt to show',
+    );
+    await waitFor(
+      async () => (await prometheus.query(unreachable)).length > 0,
+      30_000,
+      'FulltimeTemporalUnreachable to hold',
+    );
     // The backlog alert holds once the oldest start has waited a minute.
     await waitFor(async () => (await prometheus.query(backlog)).length > 0, 90_000, 'FulltimeOutboxBacklog to hold');
     expect(await prometheus.value('max(fulltime_outbox_oldest_pending_age_seconds)')).toBeGreaterThan(60);
 
     proxy.restore();
-    await waitFor(async () => (await prometheus.value('max(fulltime_outbox_pending_rows)')) === 0, 90_000, 'the relay to start what waited');
-    await waitFor(async () => (await prometheus.query(backlog)).length === 0 && (await prometheus.query(unreachable)).length === 0, 30_000, 'both alerts to clear');
+    await waitFor(
+      async () => (await prometheus.value('max(fulltime_outbox_pending_rows)')) === 0,
+      90_000,
+      'the relay to start what waited',
+    );
+    await waitFor(
+      async () => (await prometheus.query(backlog)).length === 0 && (await prometheus.query(unreachable)).length === 0,
+      30_000,
+      'both alerts to clear',
+    );
     expect(await prometheus.value('max(fulltime_outbox_oldest_pending_age_seconds)')).toBe(0);
-    const report = await waitFor(async () => {
-      const res = await http('GET', `/api/games/${gameId}/report`);
-      return res.body.status === 'calculated' && res.body.calculatedVersion === 1 ? res.body : null;
-    }, 30_000, 'the recalculation that waited');
+    const report = await waitFor(
+      async () => {
+        const res = await http('GET', `/api/games/${gameId}/report`);
+        return res.body.status === 'calculated' && res.body.calculatedVersion === 1 ? res.body : null;
+      },
+      30_000,
+      'the recalculation that waited',
+    );
     expect(report.players.map((p: { minutesPlayed: number }) => p.minutesPlayed).sort()).toEqual([30, 60]);
   }, 240_000);
 });

@@ -39,7 +39,10 @@ beforeAll(async () => {
   // A worker process for every task queue, as deployed: the SDK's metrics and ours on one page.
   worker = runProcess(process.execPath, ['--import', 'tsx', 'src/workers/worker.ts'], config);
   workerMetrics = await waitFor(async () => workerMetricsAddress(worker.output()), 90_000, 'the worker to start');
-  prometheus = await startPrometheus({ 'fulltime-api': [api.metricsUrl!.replace('http://', '')], 'fulltime-worker': [workerMetrics] });
+  prometheus = await startPrometheus({
+    'fulltime-api': [api.metricsUrl!.replace('http://', '')],
+    'fulltime-worker': [workerMetrics],
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -55,10 +58,14 @@ afterAll(async () => {
 
 /** Waits until `promql` over what Prometheus scraped gives a value for which `ok` holds. */
 async function eventually(promql: string, ok: (value: number) => boolean, what: string): Promise<number> {
-  return waitFor(async () => {
-    const value = await prometheus.value(promql);
-    return value !== null && ok(value) ? { value } : null;
-  }, 60_000, `${what} (${promql})`).then((r) => r.value);
+  return waitFor(
+    async () => {
+      const value = await prometheus.value(promql);
+      return value !== null && ok(value) ? { value } : null;
+    },
+    60_000,
+    `${what} (${promql})`,
+  ).then((r) => r.value);
 }
 
 describe('metrics, scraped by Prometheus', () => {
@@ -66,21 +73,52 @@ describe('metrics, scraped by Prometheus', () => {
     const http = httpClient(api.baseUrl);
     const tournament = await postCreated(http, '/api/tournaments', { name: 'Metrics Cup' });
     const users = await Promise.all(['ann', 'bob'].map((name) => postCreated(http, '/api/users', { name })));
-    const { gameId, starter, bench } = await gameWithBench(http, { kickoffAt: new Date(Date.now() + 3600_000).toISOString(), tournamentId: tournament.id });
+    const { gameId, starter, bench } = await gameWithBench(http, {
+      kickoffAt: new Date(Date.now() + 3600_000).toISOString(),
+      tournamentId: tournament.id,
+    });
     await postCreated(http, `/api/games/${gameId}/predictions`, { userId: users[0].id, homeGoals: 2, awayGoals: 1 });
     await postCreated(http, `/api/games/${gameId}/predictions`, { userId: users[1].id, homeGoals: 0, awayGoals: 0 });
-    await postCreated(http, `/api/games/${gameId}/substitutions`, { minute: 60, playerOutId: starter, playerInId: bench });
-    expect((await http('POST', `/api/games/${gameId}/result`, { body: { homeGoals: 2, awayGoals: 1 } })).status).toBe(202);
-    await waitFor(async () => (await http('GET', `/api/games/${gameId}/settlement`)).body.status === 'applied', 60_000, 'the settlement');
+    await postCreated(http, `/api/games/${gameId}/substitutions`, {
+      minute: 60,
+      playerOutId: starter,
+      playerInId: bench,
+    });
+    expect((await http('POST', `/api/games/${gameId}/result`, { body: { homeGoals: 2, awayGoals: 1 } })).status).toBe(
+      202,
+    );
+    await waitFor(
+      async () => (await http('GET', `/api/games/${gameId}/settlement`)).body.status === 'applied',
+      60_000,
+      'the settlement',
+    );
 
     // The API started them (game.created and substitution.created recalculations, the settlement, the stats run).
-    expect(await eventually('sum(fulltime_workflows_started_total{workflow_type="recalculateMinutesWorkflow"})', (v) => v >= 2, 'two recalculations started')).toBeGreaterThanOrEqual(2);
-    await eventually('sum(fulltime_workflows_started_total{workflow_type="settleGameWorkflow", trigger="post-match"})', (v) => v === 1, 'one settlement started');
-    await eventually('sum(fulltime_workflows_started_total{workflow_type="statsWorkflow", trigger="post-match"})', (v) => v === 1, 'one stats run started');
+    expect(
+      await eventually(
+        'sum(fulltime_workflows_started_total{workflow_type="recalculateMinutesWorkflow"})',
+        (v) => v >= 2,
+        'two recalculations started',
+      ),
+    ).toBeGreaterThanOrEqual(2);
+    await eventually(
+      'sum(fulltime_workflows_started_total{workflow_type="settleGameWorkflow", trigger="post-match"})',
+      (v) => v === 1,
+      'one settlement started',
+    );
+    await eventually(
+      'sum(fulltime_workflows_started_total{workflow_type="statsWorkflow", trigger="post-match"})',
+      (v) => v === 1,
+      'one stats run started',
+    );
     // The worker settled it: two predictions, and its SDK counted the run completed.
     await eventually('sum(fulltime_settlements_total{outcome="applied"})', (v) => v === 1, 'the settlement applied');
     await eventually('sum(fulltime_predictions_settled_total)', (v) => v === 2, 'two predictions settled');
-    await eventually('sum(temporal_workflow_completed{workflow_type="settleGameWorkflow"})', (v) => v >= 1, 'the settlement run completed');
+    await eventually(
+      'sum(temporal_workflow_completed{workflow_type="settleGameWorkflow"})',
+      (v) => v >= 1,
+      'the settlement run completed',
+    );
     // Every start went out: nothing waits in the outbox.
     await eventually('max(fulltime_outbox_pending_rows)', (v) => v === 0, 'an empty outbox');
     expect(await prometheus.value('max(fulltime_outbox_oldest_pending_age_seconds)')).toBe(0);
@@ -96,10 +134,19 @@ describe('metrics, scraped by Prometheus', () => {
     // settlement of a game that does not exist), a cached read, a board read, a wrong token.
     const http = httpClient(api.baseUrl);
     const failing = [
-      env.client.workflow.execute('recalculateMinutesWorkflow', { taskQueue: config.taskQueues.minutes, workflowId: `ghost-recalc-${randomUUID()}`, args: [{ gameId: 'ghost', requestId: 'ghost', trigger: 'backfill' }] }),
-      env.client.workflow.execute('settleGameWorkflow', { taskQueue: config.taskQueues.settlement, workflowId: `ghost-settle-${randomUUID()}`, args: [{ gameId: 'ghost', resultHash: 'none' }] }),
+      env.client.workflow.execute('recalculateMinutesWorkflow', {
+        taskQueue: config.taskQueues.minutes,
+        workflowId: `ghost-recalc-${randomUUID()}`,
+        args: [{ gameId: 'ghost', requestId: 'ghost', trigger: 'backfill' }],
+      }),
+      env.client.workflow.execute('settleGameWorkflow', {
+        taskQueue: config.taskQueues.settlement,
+        workflowId: `ghost-settle-${randomUUID()}`,
+        args: [{ gameId: 'ghost', resultHash: 'none' }],
+      }),
     ];
-    for (const run of await Promise.allSettled(failing)) expect(run.status === 'rejected' && run.reason instanceof WorkflowFailedError).toBe(true);
+    for (const run of await Promise.allSettled(failing))
+      expect(run.status === 'rejected' && run.reason instanceof WorkflowFailedError).toBe(true);
     const tournament = await postCreated(http, '/api/tournaments', { name: 'Dashboard Cup' });
     const { starter } = await gameWithBench(http, { tournamentId: tournament.id });
     for (let i = 0; i < 2; i++) expect((await http('GET', `/api/players/${starter}/stats`)).status).toBe(200); // a miss, then a hit
@@ -108,9 +155,15 @@ describe('metrics, scraped by Prometheus', () => {
 
     const dashboards = ['fulltime.json', 'temporal-sdk.json'].map((file) => ({
       file,
-      panels: (JSON.parse(fs.readFileSync(path.join(projectRoot, 'deploy', 'grafana', 'dashboards', file), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] }).panels,
+      panels: (
+        JSON.parse(fs.readFileSync(path.join(projectRoot, 'deploy', 'grafana', 'dashboards', file), 'utf8')) as {
+          panels: { title: string; targets?: { expr: string }[] }[];
+        }
+      ).panels,
     }));
-    const queries = dashboards.flatMap(({ file, panels }) => panels.flatMap((panel) => (panel.targets ?? []).map((t) => ({ where: `${file}: ${panel.title}`, expr: t.expr }))));
+    const queries = dashboards.flatMap(({ file, panels }) =>
+      panels.flatMap((panel) => (panel.targets ?? []).map((t) => ({ where: `${file}: ${panel.title}`, expr: t.expr }))),
+    );
     expect(queries.length).toBeGreaterThan(30);
     const empty: string[] = [];
     await Promise.all(

@@ -5,7 +5,18 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchDatabase, gameWithBench, httpClient, startApi, startLocalTemporal, startWorkers, testConfig, waitFor, type RunningWorker, type TestApi } from '../../test/harness.ts';
+import {
+  createScratchDatabase,
+  gameWithBench,
+  httpClient,
+  startApi,
+  startLocalTemporal,
+  startWorkers,
+  testConfig,
+  waitFor,
+  type RunningWorker,
+  type TestApi,
+} from '../../test/harness.ts';
 import { createLogger } from '../logger.ts';
 import { WorkflowStarter } from '../outbox/outbox.ts';
 import { createTemporalClient } from '../temporal/connection.ts';
@@ -21,12 +32,21 @@ let workers: RunningWorker[];
 let tracedClient: ReturnType<typeof createTemporalClient>;
 
 beforeAll(async () => {
-  tracing = startTracing({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, 'fulltime-test', new SimpleSpanProcessor(exporter));
+  tracing = startTracing(
+    { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
+    'fulltime-test',
+    new SimpleSpanProcessor(exporter),
+  );
   [env, database] = await Promise.all([startLocalTemporal(), createScratchDatabase()]);
   config = testConfig({ TEMPORAL_ADDRESS: env.address, DATABASE_URL: database.url });
   api = await startApi(config, { tracing: true });
   tracedClient = createTemporalClient(config, { tracing: true });
-  workers = await startWorkers(env.nativeConnection, config, { prisma: api.prisma, redis: api.redis, temporal: tracedClient }, tracing);
+  workers = await startWorkers(
+    env.nativeConnection,
+    config,
+    { prisma: api.prisma, redis: api.redis, temporal: tracedClient },
+    tracing,
+  );
 });
 
 afterAll(async () => {
@@ -42,21 +62,31 @@ afterAll(async () => {
  * The spans of the trace a request started, once it is whole: the activity's transaction (exported
  * when it ends) and the workflow's run (exported through the workers' sink when the run completes).
  */
-async function traceOf(requestSpan: (s: ReadableSpan) => boolean): Promise<{ root: ReadableSpan; spans: ReadableSpan[] }> {
-  return waitFor(async () => {
-    const all = exporter.getFinishedSpans();
-    const root = all.find(requestSpan);
-    if (!root) return null;
-    const spans = all.filter((s) => s.spanContext().traceId === root.spanContext().traceId);
-    const names = new Set(spans.map((s) => s.name));
-    return names.has('db.transaction recalculate minutes') && names.has('RunWorkflow:recalculateMinutesWorkflow') ? { root, spans } : null;
-  }, 30_000, 'the trace to hold the workflow run and the activity transaction');
+async function traceOf(
+  requestSpan: (s: ReadableSpan) => boolean,
+): Promise<{ root: ReadableSpan; spans: ReadableSpan[] }> {
+  return waitFor(
+    async () => {
+      const all = exporter.getFinishedSpans();
+      const root = all.find(requestSpan);
+      if (!root) return null;
+      const spans = all.filter((s) => s.spanContext().traceId === root.spanContext().traceId);
+      const names = new Set(spans.map((s) => s.name));
+      return names.has('db.transaction recalculate minutes') && names.has('RunWorkflow:recalculateMinutesWorkflow')
+        ? { root, spans }
+        : null;
+    },
+    30_000,
+    'the trace to hold the workflow run and the activity transaction',
+  );
 }
 
 /** Each span's parent's name (the root's is absent): the shape of the trace. */
 function parents(spans: ReadableSpan[]): Record<string, string | undefined> {
   const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
-  return Object.fromEntries(spans.map((s) => [s.name, s.parentSpanId ? (byId.get(s.parentSpanId)?.name ?? 'elsewhere') : undefined]));
+  return Object.fromEntries(
+    spans.map((s) => [s.name, s.parentSpanId ? (byId.get(s.parentSpanId)?.name ?? 'elsewhere') : undefined]),
+  );
 }
 
 describe('one trace per write', () => {
@@ -64,9 +94,18 @@ describe('one trace per write', () => {
     const http = httpClient(api.baseUrl);
     const { gameId, starter, bench } = await gameWithBench(http);
     const key = `traced-${gameId}`;
-    expect((await http('POST', `/api/games/${gameId}/substitutions`, { body: { minute: 45, playerOutId: starter, playerInId: bench }, key })).status).toBe(201);
+    expect(
+      (
+        await http('POST', `/api/games/${gameId}/substitutions`, {
+          body: { minute: 45, playerOutId: starter, playerInId: bench },
+          key,
+        })
+      ).status,
+    ).toBe(201);
 
-    const { root, spans } = await traceOf((s) => s.name === 'POST /api/games/:gameId/substitutions' && s.attributes['fulltime.request_id'] === key);
+    const { root, spans } = await traceOf(
+      (s) => s.name === 'POST /api/games/:gameId/substitutions' && s.attributes['fulltime.request_id'] === key,
+    );
     expect(root.attributes['http.response.status_code']).toBe(201);
     expect(parents(spans)).toMatchObject({
       'POST /api/games/:gameId/substitutions': undefined,
@@ -80,22 +119,47 @@ describe('one trace per write', () => {
 
   it('keeps the request in the trace when the outbox relay makes the start after an outage', async () => {
     // An API that cannot reach Temporal: the write commits, its start waits in the outbox.
-    const offline = await startApi(testConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', DATABASE_URL: database.url, TASK_QUEUE_MINUTES: config.taskQueues.minutes }), { tracing: true });
+    const offline = await startApi(
+      testConfig({
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+        DATABASE_URL: database.url,
+        TASK_QUEUE_MINUTES: config.taskQueues.minutes,
+      }),
+      { tracing: true },
+    );
     try {
       const http = httpClient(offline.baseUrl);
       const { gameId, starter, bench } = await gameWithBench(http);
       const key = `relayed-${gameId}`;
-      expect((await http('POST', `/api/games/${gameId}/substitutions`, { body: { minute: 50, playerOutId: starter, playerInId: bench }, key })).status).toBe(201);
-      const row = await offline.prisma.workflowOutbox.findUniqueOrThrow({ where: { workflowId: `minutes-recalc:${key}` } });
+      expect(
+        (
+          await http('POST', `/api/games/${gameId}/substitutions`, {
+            body: { minute: 50, playerOutId: starter, playerInId: bench },
+            key,
+          })
+        ).status,
+      ).toBe(201);
+      const row = await offline.prisma.workflowOutbox.findUniqueOrThrow({
+        where: { workflowId: `minutes-recalc:${key}` },
+      });
       expect(row.dispatchedAt).toBeNull();
       expect(row.traceContext).toEqual({ traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/) });
 
       // Temporal is "back": a relay with a live client starts it, later, in another async context.
-      await offline.prisma.workflowOutbox.updateMany({ where: { dispatchedAt: null }, data: { nextAttemptAt: new Date(0) } });
-      const relay = new WorkflowStarter({ prisma: offline.prisma, temporal: tracedClient, logger: createLogger('relay', 'silent') });
+      await offline.prisma.workflowOutbox.updateMany({
+        where: { dispatchedAt: null },
+        data: { nextAttemptAt: new Date(0) },
+      });
+      const relay = new WorkflowStarter({
+        prisma: offline.prisma,
+        temporal: tracedClient,
+        logger: createLogger('relay', 'silent'),
+      });
       expect((await relay.relayOnce()).started).toBeGreaterThanOrEqual(1);
 
-      const { root, spans } = await traceOf((s) => s.name === 'POST /api/games/:gameId/substitutions' && s.attributes['fulltime.request_id'] === key);
+      const { root, spans } = await traceOf(
+        (s) => s.name === 'POST /api/games/:gameId/substitutions' && s.attributes['fulltime.request_id'] === key,
+      );
       expect(root.spanContext().traceId).toBe((row.traceContext as { traceparent: string }).traceparent.split('-')[1]);
       expect(parents(spans)).toMatchObject({
         'StartWorkflow:recalculateMinutesWorkflow': 'POST /api/games/:gameId/substitutions',

@@ -3,7 +3,15 @@
 // One trace spans a write's HTTP request (api/tracing.ts), the workflow start (also from the outbox
 // relay, which carries the request's context in the outbox row), the workflow and its activities
 // (@temporalio/interceptors-opentelemetry on the client, the worker and the workflow bundle).
-import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Tracer,
+} from '@opentelemetry/api';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -39,7 +47,11 @@ function exporterFor(protocol: TracingSettings['OTEL_EXPORTER_OTLP_PROTOCOL']): 
  * Installs this process's tracer provider (W3C trace context, AsyncLocalStorage) when an endpoint is
  * configured. `processor` replaces the OTLP exporter (tests pass an in-memory one).
  */
-export function startTracing(settings: TracingSettings, defaultServiceName: string, processor?: SpanProcessor): Tracing {
+export function startTracing(
+  settings: TracingSettings,
+  defaultServiceName: string,
+  processor?: SpanProcessor,
+): Tracing {
   if (!settings.OTEL_EXPORTER_OTLP_ENDPOINT && !processor) return DISABLED;
   const resource = new Resource({ 'service.name': settings.OTEL_SERVICE_NAME ?? defaultServiceName });
   const spanProcessor = processor ?? new BatchSpanProcessor(exporterFor(settings.OTEL_EXPORTER_OTLP_PROTOCOL));

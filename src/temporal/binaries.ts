@@ -40,9 +40,7 @@ export function temporalTestServerPath(): string | undefined {
 
 /** The `executable` option of TestWorkflowEnvironment / ephemeral servers. */
 export function executableOption(binary: string | undefined) {
-  return binary
-    ? ({ type: 'existing-path', path: binary } as const)
-    : ({ type: 'cached-download' } as const);
+  return binary ? ({ type: 'existing-path', path: binary } as const) : ({ type: 'cached-download' } as const);
 }
 
 /**

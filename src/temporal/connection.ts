@@ -1,4 +1,10 @@
-import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  defaultGrpcRetryOptions,
+  makeGrpcRetryInterceptor,
+  type ConnectionOptions,
+} from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config.ts';
@@ -34,7 +40,10 @@ type GrpcInterceptor = NonNullable<ConnectionOptions['interceptors']>[number];
  * a server that accepted the connection but stopped answering waits forever.
  */
 function defaultDeadline(ms: number): GrpcInterceptor {
-  return (options, nextCall) => nextCall(options.deadline === undefined ? { ...options, deadline: Date.now() + ms } : options) as ReturnType<GrpcInterceptor>;
+  return (options, nextCall) =>
+    nextCall(
+      options.deadline === undefined ? { ...options, deadline: Date.now() + ms } : options,
+    ) as ReturnType<GrpcInterceptor>;
 }
 
 export function connectWorker(config: TemporalSettings): Promise<NativeConnection> {

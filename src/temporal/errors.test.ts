@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { errorChain } from './errors.ts';
 
 describe('errorChain', () => {
-  it("names the error and each cause, once, so a log line says why a start failed", () => {
+  it('names the error and each cause, once, so a log line says why a start failed', () => {
     const grpc = Object.assign(new Error('4 DEADLINE_EXCEEDED: Deadline exceeded'), { code: 4 });
     const failed = new Error('Failed to start Workflow', { cause: grpc });
     expect(errorChain(failed)).toBe('Failed to start Workflow: 4 DEADLINE_EXCEEDED: Deadline exceeded');

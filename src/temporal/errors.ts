@@ -20,7 +20,8 @@ export function errorChain(err: unknown): string {
   const messages: string[] = [];
   let current = err as { message?: unknown; cause?: unknown } | undefined;
   for (let depth = 0; current && depth < 5; depth++) {
-    const message = current instanceof Error || typeof current.message === 'string' ? String(current.message) : String(current);
+    const message =
+      current instanceof Error || typeof current.message === 'string' ? String(current.message) : String(current);
     if (message && !messages.includes(message)) messages.push(message);
     current = current.cause as typeof current;
   }
@@ -29,7 +30,9 @@ export function errorChain(err: unknown): string {
 
 /** Temporal cannot be reached at all (as opposed to slow): UNAVAILABLE, or a connection that failed. */
 export function isTemporalUnreachable(err: unknown): boolean {
-  return grpcCodeOf(err) === UNAVAILABLE || /connect|UNAVAILABLE|ECONNREFUSED/i.test(String((err as Error)?.message ?? err));
+  return (
+    grpcCodeOf(err) === UNAVAILABLE || /connect|UNAVAILABLE|ECONNREFUSED/i.test(String((err as Error)?.message ?? err))
+  );
 }
 
 /**

@@ -11,7 +11,10 @@ export const searchAttributeKeys = Object.values(SearchAttributeKeys);
  * Dev servers started by `npm run dev` get them from the command line too; this covers any other
  * cluster (docker compose, a shared dev cluster).
  */
-export async function registerSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<string[]> {
+export async function registerSearchAttributes(
+  connection: Pick<Connection, 'operatorService'>,
+  namespace: string,
+): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const missing = searchAttributeKeys.filter((key) => !(key.name in (existing.customAttributes ?? {})));
   if (missing.length === 0) return [];

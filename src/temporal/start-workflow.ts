@@ -1,4 +1,8 @@
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import type { WorkflowName, Workflows } from '../contracts/catalog.ts';
 import { toSearchAttributePairs, type RunMemo, type RunSearchAttributes } from '../contracts/common.ts';
 import { metrics } from '../telemetry/metrics.ts';
@@ -22,17 +26,25 @@ export interface WorkflowStart<N extends WorkflowName = WorkflowName> {
 export type AnyWorkflowStart = { [N in WorkflowName]: WorkflowStart<N> }[WorkflowName];
 
 /** Builds a start for workflow `N`, checking its arguments against that workflow's signature. */
-export function workflowStart<N extends WorkflowName>(workflowType: N, options: Omit<WorkflowStart<N>, 'workflowType'>): WorkflowStart<N> {
+export function workflowStart<N extends WorkflowName>(
+  workflowType: N,
+  options: Omit<WorkflowStart<N>, 'workflowType'>,
+): WorkflowStart<N> {
   return { workflowType, ...options };
 }
 
-export type StartOutcome = { outcome: 'started'; handle: WorkflowHandleWithFirstExecutionRunId } | { outcome: 'alreadyStarted' };
+export type StartOutcome =
+  { outcome: 'started'; handle: WorkflowHandleWithFirstExecutionRunId } | { outcome: 'alreadyStarted' };
 
 /**
  * Starts the workflow unless its ID has ever run: a workflow ID names one request's work, so it is
  * never run twice, even after it closed (REJECT_DUPLICATE). `deadlineMs` bounds the call.
  */
-export async function startWorkflowOnce(client: Client, start: AnyWorkflowStart, deadlineMs?: number): Promise<StartOutcome> {
+export async function startWorkflowOnce(
+  client: Client,
+  start: AnyWorkflowStart,
+  deadlineMs?: number,
+): Promise<StartOutcome> {
   const call = () =>
     client.workflow.start(start.workflowType, {
       workflowId: start.workflowId,
@@ -43,7 +55,8 @@ export async function startWorkflowOnce(client: Client, start: AnyWorkflowStart,
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
   try {
-    const handle = deadlineMs === undefined ? await call() : await client.connection.withDeadline(Date.now() + deadlineMs, call);
+    const handle =
+      deadlineMs === undefined ? await call() : await client.connection.withDeadline(Date.now() + deadlineMs, call);
     metrics.workflowsStarted.inc({ workflow_type: start.workflowType, trigger: start.searchAttributes.trigger });
     return { outcome: 'started', handle };
   } catch (err) {
@@ -56,7 +69,11 @@ export async function startWorkflowOnce(client: Client, start: AnyWorkflowStart,
  * Starts the workflow now (or finds the run its ID already has) and answers with its run ID, for
  * requests that must name the run they started. Safe to repeat: the second call describes the first run.
  */
-export async function startWorkflowNow(client: Client, start: AnyWorkflowStart, deadlineMs = 5000): Promise<{ workflowId: string; runId: string }> {
+export async function startWorkflowNow(
+  client: Client,
+  start: AnyWorkflowStart,
+  deadlineMs = 5000,
+): Promise<{ workflowId: string; runId: string }> {
   const outcome = await startWorkflowOnce(client, start, deadlineMs);
   if (outcome.outcome === 'started') return { workflowId: start.workflowId, runId: outcome.handle.firstExecutionRunId };
   const description = await client.connection.withDeadline(Date.now() + deadlineMs, () =>

@@ -3,7 +3,16 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpClient, runProcess, startApi, startLocalTemporal, testConfig, waitFor, type RunningProcess, type TestApi } from '../../test/harness.ts';
+import {
+  httpClient,
+  runProcess,
+  startApi,
+  startLocalTemporal,
+  testConfig,
+  waitFor,
+  type RunningProcess,
+  type TestApi,
+} from '../../test/harness.ts';
 import type { Config } from '../config.ts';
 
 let env: TestWorkflowEnvironment;
@@ -37,8 +46,17 @@ describe('a worker killed in the middle of a settlement', () => {
     const http = httpClient(api.baseUrl);
     const post = async (p: string, body: unknown) => (await http('POST', p, { body })).body;
     const tournamentId = (await post('/api/tournaments', { name: 'Crash Cup' })).id as string;
-    const [ann, bob, cat] = (await Promise.all(['ann', 'bob', 'cat'].map(async (name) => (await post('/api/users', { name })).id as string))) as [string, string, string];
-    const gameId = (await post('/api/games', { homeTeam: 'H', awayTeam: 'A', kickoffAt: new Date(Date.now() + 3600_000).toISOString(), tournamentId })).id as string;
+    const [ann, bob, cat] = (await Promise.all(
+      ['ann', 'bob', 'cat'].map(async (name) => (await post('/api/users', { name })).id as string),
+    )) as [string, string, string];
+    const gameId = (
+      await post('/api/games', {
+        homeTeam: 'H',
+        awayTeam: 'A',
+        kickoffAt: new Date(Date.now() + 3600_000).toISOString(),
+        tournamentId,
+      })
+    ).id as string;
     await post(`/api/games/${gameId}/predictions`, { userId: ann, homeGoals: 1, awayGoals: 0 }); // exact: 3
     await post(`/api/games/${gameId}/predictions`, { userId: bob, homeGoals: 2, awayGoals: 0 }); // outcome: 1
     await post(`/api/games/${gameId}/predictions`, { userId: cat, homeGoals: 0, awayGoals: 0 }); // 0
@@ -57,10 +75,16 @@ describe('a worker killed in the middle of a settlement', () => {
       expect(posted.status).toBe(202);
       settlementWorkflowId = posted.body.settlement.workflowId;
       // Polled from another connection: inside the holder's transaction pg_stat_activity is a fixed snapshot.
-      await waitFor(async () => {
-        const [row] = await api.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pg_stat_activity WHERE ${holderPid}::int = ANY(pg_blocking_pids(pid))`;
-        return row!.n > 0n;
-      }, 30_000, 'the settlement to be blocked mid-transaction');
+      await waitFor(
+        async () => {
+          const [row] = await api.prisma.$queryRaw<
+            { n: bigint }[]
+          >`SELECT count(*) AS n FROM pg_stat_activity WHERE ${holderPid}::int = ANY(pg_blocking_pids(pid))`;
+          return row!.n > 0n;
+        },
+        30_000,
+        'the settlement to be blocked mid-transaction',
+      );
 
       first.child.kill('SIGKILL');
       await first.exited;
@@ -74,19 +98,31 @@ describe('a worker killed in the middle of a settlement', () => {
       await holder.end();
     }
 
-    const status = await waitFor(async () => {
-      const res = await http('GET', `/api/games/${gameId}/settlement`);
-      return res.body.status === 'applied' ? res.body : null;
-    }, 60_000, 'the settlement to be applied by the second worker');
+    const status = await waitFor(
+      async () => {
+        const res = await http('GET', `/api/games/${gameId}/settlement`);
+        return res.body.status === 'applied' ? res.body : null;
+      },
+      60_000,
+      'the settlement to be applied by the second worker',
+    );
     expect(status).toMatchObject({ predictionsSettled: 3 });
-    expect(await api.prisma.settlementLedger.findMany({ where: { gameId } })).toEqual([expect.objectContaining({ status: 'applied', predictionsSettled: 3 })]);
+    expect(await api.prisma.settlementLedger.findMany({ where: { gameId } })).toEqual([
+      expect.objectContaining({ status: 'applied', predictionsSettled: 3 }),
+    ]);
     const totals = await api.prisma.userTournamentTotal.findMany({ where: { tournamentId } });
-    expect(Object.fromEntries(totals.map((t) => [t.userId, [t.points, t.exactCount, t.settledPredictions]]))).toEqual({ [ann]: [3, 1, 1], [bob]: [1, 0, 1], [cat]: [0, 0, 1] });
+    expect(Object.fromEntries(totals.map((t) => [t.userId, [t.points, t.exactCount, t.settledPredictions]]))).toEqual({
+      [ann]: [3, 1, 1],
+      [bob]: [1, 0, 1],
+      [cat]: [0, 0, 1],
+    });
 
     // The history shows the dead attempt timing out on its heartbeat, and a second attempt applying it.
     const history = await env.client.workflow.getHandle(settlementWorkflowId!).fetchHistory();
     const timedOut = history.events!.filter((e) => e.activityTaskTimedOutEventAttributes);
-    const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+    const attempts = history
+      .events!.filter((e) => e.activityTaskStartedEventAttributes)
+      .map((e) => e.activityTaskStartedEventAttributes!.attempt);
     expect(timedOut.length + attempts.filter((a) => (a ?? 1) > 1).length).toBeGreaterThan(0);
   }, 120_000);
 });

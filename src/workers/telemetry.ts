@@ -3,7 +3,12 @@
 // activities and the signals and starts they send (@temporalio/interceptors-opentelemetry).
 import { createRequire } from 'node:module';
 import net from 'node:net';
-import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, type OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  type OpenTelemetrySinks,
+} from '@temporalio/interceptors-opentelemetry';
 import { Runtime, type InjectedSinks, type Logger as SdkLogger, type WorkerOptions } from '@temporalio/worker';
 import type { Tracing } from '../telemetry/tracing.ts';
 
@@ -12,7 +17,9 @@ import type { Tracing } from '../telemetry/tracing.ts';
  * time): `npm run build`, a worker running from sources and the tests all bundle with them. They
  * send their spans to the `exporter` sink, a no-op while the process does not trace.
  */
-export const workflowInterceptorModules = [createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
+export const workflowInterceptorModules = [
+  createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+];
 
 /** A free loopback port (for the SDK's exporter, which needs one named; a tiny race, on loopback only). */
 export function freePort(): Promise<number> {
@@ -45,15 +52,26 @@ export async function fetchSdkMetrics(url: string, timeoutMs = 2000): Promise<st
 }
 
 /** What Worker.create needs for traces: activity interceptors when tracing, and the workflows' sink always. */
-export function workerTracingOptions(tracing: Pick<Tracing, 'enabled' | 'spanProcessor' | 'resource'>): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+export function workerTracingOptions(
+  tracing: Pick<Tracing, 'enabled' | 'spanProcessor' | 'resource'>,
+): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
   if (!tracing.enabled || !tracing.spanProcessor || !tracing.resource) {
-    const sinks: InjectedSinks<OpenTelemetrySinks> = { exporter: { export: { fn: () => {}, callDuringReplay: false } } };
+    const sinks: InjectedSinks<OpenTelemetrySinks> = {
+      exporter: { export: { fn: () => {}, callDuringReplay: false } },
+    };
     return { sinks };
   }
   return {
     interceptors: {
-      activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+      activity: [
+        (ctx) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+      ],
     },
-    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } satisfies InjectedSinks<OpenTelemetrySinks>,
+    sinks: {
+      exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource),
+    } satisfies InjectedSinks<OpenTelemetrySinks>,
   };
 }

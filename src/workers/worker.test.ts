@@ -43,7 +43,14 @@ describe('worker process', () => {
       const player = randomUUID();
       await prisma.player.create({ data: { id: player, name: 'P' } });
       await prisma.game.create({
-        data: { id: gameId, homeTeam: 'H', awayTeam: 'A', kickoffAt: new Date(), season: '2026', lineup: { create: { playerId: player, starter: true } } },
+        data: {
+          id: gameId,
+          homeTeam: 'H',
+          awayTeam: 'A',
+          kickoffAt: new Date(),
+          season: '2026',
+          lineup: { create: { playerId: player, starter: true } },
+        },
       });
       const result = await env.client.workflow.execute('recalculateMinutesWorkflow', {
         taskQueue: config.taskQueues.minutes,

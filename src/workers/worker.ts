@@ -3,7 +3,7 @@
 // name some to scale them apart. Stops gracefully on SIGINT/SIGTERM: it finishes in-flight activities
 // (up to the grace time), lets the workflow starts its activities' writes committed go out, then
 // closes its database, Redis and Temporal connections.
-import { Worker } from '@temporalio/worker';
+import { Runtime, Worker } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config.ts';
 import { createPrisma } from '../db/client.ts';
 import { createLogger } from '../logger.ts';
@@ -13,6 +13,7 @@ import { scheduleRegistry } from '../services/schedules/registry.ts';
 import { syncSchedules } from '../services/schedules/sync.ts';
 import { startMetricsServer } from '../telemetry/metrics-server.ts';
 import { initializeMetrics, registry } from '../telemetry/metrics.ts';
+import { installProcessErrorHandlers } from '../telemetry/process-errors.ts';
 import { startTracing } from '../telemetry/tracing.ts';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.ts';
 import { taskQueueNames, type TaskQueueName } from '../contracts/task-queues.ts';
@@ -22,7 +23,8 @@ import { sdkLogger, workflowBundle } from './workflow-bundle.ts';
 import { SHUTDOWN_DEADLINE_SECONDS, WORKER_SHUTDOWN_GRACE_SECONDS } from './shutdown.ts';
 
 const config = loadConfigOrExit('worker');
-const requested = process.argv.slice(2).length > 0 ? process.argv.slice(2) : (process.env.WORKER_QUEUES?.split(',') ?? taskQueueNames);
+const requested =
+  process.argv.slice(2).length > 0 ? process.argv.slice(2) : (process.env.WORKER_QUEUES?.split(',') ?? taskQueueNames);
 const unknown = requested.filter((name) => !(taskQueueNames as string[]).includes(name));
 if (unknown.length > 0) {
   console.error(`[worker] unknown task queue(s) ${unknown.join(', ')}; expected some of: ${taskQueueNames.join(', ')}`);
@@ -44,7 +46,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     }, SHUTDOWN_DEADLINE_MS).unref();
   });
 }
-const prisma = createPrisma(config.DATABASE_URL, { statementTimeoutMs: config.WORKER_STATEMENT_TIMEOUT_MS });
+// An error nobody handled is logged and counted; an uncaught one drains the worker (in-flight
+// activities finish, up to the grace time) and exits 1, as SIGTERM would, instead of dying mid-activity.
+installProcessErrorHandlers({
+  component: `worker:${queues.join('+')}`,
+  logger,
+  shutdown: () => Runtime.instance().shutdown(),
+  deadlineMs: SHUTDOWN_DEADLINE_MS,
+});
+const prisma = createPrisma(config.DATABASE_URL, {
+  statementTimeoutMs: config.WORKER_STATEMENT_TIMEOUT_MS,
+  onError: (err) => logger.warn({ err: err.message }, 'a PostgreSQL connection failed; the pool replaces it'),
+});
 // Far above any one Redis call an activity makes (a rebuild's swap of a million-member board takes
 // about a second), so only a stalled Redis trips it: the call fails and the activity is retried.
 const REDIS_TIMEOUT_MS = 30_000;
@@ -55,7 +68,10 @@ const connection = await connectWorker(config);
 try {
   // Any cluster (docker compose, a shared dev cluster) gets the search attributes the API sets.
   const added = await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE).catch((err: Error) => {
-    logger.warn({ err: err.message }, 'could not register search attributes; register them with `temporal operator search-attribute create`');
+    logger.warn(
+      { err: err.message },
+      'could not register search attributes; register them with `temporal operator search-attribute create`',
+    );
     return [];
   });
   if (added.length > 0) logger.info({ added }, 'registered search attributes');
@@ -79,7 +95,9 @@ try {
         ...workerDefinition(name, config, deps),
         ...workerTracingOptions(tracing),
         workflowBundle: bundle,
-        ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+        ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined
+          ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS }
+          : {}),
         shutdownGraceTime: `${WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
       }),
     ),
@@ -93,7 +111,14 @@ try {
     healthy: () => workers.every((worker) => worker.getState() === 'RUNNING'),
     logger,
   });
-  logger.info({ taskQueues: workers.map((w) => w.options.taskQueue), namespace: config.TEMPORAL_NAMESPACE, metricsAddress: metricsServer.address }, 'worker started');
+  logger.info(
+    {
+      taskQueues: workers.map((w) => w.options.taskQueue),
+      namespace: config.TEMPORAL_NAMESPACE,
+      metricsAddress: metricsServer.address,
+    },
+    'worker started',
+  );
   await Promise.all(workers.map((worker) => worker.run())); // resolve once a shutdown signal has drained them
   await deps.starter.drain();
   await Promise.allSettled([metricsServer.close(), tracing.shutdown()]);

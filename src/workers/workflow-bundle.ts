@@ -39,7 +39,10 @@ export function sdkLogger(logger: Logger, minLevel: LogLevel = 'WARN'): SdkLogge
 }
 
 /** The workflow code for a worker that traces (`traced`) or does not. */
-export async function workflowBundle(logger: Logger, { traced }: { traced: boolean }): Promise<{ code: string } | { codePath: string }> {
+export async function workflowBundle(
+  logger: Logger,
+  { traced }: { traced: boolean },
+): Promise<{ code: string } | { codePath: string }> {
   if (runningCompiled) {
     // Relative to the compiled worker (dist/src/workers -> dist).
     const codePath = path.resolve(import.meta.dirname, '../..', bundleFileName(traced));
@@ -49,6 +52,9 @@ export async function workflowBundle(logger: Logger, { traced }: { traced: boole
   }
   const started = performance.now();
   const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(traced), logger: sdkLogger(logger) });
-  logger.info({ durationMs: Math.round(performance.now() - started), bytes: code.length, traced }, 'bundled workflow code from src/workflows');
+  logger.info(
+    { durationMs: Math.round(performance.now() - started), bytes: code.length, traced },
+    'bundled workflow code from src/workflows',
+  );
   return { code };
 }

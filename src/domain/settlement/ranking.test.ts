@@ -12,7 +12,9 @@ describe('pointsFor', () => {
     [[0, 1], [1, 0], 0, false],
     [[2, 2], [2, 2], 3, true],
   ] as const)('prediction %j against result %j gives %i', (prediction, result, points, exact) => {
-    expect(pointsFor({ homeGoals: prediction[0], awayGoals: prediction[1] }, { homeGoals: result[0], awayGoals: result[1] })).toEqual({ points, exact });
+    expect(
+      pointsFor({ homeGoals: prediction[0], awayGoals: prediction[1] }, { homeGoals: result[0], awayGoals: result[1] }),
+    ).toEqual({ points, exact });
   });
 });
 
@@ -61,7 +63,11 @@ describe('rankPage', () => {
     ] as const;
     expect([...scores].sort((a, b) => a[1] - b[1]).map(([id]) => id)).toEqual(['z', 'b', 'y', 'w', 'x']);
     expect(standingOfScore('b', boardScore(3, 1))).toEqual({ userId: 'b', points: 3, exactCount: 1 });
-    expect(standingOfScore('big', boardScore(4_000_000, 999_999))).toEqual({ userId: 'big', points: 4_000_000, exactCount: 999_999 });
+    expect(standingOfScore('big', boardScore(4_000_000, 999_999))).toEqual({
+      userId: 'big',
+      points: 4_000_000,
+      exactCount: 999_999,
+    });
     expect(boardScore(0, 0) === 0).toBe(true);
   });
 });

@@ -15,7 +15,8 @@ export const OUTCOME_POINTS = 1;
 
 /** Exact score 3; right outcome (home win, draw, away win) 1; otherwise 0. */
 export function pointsFor(prediction: Score, result: Score): { points: number; exact: boolean } {
-  if (prediction.homeGoals === result.homeGoals && prediction.awayGoals === result.awayGoals) return { points: EXACT_POINTS, exact: true };
+  if (prediction.homeGoals === result.homeGoals && prediction.awayGoals === result.awayGoals)
+    return { points: EXACT_POINTS, exact: true };
   const outcome = (s: Score) => Math.sign(s.homeGoals - s.awayGoals);
   return { points: outcome(prediction) === outcome(result) ? OUTCOME_POINTS : 0, exact: false };
 }

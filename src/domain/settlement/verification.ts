@@ -17,7 +17,10 @@ export type Decision = (
   | { decision: 'ended'; reason: string; homeGoals: number; awayGoals: number }
 ) & { decision: VerificationDecision };
 
-export function decide(game: { status: string; homeGoals: number | null; awayGoals: number | null }, answer: ProviderAnswer): Decision {
+export function decide(
+  game: { status: string; homeGoals: number | null; awayGoals: number | null },
+  answer: ProviderAnswer,
+): Decision {
   switch (answer.kind) {
     case 'unavailable':
       return { decision: 'retry', reason: `provider unavailable: ${answer.reason}` };
@@ -26,15 +29,17 @@ export function decide(game: { status: string; homeGoals: number | null; awayGoa
     case 'unknown':
       return { decision: 'noop', reason: 'the provider does not know this game' };
     case 'match':
-      if (answer.status !== 'ended') return { decision: 'noop', reason: `the provider reports the game ${answer.status}` };
+      if (answer.status !== 'ended')
+        return { decision: 'noop', reason: `the provider reports the game ${answer.status}` };
       if (game.status === 'ended' && game.homeGoals === answer.homeGoals && game.awayGoals === answer.awayGoals) {
         return { decision: 'noop', reason: `already recorded as ended ${answer.homeGoals}-${answer.awayGoals}` };
       }
       return {
         decision: 'ended',
-        reason: game.status === 'ended'
-          ? `the provider corrects ${game.homeGoals}-${game.awayGoals} to ${answer.homeGoals}-${answer.awayGoals}`
-          : `the provider reports it ended ${answer.homeGoals}-${answer.awayGoals}`,
+        reason:
+          game.status === 'ended'
+            ? `the provider corrects ${game.homeGoals}-${game.awayGoals} to ${answer.homeGoals}-${answer.awayGoals}`
+            : `the provider reports it ended ${answer.homeGoals}-${answer.awayGoals}`,
         homeGoals: answer.homeGoals!,
         awayGoals: answer.awayGoals!,
       };

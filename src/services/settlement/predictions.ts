@@ -10,9 +10,14 @@ import type { WriteScope } from '../write.ts';
 
 /** 400 naming each user that does not exist; `pathOf(i)` is the field of the i-th ID. */
 async function checkUsers(tx: Tx, userIds: string[], pathOf: (index: number) => string): Promise<void> {
-  const known = new Set((await tx.user.findMany({ where: { id: { in: userIds } }, select: { id: true } })).map((u) => u.id));
+  const known = new Set(
+    (await tx.user.findMany({ where: { id: { in: userIds } }, select: { id: true } })).map((u) => u.id),
+  );
   const unknown = userIds.filter((id) => !known.has(id));
-  if (unknown.length > 0) throw InvalidInputError.of(unknown.map((id) => ({ path: pathOf(userIds.indexOf(id)), message: `user ${id} does not exist` })));
+  if (unknown.length > 0)
+    throw InvalidInputError.of(
+      unknown.map((id) => ({ path: pathOf(userIds.indexOf(id)), message: `user ${id} does not exist` })),
+    );
 }
 
 /**
@@ -20,7 +25,13 @@ async function checkUsers(tx: Tx, userIds: string[], pathOf: (index: number) => 
  * tournament's scoreboard version on, and starts the projection that puts them on the league's board
  * (from the same transaction). Answers how many were added.
  */
-async function addMembers(scope: WriteScope, taskQueues: Config['taskQueues'], leagueId: string, tournamentId: string, userIds: string[]): Promise<number> {
+async function addMembers(
+  scope: WriteScope,
+  taskQueues: Config['taskQueues'],
+  leagueId: string,
+  tournamentId: string,
+  userIds: string[],
+): Promise<number> {
   const { tx } = scope;
   const fresh = await tx.$queryRaw<{ user_id: string }[]>`
     SELECT u AS user_id FROM unnest(${userIds}::text[]) AS u
@@ -44,7 +55,11 @@ async function addMembers(scope: WriteScope, taskQueues: Config['taskQueues'], l
   return fresh.length;
 }
 
-export async function createLeague(scope: WriteScope, taskQueues: Config['taskQueues'], input: { name: string; tournamentId: string; memberIds: string[] }): Promise<{ id: string }> {
+export async function createLeague(
+  scope: WriteScope,
+  taskQueues: Config['taskQueues'],
+  input: { name: string; tournamentId: string; memberIds: string[] },
+): Promise<{ id: string }> {
   const { tx } = scope;
   if (!(await tx.tournament.findUnique({ where: { id: input.tournamentId }, select: { id: true } }))) {
     throw InvalidInputError.of([{ path: 'tournamentId', message: `tournament ${input.tournamentId} does not exist` }]);
@@ -57,9 +72,16 @@ export async function createLeague(scope: WriteScope, taskQueues: Config['taskQu
   return { id };
 }
 
-export async function addLeagueMembers(scope: WriteScope, taskQueues: Config['taskQueues'], leagueId: string, userIds: string[]): Promise<{ leagueId: string; added: number; members: number }> {
+export async function addLeagueMembers(
+  scope: WriteScope,
+  taskQueues: Config['taskQueues'],
+  leagueId: string,
+  userIds: string[],
+): Promise<{ leagueId: string; added: number; members: number }> {
   const { tx } = scope;
-  const [league] = await tx.$queryRaw<{ tournament_id: string }[]>`SELECT tournament_id FROM leagues WHERE id = ${leagueId} FOR UPDATE`;
+  const [league] = await tx.$queryRaw<
+    { tournament_id: string }[]
+  >`SELECT tournament_id FROM leagues WHERE id = ${leagueId} FOR UPDATE`;
   if (!league) throw new NotFoundError('league', leagueId);
   const unique = [...new Set(userIds)];
   await checkUsers(tx, unique, (i) => `userIds.${userIds.indexOf(unique[i]!)}`);
@@ -68,7 +90,11 @@ export async function addLeagueMembers(scope: WriteScope, taskQueues: Config['ta
 }
 
 /** One prediction per user per game; a repeat before kickoff replaces it; none once the game has started. */
-export async function putPrediction(scope: WriteScope, gameId: string, input: { userId: string; homeGoals: number; awayGoals: number }) {
+export async function putPrediction(
+  scope: WriteScope,
+  gameId: string,
+  input: { userId: string; homeGoals: number; awayGoals: number },
+) {
   const { tx } = scope;
   const [game] = await tx.$queryRaw<{ status: string; started: boolean }[]>`
     SELECT status, kickoff_at <= now() AS started FROM games WHERE id = ${gameId} FOR SHARE`;

@@ -22,7 +22,11 @@ export const ProviderMatch = z
     message: 'an ended match needs homeGoals and awayGoals',
   });
 
-export function createHttpProvider(options: { baseUrl: string; timeoutMs: number; fetch?: typeof fetch }): MatchProvider {
+export function createHttpProvider(options: {
+  baseUrl: string;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}): MatchProvider {
   const request = options.fetch ?? fetch;
   const base = options.baseUrl.replace(/\/+$/, '');
   return {
@@ -30,11 +34,16 @@ export function createHttpProvider(options: { baseUrl: string; timeoutMs: number
       let res: Response;
       let text: string;
       try {
-        res = await request(`${base}/matches/${encodeURIComponent(providerGameId)}`, { signal: AbortSignal.timeout(options.timeoutMs) });
+        res = await request(`${base}/matches/${encodeURIComponent(providerGameId)}`, {
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
         text = await res.text();
       } catch (err) {
         const e = err as Error;
-        return { kind: 'unavailable', reason: e.name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : e.message };
+        return {
+          kind: 'unavailable',
+          reason: e.name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : e.message,
+        };
       }
       if (res.status === 404) return { kind: 'unknown' };
       if (!res.ok) return { kind: 'unavailable', reason: `HTTP ${res.status}` };
@@ -45,9 +54,19 @@ export function createHttpProvider(options: { baseUrl: string; timeoutMs: number
         return { kind: 'malformed', reason: `not JSON: ${text.slice(0, 80)}` };
       }
       const parsed = ProviderMatch.safeParse(body);
-      if (!parsed.success) return { kind: 'malformed', reason: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') };
-      if (parsed.data.id !== providerGameId) return { kind: 'malformed', reason: `answered for match ${parsed.data.id}, asked for ${providerGameId}` };
-      return { kind: 'match', status: parsed.data.status, homeGoals: parsed.data.homeGoals ?? null, awayGoals: parsed.data.awayGoals ?? null };
+      if (!parsed.success)
+        return {
+          kind: 'malformed',
+          reason: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+        };
+      if (parsed.data.id !== providerGameId)
+        return { kind: 'malformed', reason: `answered for match ${parsed.data.id}, asked for ${providerGameId}` };
+      return {
+        kind: 'match',
+        status: parsed.data.status,
+        homeGoals: parsed.data.homeGoals ?? null,
+        awayGoals: parsed.data.awayGoals ?? null,
+      };
     },
   };
 }

@@ -38,7 +38,9 @@ beforeAll(async () => {
   await prisma.tournament.create({ data: { id: T, name: 'T' } });
   await prisma.user.createMany({ data: users.map((id) => ({ id, name: id })) });
   await prisma.league.create({ data: { id: 'league-lower', name: 'lower case', tournamentId: T } });
-  await prisma.leagueMember.createMany({ data: ['a', 'b', 'c', 'A'].map((userId) => ({ leagueId: 'league-lower', userId, version: 0 })) });
+  await prisma.leagueMember.createMany({
+    data: ['a', 'b', 'c', 'A'].map((userId) => ({ leagueId: 'league-lower', userId, version: 0 })),
+  });
 });
 
 afterAll(async () => {
@@ -48,8 +50,24 @@ afterAll(async () => {
 });
 
 async function game(id: string, predictions: Record<string, [number, number]>) {
-  await prisma.game.create({ data: { id, homeTeam: 'H', awayTeam: 'A', kickoffAt: new Date('2026-06-01T18:00:00Z'), season: '2026', tournamentId: T } });
-  await prisma.prediction.createMany({ data: Object.entries(predictions).map(([userId, [homeGoals, awayGoals]]) => ({ gameId: id, userId, homeGoals, awayGoals })) });
+  await prisma.game.create({
+    data: {
+      id,
+      homeTeam: 'H',
+      awayTeam: 'A',
+      kickoffAt: new Date('2026-06-01T18:00:00Z'),
+      season: '2026',
+      tournamentId: T,
+    },
+  });
+  await prisma.prediction.createMany({
+    data: Object.entries(predictions).map(([userId, [homeGoals, awayGoals]]) => ({
+      gameId: id,
+      userId,
+      homeGoals,
+      awayGoals,
+    })),
+  });
 }
 
 /** Records the game's next result (as the result service does) and returns its hash. */
@@ -61,7 +79,8 @@ async function result(gameId: string, homeGoals: number, awayGoals: number): Pro
   return hash;
 }
 
-const settle = (gameId: string, hash: string) => applySettlement(prisma, { gameId, resultHash: hash, workflowId: `settle:${gameId}:${hash}` });
+const settle = (gameId: string, hash: string) =>
+  applySettlement(prisma, { gameId, resultHash: hash, workflowId: `settle:${gameId}:${hash}` });
 const rows = (page: { entries: { rank: number; userId: string; points: number; exactCount: number }[] }) =>
   page.entries.map((e) => `${e.rank} ${e.userId} ${e.points}/${e.exactCount}`);
 
@@ -70,7 +89,12 @@ async function expectProjectionEqualsPostgres() {
   await boards.project(T);
   const fromPg = await pg.page(T, null, 500, 0);
   expect((await fromRedis.page(T, null, 500, 0)).value).toEqual(fromPg);
-  for (const [limit, offset] of [[2, 0], [2, 1], [3, 3], [5, 5]] as const) {
+  for (const [limit, offset] of [
+    [2, 0],
+    [2, 1],
+    [3, 3],
+    [5, 5],
+  ] as const) {
     expect((await fromRedis.page(T, null, limit, offset)).value).toEqual(await pg.page(T, null, limit, offset));
   }
   for (const userId of users) expect((await fromRedis.rank(T, userId)).value).toEqual(await pg.rank(T, userId));
@@ -80,14 +104,23 @@ async function expectProjectionEqualsPostgres() {
 
 describe('settlement', () => {
   it('scores every prediction of the game in one go, and ranks 1, 1, 3, 3, 5, 5 with ties in byte order', async () => {
-    const predictions = { A: [2, 1], a: [2, 1], B: [3, 0], D: [1, 0], b: [1, 1], c: [0, 2] } satisfies Record<string, [number, number]>;
+    const predictions = { A: [2, 1], a: [2, 1], B: [3, 0], D: [1, 0], b: [1, 1], c: [0, 2] } satisfies Record<
+      string,
+      [number, number]
+    >;
     await game('G1', predictions);
     const hash = await result('G1', 2, 1);
-    expect(await settle('G1', hash)).toEqual({ outcome: 'applied', tournamentId: T, version: 1, predictionsSettled: 6 });
+    expect(await settle('G1', hash)).toEqual({
+      outcome: 'applied',
+      tournamentId: T,
+      version: 1,
+      predictionsSettled: 6,
+    });
 
     // The statement's CASE and the domain rule agree, prediction by prediction.
     const stored = await prisma.prediction.findMany({ where: { gameId: 'G1' } });
-    for (const p of stored) expect({ points: p.points, exact: p.exact }, p.userId).toEqual(pointsFor(p, { homeGoals: 2, awayGoals: 1 }));
+    for (const p of stored)
+      expect({ points: p.points, exact: p.exact }, p.userId).toEqual(pointsFor(p, { homeGoals: 2, awayGoals: 1 }));
 
     const board = await expectProjectionEqualsPostgres();
     expect(board.total).toBe(6);
@@ -118,7 +151,14 @@ describe('settlement', () => {
     await game('G3', { B: [0, 1] });
     const g3 = await result('G3', 0, 1);
     const first = await Promise.all(Array.from({ length: 6 }, () => settle('G3', g3)));
-    expect(first.map((o) => o.outcome).sort()).toEqual(['already', 'already', 'already', 'already', 'already', 'applied']);
+    expect(first.map((o) => o.outcome).sort()).toEqual([
+      'already',
+      'already',
+      'already',
+      'already',
+      'already',
+      'applied',
+    ]);
     expect((await pg.rank(T, 'B'))!.points).toBe(4); // 1 from G1, 3 exact from G3, once
     await expectProjectionEqualsPostgres();
   });
@@ -130,7 +170,11 @@ describe('settlement', () => {
     // By hand, G1 0-2 + G2 0-0 + G3 0-1: A 0+1 = 1; a 0; B 0+0+3 = 3 (1 exact); D 0; b 0+3 = 3 (1); c 3+0 = 3 (1).
     const board = await expectProjectionEqualsPostgres();
     expect(rows(board)).toEqual(['1 B 3/1', '1 b 3/1', '1 c 3/1', '4 A 1/0', '5 D 0/0', '5 a 0/0']);
-    expect(await prisma.userTournamentTotal.findUniqueOrThrow({ where: { tournamentId_userId: { tournamentId: T, userId: 'c' } } })).toMatchObject({ settledPredictions: 2 });
+    expect(
+      await prisma.userTournamentTotal.findUniqueOrThrow({
+        where: { tournamentId_userId: { tournamentId: T, userId: 'c' } },
+      }),
+    ).toMatchObject({ settledPredictions: 2 });
   });
 
   it('skips an older result that arrives after its correction, and settles A -> B -> A each once', async () => {
@@ -140,7 +184,11 @@ describe('settlement', () => {
     // The correction is settled first; the older result, late, must not undo it.
     expect(await settle('G4', second)).toMatchObject({ outcome: 'applied' });
     expect(await settle('G4', first)).toEqual({ outcome: 'skipped', tournamentId: T });
-    expect((await prisma.settlementLedger.findMany({ where: { gameId: 'G4' }, orderBy: { id: 'asc' } })).map((l) => l.status)).toEqual(['applied', 'skipped']);
+    expect(
+      (await prisma.settlementLedger.findMany({ where: { gameId: 'G4' }, orderBy: { id: 'asc' } })).map(
+        (l) => l.status,
+      ),
+    ).toEqual(['applied', 'skipped']);
     expect((await pg.rank(T, 'b'))!.points).toBe(6);
     expect((await pg.rank(T, 'a'))!.points).toBe(0);
 
@@ -155,8 +203,14 @@ describe('settlement', () => {
   });
 
   it('refuses a result the game does not have', async () => {
-    expect(await settle('G1', 'no-such-hash')).toEqual({ outcome: 'unknown', reason: 'game G1 has no result no-such-hash' });
-    expect(await settle('no-such-game', 'x')).toEqual({ outcome: 'unknown', reason: 'game no-such-game does not exist' });
+    expect(await settle('G1', 'no-such-hash')).toEqual({
+      outcome: 'unknown',
+      reason: 'game G1 has no result no-such-hash',
+    });
+    expect(await settle('no-such-game', 'x')).toEqual({
+      outcome: 'unknown',
+      reason: 'game no-such-game does not exist',
+    });
   });
 });
 
@@ -197,7 +251,9 @@ describe('scoreboard projection', () => {
     const before = Number(await redis.get(boardVersionKey(T)));
     const [bumped] = await prisma.$queryRaw<{ scoreboard_version: bigint }[]>`
       UPDATE tournaments SET scoreboard_version = scoreboard_version + 1 WHERE id = ${T} RETURNING scoreboard_version`;
-    await prisma.leagueMember.create({ data: { leagueId: 'league-lower', userId: 'B', version: bumped!.scoreboard_version } });
+    await prisma.leagueMember.create({
+      data: { leagueId: 'league-lower', userId: 'B', version: bumped!.scoreboard_version },
+    });
     expect(await redis.zscore(leagueBoardKey('league-lower'), 'B')).toBeNull();
     expect(await boards.project(T)).toEqual({ from: before, version: before + 1, users: 0, rebuilt: false }); // no totals changed
     expect(await redis.zscore(leagueBoardKey('league-lower'), 'B')).not.toBeNull();

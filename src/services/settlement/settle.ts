@@ -8,7 +8,14 @@ import type { RequestedBy, Trigger } from '../../contracts/common.ts';
 import { settlementWorkflowId, type SettlementOutcome } from '../../contracts/settlement.ts';
 import { workflowStart, type WorkflowStart } from '../../temporal/start-workflow.ts';
 
-export function settlementStart(options: { gameId: string; resultHash: string; requestId: string; requestedBy: RequestedBy; trigger: Trigger; taskQueue: string }): WorkflowStart<'settleGameWorkflow'> {
+export function settlementStart(options: {
+  gameId: string;
+  resultHash: string;
+  requestId: string;
+  requestedBy: RequestedBy;
+  trigger: Trigger;
+  taskQueue: string;
+}): WorkflowStart<'settleGameWorkflow'> {
   const { gameId, resultHash, requestId, requestedBy, trigger, taskQueue } = options;
   return workflowStart('settleGameWorkflow', {
     workflowId: settlementWorkflowId(gameId, resultHash),
@@ -30,11 +37,17 @@ export type ApplyOutcome = SettlementOutcome | { outcome: 'unknown'; reason: str
  * the prediction held before (so a correction reverses the earlier result and applies the new one);
  * and the tournament's scoreboard version moves on, stamped on every totals row it changed.
  */
-export async function applySettlement(prisma: PrismaClient, input: { gameId: string; resultHash: string; workflowId: string }, timeoutMs = 10 * 60_000): Promise<ApplyOutcome> {
+export async function applySettlement(
+  prisma: PrismaClient,
+  input: { gameId: string; resultHash: string; workflowId: string },
+  timeoutMs = 10 * 60_000,
+): Promise<ApplyOutcome> {
   const { gameId, resultHash } = input;
   return prisma.$transaction(
     async (tx) => {
-      const [game] = await tx.$queryRaw<{ tournament_id: string | null }[]>`SELECT tournament_id FROM games WHERE id = ${gameId} FOR UPDATE`;
+      const [game] = await tx.$queryRaw<
+        { tournament_id: string | null }[]
+      >`SELECT tournament_id FROM games WHERE id = ${gameId} FOR UPDATE`;
       if (!game) return { outcome: 'unknown', reason: `game ${gameId} does not exist` };
       const tournamentId = game.tournament_id;
       const results = await tx.$queryRaw<{ result_hash: string; home_goals: number; away_goals: number }[]>`
@@ -50,7 +63,12 @@ export async function applySettlement(prisma: PrismaClient, input: { gameId: str
       if (inserted.length === 0) {
         const [done] = await tx.$queryRaw<{ status: string; predictions_settled: number }[]>`
           SELECT status, predictions_settled FROM match_settlement_ledger WHERE game_id = ${gameId} AND result_hash = ${resultHash}`;
-        return { outcome: 'already', tournamentId, status: done!.status, predictionsSettled: done!.predictions_settled };
+        return {
+          outcome: 'already',
+          tournamentId,
+          status: done!.status,
+          predictionsSettled: done!.predictions_settled,
+        };
       }
       if (!latest) return { outcome: 'skipped', tournamentId };
 
@@ -108,6 +126,12 @@ export async function applySettlement(prisma: PrismaClient, input: { gameId: str
 }
 
 /** Marks the result's settlement as failed for good (shown by the settlement status route). */
-export async function recordSettlementFailure(prisma: PrismaClient, input: { gameId: string; resultHash: string; error: string }): Promise<void> {
-  await prisma.gameResult.updateMany({ where: { gameId: input.gameId, resultHash: input.resultHash }, data: { settlementError: input.error } });
+export async function recordSettlementFailure(
+  prisma: PrismaClient,
+  input: { gameId: string; resultHash: string; error: string },
+): Promise<void> {
+  await prisma.gameResult.updateMany({
+    where: { gameId: input.gameId, resultHash: input.resultHash },
+    data: { settlementError: input.error },
+  });
 }

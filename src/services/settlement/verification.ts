@@ -28,11 +28,23 @@ export function createVerification(deps: {
     const answer = await provider.fetchMatch(game.providerGameId);
     const requestId = `verify:${runWorkflowId}:${gameId}`;
     const { body } = await runWrite(
-      { requestId, requestedBy: RequestedBy.verification, idempotencyKey: null, fingerprint: requestId, method: 'VERIFY', path: `games/${gameId}` },
+      {
+        requestId,
+        requestedBy: RequestedBy.verification,
+        idempotencyKey: null,
+        fingerprint: requestId,
+        method: 'VERIFY',
+        path: `games/${gameId}`,
+      },
       async (scope) => {
-        const [current] = await scope.tx.$queryRaw<{ status: string; home_goals: number | null; away_goals: number | null }[]>`
+        const [current] = await scope.tx.$queryRaw<
+          { status: string; home_goals: number | null; away_goals: number | null }[]
+        >`
           SELECT status, home_goals, away_goals FROM games WHERE id = ${gameId} FOR UPDATE`;
-        const decision = decide({ status: current!.status, homeGoals: current!.home_goals, awayGoals: current!.away_goals }, answer);
+        const decision = decide(
+          { status: current!.status, homeGoals: current!.home_goals, awayGoals: current!.away_goals },
+          answer,
+        );
         const inserted = await scope.tx.$executeRaw`
           INSERT INTO verification_decisions (run_workflow_id, game_id, decision, reason, provider_status, home_goals, away_goals)
           VALUES (${runWorkflowId}, ${gameId}, ${decision.decision}, ${decision.reason},
@@ -40,7 +52,13 @@ export function createVerification(deps: {
           ON CONFLICT (run_workflow_id, game_id) DO NOTHING`;
         if (inserted === 0) return { status: 200, body: 'already' }; // decided by an earlier attempt of this run
         if (decision.decision === 'ended') {
-          await recordResult(scope, deps.taskQueues, gameId, { homeGoals: decision.homeGoals, awayGoals: decision.awayGoals }, 'provider');
+          await recordResult(
+            scope,
+            deps.taskQueues,
+            gameId,
+            { homeGoals: decision.homeGoals, awayGoals: decision.awayGoals },
+            'provider',
+          );
         }
         return { status: 200, body: decision.decision };
       },
@@ -82,8 +100,13 @@ export function createVerification(deps: {
 
 /** A game's verification decisions, newest first (404 for an unknown game). */
 export async function listVerificationDecisions(prisma: PrismaClient, gameId: string, limit: number) {
-  if (!(await prisma.game.findUnique({ where: { id: gameId }, select: { id: true } }))) throw new NotFoundError('game', gameId);
-  const rows = await prisma.verificationDecision.findMany({ where: { gameId }, orderBy: [{ decidedAt: 'desc' }, { id: 'desc' }], take: limit });
+  if (!(await prisma.game.findUnique({ where: { id: gameId }, select: { id: true } })))
+    throw new NotFoundError('game', gameId);
+  const rows = await prisma.verificationDecision.findMany({
+    where: { gameId },
+    orderBy: [{ decidedAt: 'desc' }, { id: 'desc' }],
+    take: limit,
+  });
   return rows.map((r) => ({
     at: r.decidedAt.toISOString(),
     decision: r.decision as VerificationDecision,

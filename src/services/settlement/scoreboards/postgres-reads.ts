@@ -45,7 +45,10 @@ export function createPostgresBoardReads(prisma: PrismaClient) {
         ORDER BY t.points DESC, t.exact_count DESC, t.user_id COLLATE "C" LIMIT ${limit} OFFSET ${offset}`;
       const standings = rows.map((r) => ({ userId: r.user_id, points: r.points, exactCount: r.exact_count }));
       // The first entry of the first page has nobody ahead of it.
-      const [count, before] = await Promise.all([total(tournamentId, leagueId), rows[0] && offset > 0 ? ahead(tournamentId, leagueId, rows[0]) : 0]);
+      const [count, before] = await Promise.all([
+        total(tournamentId, leagueId),
+        rows[0] && offset > 0 ? ahead(tournamentId, leagueId, rows[0]) : 0,
+      ]);
       return { total: count, entries: rankPage(standings, before + 1, offset) };
     },
 
@@ -63,4 +66,3 @@ export function createPostgresBoardReads(prisma: PrismaClient) {
     },
   };
 }
-

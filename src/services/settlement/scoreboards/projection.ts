@@ -42,14 +42,21 @@ end
 redis.call('SET', KEYS[1], ARGV[1])
 return 1`;
 
+/** Rows a cursor FETCH takes and one pipeline writes (a test makes it small to have many). */
 const CHUNK = 20_000;
 
 /** Runs `work` holding the tournament's scoreboard lock, in one repeatable-read snapshot. */
-function withBoardLock<T>(prisma: PrismaClient, tournamentId: string, work: (tx: Tx, version: number) => Promise<T>): Promise<T> {
+function withBoardLock<T>(
+  prisma: PrismaClient,
+  tournamentId: string,
+  work: (tx: Tx, version: number) => Promise<T>,
+): Promise<T> {
   return prisma.$transaction(
     async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`fulltime:scoreboard:${tournamentId}`}))`;
-      const [row] = await tx.$queryRaw<{ scoreboard_version: bigint }[]>`SELECT scoreboard_version FROM tournaments WHERE id = ${tournamentId}`;
+      const [row] = await tx.$queryRaw<
+        { scoreboard_version: bigint }[]
+      >`SELECT scoreboard_version FROM tournaments WHERE id = ${tournamentId}`;
       if (!row) throw new NotFoundError('tournament', tournamentId);
       return work(tx, Number(row.scoreboard_version));
     },
@@ -64,60 +71,113 @@ interface Row {
 }
 
 /**
- * ZADDs for many boards, pipelined: commands go out without waiting for each reply (ioredis writes
- * them to the socket in order), and `flush` waits for the ones in flight. `expireSeconds` for a
- * rebuild's new keys (a crashed rebuild leaves none behind), set once per key after its first ZADD.
+ * ZADDs for many boards: one pipeline per chunk, sent without waiting for its replies (the next chunk
+ * is fetched from PostgreSQL meanwhile), and `flush` waits for it and checks every reply. A pipeline's
+ * failure is caught where the pipeline is sent and kept until `flush` throws it: a Redis that refuses
+ * a write (OOM, MISCONF, READONLY) or times out fails the projection (its activity is retried), never
+ * the process with a rejection nobody handles yet. `expireSeconds` for a rebuild's new keys (a crashed
+ * rebuild leaves none behind), set once per key after its first ZADD.
  */
 function boardWriter(redis: Redis, expireSeconds?: number) {
-  let inFlight: Promise<unknown>[] = [];
+  let sent: Promise<RedisWriteFailure | null>[] = [];
   const expiring = new Set<string>();
+  let pipeline: ReturnType<Redis['pipeline']> | null = null;
   return {
     write(key: string, rows: Row[]): void {
       if (rows.length === 0) return;
       const args: (string | number)[] = [];
       for (const r of rows) args.push(boardScore(r.points, r.exact_count), r.user_id);
-      inFlight.push(redis.zadd(key, ...args));
+      pipeline ??= redis.pipeline();
+      pipeline.zadd(key, ...args);
       if (expireSeconds && !expiring.has(key)) {
         expiring.add(key);
-        inFlight.push(redis.expire(key, expireSeconds));
+        pipeline.expire(key, expireSeconds);
       }
     },
+    /** Sends what `write` queued since the last call, handling its outcome now. */
+    send(): void {
+      if (!pipeline) return;
+      sent.push(pipeline.exec().then(firstFailure, (err: unknown) => new RedisWriteFailure(err)));
+      pipeline = null;
+    },
+    /** Waits for every pipeline sent; throws the first failure among their replies. */
     async flush(): Promise<void> {
-      const waiting = inFlight;
-      inFlight = [];
-      await Promise.all(waiting);
+      const waiting = sent;
+      sent = [];
+      const failure = (await Promise.all(waiting)).find((f) => f !== null);
+      if (failure) throw failure;
     },
   };
 }
 type BoardWriter = ReturnType<typeof boardWriter>;
 
+/** A projection's Redis write that failed: a refusal (OOM, MISCONF, READONLY) or a timeout. */
+export class RedisWriteFailure extends Error {
+  constructor(cause: unknown) {
+    super(`Redis did not take the scoreboard writes: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = 'RedisWriteFailure';
+  }
+}
+
+/** The first error among a pipeline's replies (ioredis answers `[error, result]` per command). */
+function firstFailure(replies: [Error | null, unknown][] | null): RedisWriteFailure | null {
+  if (replies === null) return new RedisWriteFailure(new Error('the pipeline was discarded'));
+  const failed = replies.find(([err]) => err !== null);
+  return failed ? new RedisWriteFailure(failed[0]) : null;
+}
+
 /**
  * Streams a query's rows a chunk at a time through a cursor (a board can hold a million rows; one
  * pass, no sort, no keyset re-scans), writing each chunk to Redis while the next is fetched.
  */
-async function streamRows<T>(tx: Tx, cursor: string, declare: Prisma.Sql, each: (rows: T[]) => void, writer: BoardWriter): Promise<number> {
+async function streamRows<T>(
+  tx: Tx,
+  cursor: string,
+  declare: Prisma.Sql,
+  each: (rows: T[]) => void,
+  writer: BoardWriter,
+  chunk: number,
+): Promise<number> {
   await tx.$executeRaw(Prisma.sql`DECLARE ${Prisma.raw(cursor)} NO SCROLL CURSOR FOR ${declare}`);
   let count = 0;
   for (;;) {
-    const rows = await tx.$queryRawUnsafe<T[]>(`FETCH ${CHUNK} FROM ${cursor}`);
+    const rows = await tx.$queryRawUnsafe<T[]>(`FETCH ${chunk} FROM ${cursor}`);
     await writer.flush(); // the previous chunk's writes, sent while this chunk was fetched
     if (rows.length === 0) break;
     each(rows);
+    writer.send();
     count += rows.length;
   }
   await tx.$executeRawUnsafe(`CLOSE ${cursor}`);
   return count;
 }
 
-export function createScoreboardProjection({ prisma, redis }: { prisma: PrismaClient; redis: Redis }) {
+export function createScoreboardProjection({
+  prisma,
+  redis,
+  chunkSize = CHUNK,
+}: {
+  prisma: PrismaClient;
+  redis: Redis;
+  chunkSize?: number;
+}) {
   /** The tournament board's standings changed since `since` (all with -1). Answers how many. */
-  function writeTournament(tx: Tx, tournamentId: string, since: number, key: string, writer: BoardWriter): Promise<number> {
+  function writeTournament(
+    tx: Tx,
+    tournamentId: string,
+    since: number,
+    key: string,
+    writer: BoardWriter,
+  ): Promise<number> {
     return streamRows<Row>(
       tx,
       'board_totals',
       Prisma.sql`SELECT user_id, points, exact_count FROM user_tournament_totals WHERE tournament_id = ${tournamentId} AND version > ${since}`,
       (rows) => writer.write(key, rows),
       writer,
+      chunkSize,
     );
   }
 
@@ -128,7 +188,13 @@ export function createScoreboardProjection({ prisma, redis }: { prisma: PrismaCl
    * every membership with an OR. Rows come in no order; each chunk is
    * grouped by league, one ZADD per league present in it.
    */
-  async function writeLeagues(tx: Tx, tournamentId: string, since: number, keyOf: (leagueId: string) => string, writer: BoardWriter): Promise<void> {
+  async function writeLeagues(
+    tx: Tx,
+    tournamentId: string,
+    since: number,
+    keyOf: (leagueId: string) => string,
+    writer: BoardWriter,
+  ): Promise<void> {
     await streamRows<Row & { league_id: string }>(
       tx,
       'board_league_rows',
@@ -160,6 +226,7 @@ export function createScoreboardProjection({ prisma, redis }: { prisma: PrismaCl
         for (const [leagueId, members] of byLeague) writer.write(keyOf(leagueId), members);
       },
       writer,
+      chunkSize,
     );
   }
 
@@ -176,10 +243,16 @@ export function createScoreboardProjection({ prisma, redis }: { prisma: PrismaCl
         const suffix = `:rebuild:${version}:${Date.now()}`;
         const writer = boardWriter(redis, 3600);
         const users = await writeTournament(tx, tournamentId, -1, tournamentBoardKey(tournamentId) + suffix, writer);
-        const leagues = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM leagues WHERE tournament_id = ${tournamentId}`;
+        const leagues = await tx.$queryRaw<
+          { id: string }[]
+        >`SELECT id FROM leagues WHERE tournament_id = ${tournamentId}`;
         await writeLeagues(tx, tournamentId, -1, (leagueId) => leagueBoardKey(leagueId) + suffix, writer);
-        const keys = [tournamentBoardKey(tournamentId), ...leagues.map((l) => leagueBoardKey(l.id))].flatMap((live) => [live + suffix, live]);
-        const swapped = Number(await redis.eval(SWAP_IN, 1 + keys.length, boardVersionKey(tournamentId), ...keys, version)) === 1;
+        const keys = [tournamentBoardKey(tournamentId), ...leagues.map((l) => leagueBoardKey(l.id))].flatMap((live) => [
+          live + suffix,
+          live,
+        ]);
+        const swapped =
+          Number(await redis.eval(SWAP_IN, 1 + keys.length, boardVersionKey(tournamentId), ...keys, version)) === 1;
         return { version, users, leagues: leagues.length, swapped };
       });
     },

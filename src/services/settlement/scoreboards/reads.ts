@@ -35,7 +35,10 @@ export function createBoardReads(deps: {
   };
 
   async function tournamentState(tournamentId: string) {
-    const t = await prisma.tournament.findUnique({ where: { id: tournamentId }, select: { scoreboardVersion: true, scoreboardChangedAt: true } });
+    const t = await prisma.tournament.findUnique({
+      where: { id: tournamentId },
+      select: { scoreboardVersion: true, scoreboardChangedAt: true },
+    });
     if (!t) throw new NotFoundError('tournament', tournamentId);
     return { version: Number(t.scoreboardVersion), changedAt: t.scoreboardChangedAt };
   }
@@ -58,25 +61,52 @@ export function createBoardReads(deps: {
       return { value: read.value, source: 'redis' };
     }
     // Redis answered but is behind or lost its board: past a projection's time, ask for a rebuild.
-    if (read && state.changedAt && Date.now() - state.changedAt.getTime() > STALE_REBUILD_AFTER_MS) requestOnce(tournamentId, state.version);
+    if (read && state.changedAt && Date.now() - state.changedAt.getTime() > STALE_REBUILD_AFTER_MS)
+      requestOnce(tournamentId, state.version);
     const value = await fromPostgres();
     metrics.scoreboardReads.inc({ board, source: 'postgres' });
     return { value, source: 'postgres' };
   }
 
   return {
-    tournamentBoard(tournamentId: string, limit: number, offset: number): Promise<{ value: BoardPage; source: BoardSource }> {
-      return serve('tournament', tournamentId, null, () => redis.page(tournamentId, null, limit, offset), () => pg.page(tournamentId, null, limit, offset));
+    tournamentBoard(
+      tournamentId: string,
+      limit: number,
+      offset: number,
+    ): Promise<{ value: BoardPage; source: BoardSource }> {
+      return serve(
+        'tournament',
+        tournamentId,
+        null,
+        () => redis.page(tournamentId, null, limit, offset),
+        () => pg.page(tournamentId, null, limit, offset),
+      );
     },
 
-    async leagueBoard(leagueId: string, limit: number, offset: number): Promise<{ value: BoardPage; source: BoardSource }> {
+    async leagueBoard(
+      leagueId: string,
+      limit: number,
+      offset: number,
+    ): Promise<{ value: BoardPage; source: BoardSource }> {
       const league = await prisma.league.findUnique({ where: { id: leagueId }, select: { tournamentId: true } });
       if (!league) throw new NotFoundError('league', leagueId);
-      return serve('league', league.tournamentId, leagueId, () => redis.page(league.tournamentId, leagueId, limit, offset), () => pg.page(league.tournamentId, leagueId, limit, offset));
+      return serve(
+        'league',
+        league.tournamentId,
+        leagueId,
+        () => redis.page(league.tournamentId, leagueId, limit, offset),
+        () => pg.page(league.tournamentId, leagueId, limit, offset),
+      );
     },
 
     async userRank(tournamentId: string, userId: string): Promise<{ value: UserRank; source: BoardSource }> {
-      const { value, source } = await serve('rank', tournamentId, null, () => redis.rank(tournamentId, userId), () => pg.rank(tournamentId, userId));
+      const { value, source } = await serve(
+        'rank',
+        tournamentId,
+        null,
+        () => redis.rank(tournamentId, userId),
+        () => pg.rank(tournamentId, userId),
+      );
       if (!value) throw new NotFoundError(`user with a settled prediction in tournament ${tournamentId}:`, userId);
       return { value, source };
     },

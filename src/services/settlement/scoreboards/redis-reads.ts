@@ -1,6 +1,12 @@
 // Scoreboard reads from Redis: a page of a board, or one user's rank, each in one round trip with the
 // version the tournament's boards reflect, so the caller can tell whether Redis has caught up.
-import { rankPage, standingOfScore, type BoardPage, type Standing, type UserRank } from '../../../domain/settlement/ranking.ts';
+import {
+  rankPage,
+  standingOfScore,
+  type BoardPage,
+  type Standing,
+  type UserRank,
+} from '../../../domain/settlement/ranking.ts';
 import type { Redis } from '../../../redis.ts';
 import { boardVersionKey, leagueBoardKey, tournamentBoardKey } from './keys.ts';
 
@@ -29,17 +35,39 @@ export interface RedisRead<T> {
 export function createRedisBoardReads(redis: Redis) {
   return {
     /** A page of the board with the version Redis reflects for the tournament, in one round trip. */
-    async page(tournamentId: string, leagueId: string | null, limit: number, offset: number): Promise<RedisRead<BoardPage>> {
+    async page(
+      tournamentId: string,
+      leagueId: string | null,
+      limit: number,
+      offset: number,
+    ): Promise<RedisRead<BoardPage>> {
       const board = leagueId === null ? tournamentBoardKey(tournamentId) : leagueBoardKey(leagueId);
-      const [version, exists, total, ahead, flat] = (await redis.eval(READ_PAGE, 2, board, boardVersionKey(tournamentId), offset, offset + limit - 1)) as [string, number, number, number, string[]];
+      const [version, exists, total, ahead, flat] = (await redis.eval(
+        READ_PAGE,
+        2,
+        board,
+        boardVersionKey(tournamentId),
+        offset,
+        offset + limit - 1,
+      )) as [string, number, number, number, string[]];
       const standings: Standing[] = [];
       for (let i = 0; i < flat.length; i += 2) standings.push(standingOfScore(flat[i]!, Number(flat[i + 1])));
-      return { version: version === '' ? null : Number(version), boardExists: exists === 1, value: { total, entries: rankPage(standings, ahead + 1, offset) } };
+      return {
+        version: version === '' ? null : Number(version),
+        boardExists: exists === 1,
+        value: { total, entries: rankPage(standings, ahead + 1, offset) },
+      };
     },
 
     /** One user's rank on the tournament's board with the version Redis reflects, in one round trip (value null: not on it). */
     async rank(tournamentId: string, userId: string): Promise<RedisRead<UserRank | null>> {
-      const [version, exists, total, ahead, score] = (await redis.eval(READ_RANK, 2, tournamentBoardKey(tournamentId), boardVersionKey(tournamentId), userId)) as [string, number, number, number, string];
+      const [version, exists, total, ahead, score] = (await redis.eval(
+        READ_RANK,
+        2,
+        tournamentBoardKey(tournamentId),
+        boardVersionKey(tournamentId),
+        userId,
+      )) as [string, number, number, number, string];
       const standing = score === '' ? null : standingOfScore(userId, Number(score));
       return {
         version: version === '' ? null : Number(version),

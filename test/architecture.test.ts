@@ -35,7 +35,9 @@ function violations(files: Record<string, string>): string[] {
     { cwd: dir, encoding: 'utf8' },
   );
   if (!run.stdout) throw new Error(`depcruise printed nothing: ${run.stderr}`);
-  const result = JSON.parse(run.stdout) as { summary: { violations: { rule: { name: string }; from: string; to: string }[] } };
+  const result = JSON.parse(run.stdout) as {
+    summary: { violations: { rule: { name: string }; from: string; to: string }[] };
+  };
   // A package is named from node_modules/ on (the scratch tree reaches the project's through a link).
   const named = (to: string) => to.replace(/^.*?(?=node_modules\/)/, '');
   return result.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${named(v.to)}`).sort();
@@ -43,11 +45,13 @@ function violations(files: Record<string, string>): string[] {
 
 /** A contract and a workflow that uses it the allowed way, for cases to add one bad import to. */
 const clean = {
-  'src/contracts/stats.ts': "import { defineSignal } from '@temporalio/workflow';\nexport const joinRefresh = defineSignal<[string]>('joinRefresh');\nexport interface StatsActivities { run(): Promise<void> }\n",
+  'src/contracts/stats.ts':
+    "import { defineSignal } from '@temporalio/workflow';\nexport const joinRefresh = defineSignal<[string]>('joinRefresh');\nexport interface StatsActivities { run(): Promise<void> }\n",
   'src/workflows/stats.ts':
     "import { proxyActivities, setHandler } from '@temporalio/workflow';\nimport { joinRefresh, type StatsActivities } from '../contracts/stats.ts';\n" +
     "const { run } = proxyActivities<StatsActivities>({ startToCloseTimeout: '1 minute' });\nexport async function statsWorkflow() { setHandler(joinRefresh, () => {}); await run(); }\n",
-  'src/activities/stats.ts': "import type { StatsActivities } from '../contracts/stats.ts';\nexport const activities: StatsActivities = { async run() {} };\n",
+  'src/activities/stats.ts':
+    "import type { StatsActivities } from '../contracts/stats.ts';\nexport const activities: StatsActivities = { async run() {} };\n",
 };
 
 describe('architecture rules', () => {
@@ -59,7 +63,8 @@ describe('architecture rules', () => {
     expect(
       violations({
         ...clean,
-        'src/activities/stats.ts': "import { statsWorkflow } from '../workflows/stats.ts';\nexport const started = statsWorkflow;\n",
+        'src/activities/stats.ts':
+          "import { statsWorkflow } from '../workflows/stats.ts';\nexport const started = statsWorkflow;\n",
       }),
     ).toEqual(['activities-not-to-workflows: src/activities/stats.ts -> src/workflows/stats.ts']);
   });
@@ -67,7 +72,8 @@ describe('architecture rules', () => {
   it('fail an import circle made of type-only imports', () => {
     expect(
       violations({
-        'src/services/games.ts': "import type { Result } from './results.ts';\nexport interface Game { result?: Result }\n",
+        'src/services/games.ts':
+          "import type { Result } from './results.ts';\nexport interface Game { result?: Result }\n",
         'src/services/results.ts': "import type { Game } from './games.ts';\nexport interface Result { game: Game }\n",
       }),
     ).toEqual(['no-circular: src/services/games.ts -> src/services/results.ts']);
@@ -78,7 +84,8 @@ describe('architecture rules', () => {
       violations({
         ...clean,
         'src/services/people.ts': 'export const name = (n: string) => n.trim();\n',
-        'src/workflows/people.ts': "import fs from 'node:fs';\nimport { name } from '../services/people.ts';\nexport async function peopleWorkflow() { return [fs.constants.F_OK, name(' x ')]; }\n",
+        'src/workflows/people.ts':
+          "import fs from 'node:fs';\nimport { name } from '../services/people.ts';\nexport async function peopleWorkflow() { return [fs.constants.F_OK, name(' x ')]; }\n",
       }),
     ).toEqual([
       'workflows-are-deterministic: src/workflows/people.ts -> fs',
@@ -90,7 +97,8 @@ describe('architecture rules', () => {
     expect(
       violations({
         'src/api/errors.ts': 'export class ApiError extends Error {}\n',
-        'src/services/games.ts': "import { ApiError } from '../api/errors.ts';\nexport const fail = () => new ApiError('x');\n",
+        'src/services/games.ts':
+          "import { ApiError } from '../api/errors.ts';\nexport const fail = () => new ApiError('x');\n",
         'src/db/client.ts': "import { fail } from '../services/games.ts';\nexport const client = fail;\n",
         'src/domain/rules.ts': "import { Redis } from 'ioredis';\nexport const store = Redis;\n",
       }),
@@ -104,13 +112,18 @@ describe('architecture rules', () => {
   it('fail a contract that takes values from the SDK beyond the workflow API', () => {
     expect(
       violations({
-        'src/contracts/common.ts': "import { defaultPayloadConverter } from '@temporalio/common';\nimport type { SearchAttributePair } from '@temporalio/common';\nexport const converter = defaultPayloadConverter;\nexport type Pair = SearchAttributePair;\n",
+        'src/contracts/common.ts':
+          "import { defaultPayloadConverter } from '@temporalio/common';\nimport type { SearchAttributePair } from '@temporalio/common';\nexport const converter = defaultPayloadConverter;\nexport type Pair = SearchAttributePair;\n",
         'src/services/use.ts': "import { converter } from '../contracts/common.ts';\nexport const c = converter;\n",
       }),
-    ).toEqual(['contracts-use-only-the-workflow-api: src/contracts/common.ts -> node_modules/@temporalio/common/lib/index.js']);
+    ).toEqual([
+      'contracts-use-only-the-workflow-api: src/contracts/common.ts -> node_modules/@temporalio/common/lib/index.js',
+    ]);
   });
 
   it('report a file nothing imports and that imports nothing', () => {
-    expect(violations({ ...clean, 'src/services/forgotten.ts': 'export const unused = 1;\n' })).toEqual(['no-orphans: src/services/forgotten.ts -> src/services/forgotten.ts']);
+    expect(violations({ ...clean, 'src/services/forgotten.ts': 'export const unused = 1;\n' })).toEqual([
+      'no-orphans: src/services/forgotten.ts -> src/services/forgotten.ts',
+    ]);
   });
 });

@@ -25,9 +25,17 @@ export function consoleClient(baseUrl: string, headers: Record<string, string> =
   return {
     jar,
     async get(path: string): Promise<PageResult> {
-      const res = await fetch(`${baseUrl}${path}`, { redirect: 'manual', headers: { ...headers, cookie: cookieHeader() } });
+      const res = await fetch(`${baseUrl}${path}`, {
+        redirect: 'manual',
+        headers: { ...headers, cookie: cookieHeader() },
+      });
       remember(res);
-      return { status: res.status, headers: res.headers, text: await res.text(), location: res.headers.get('location') };
+      return {
+        status: res.status,
+        headers: res.headers,
+        text: await res.text(),
+        location: res.headers.get('location'),
+      };
     },
     async post(path: string, fields: Record<string, string>): Promise<PageResult> {
       const res = await fetch(`${baseUrl}${path}`, {
@@ -37,7 +45,28 @@ export function consoleClient(baseUrl: string, headers: Record<string, string> =
         body: new URLSearchParams(fields).toString(),
       });
       remember(res);
-      return { status: res.status, headers: res.headers, text: await res.text(), location: res.headers.get('location') };
+      return {
+        status: res.status,
+        headers: res.headers,
+        text: await res.text(),
+        location: res.headers.get('location'),
+      };
+    },
+    /** A form body sent as given (percent-encoding included), for bytes URLSearchParams would not send. */
+    async postRaw(path: string, body: string): Promise<PageResult> {
+      const res = await fetch(`${baseUrl}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { ...headers, cookie: cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+      remember(res);
+      return {
+        status: res.status,
+        headers: res.headers,
+        text: await res.text(),
+        location: res.headers.get('location'),
+      };
     },
     /** The CSRF token of the first form on `path` (a GET, so its cookie is set too). */
     async csrf(path: string): Promise<string> {

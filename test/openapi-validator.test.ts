@@ -13,12 +13,24 @@ const document = {
         },
       },
     },
-    '/api/things/special': { get: { responses: { '200': { content: { 'text/html': { schema: { type: 'string' } } } } } } },
+    '/api/things/special': {
+      get: { responses: { '200': { content: { 'text/html': { schema: { type: 'string' } } } } } },
+    },
   },
   components: {
     schemas: {
-      Thing: { type: 'object', properties: { id: { type: 'string' }, at: { type: 'string', format: 'date-time' } }, required: ['id'], additionalProperties: false },
-      Error: { type: 'object', properties: { error: { type: 'object' } }, required: ['error'], additionalProperties: false },
+      Thing: {
+        type: 'object',
+        properties: { id: { type: 'string' }, at: { type: 'string', format: 'date-time' } },
+        required: ['id'],
+        additionalProperties: false,
+      },
+      Error: {
+        type: 'object',
+        properties: { error: { type: 'object' } },
+        required: ['error'],
+        additionalProperties: false,
+      },
     },
   },
 };
@@ -27,7 +39,9 @@ const json = 'application/json; charset=utf-8';
 
 describe('ResponseValidator', () => {
   it('accepts a documented response', () => {
-    expect(() => validator.check('GET', '/api/things/1', 200, json, { id: '1', at: '2026-01-01T00:00:00Z' })).not.toThrow();
+    expect(() =>
+      validator.check('GET', '/api/things/1', 200, json, { id: '1', at: '2026-01-01T00:00:00Z' }),
+    ).not.toThrow();
     expect(() => validator.check('GET', '/api/things/special', 200, 'text/html', '<html>')).not.toThrow();
   });
 

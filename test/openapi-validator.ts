@@ -69,8 +69,12 @@ export class ResponseValidator {
       this.compiled.set(key, validate);
     }
     if (!validate(body)) {
-      const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
-      throw new Error(`${where}: the body does not match the documented schema:\n  ${problems.join('\n  ')}\nbody: ${JSON.stringify(body).slice(0, 2000)}`);
+      const problems = (validate.errors ?? []).map(
+        (e) => `${e.instancePath || '(body)'} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`,
+      );
+      throw new Error(
+        `${where}: the body does not match the documented schema:\n  ${problems.join('\n  ')}\nbody: ${JSON.stringify(body).slice(0, 2000)}`,
+      );
     }
   }
 }

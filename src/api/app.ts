@@ -19,6 +19,7 @@ import { jsonBody } from './json-body.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.ts';
 import { createAuthFailureCounter, requireToken } from './auth.ts';
 import { requestContext } from './request-context.ts';
+import { parseUrlEncoded } from './strict-urlencoded.ts';
 import type { Route } from './route.ts';
 import { createRouter } from './router.ts';
 import { gameRoutes } from './routes/games.ts';
@@ -27,6 +28,7 @@ import { jobsRoutes } from './routes/jobs.ts';
 import { minutesRoutes } from './routes/minutes.ts';
 import { operationsRoutes } from './routes/operations.ts';
 import { peopleRoutes } from './routes/people.ts';
+import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { settlementRoutes } from './routes/settlement.ts';
 import { createCache, statsRoutes } from './routes/stats.ts';
@@ -57,6 +59,7 @@ export function apiRoutes(deps: AppDeps): { routes: Route[]; document: OpenApiDo
     ...jobsRoutes(deps),
     ...scheduleRoutes(deps),
     ...operationsRoutes(deps),
+    ...reconciliationRoutes(deps),
     ...docsRoutes(() => document),
   ];
   const document: OpenApiDocument = buildOpenApiDocument(routes, { version: packageVersion });
@@ -70,13 +73,21 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
+  // Query strings decoded strictly: malformed percent-encoding is a 400, not U+FFFD (strict-urlencoded.ts).
+  app.set('query parser', (query: string) => parseUrlEncoded(query, 'query'));
   app.use(requestContext);
   app.use(httpTelemetry({ tracing: deps.tracing ?? false }));
   app.use((req, res, next) => {
     const started = performance.now();
     res.on('finish', () => {
       logger.info(
-        { requestId: req.ctx.requestId, method: req.method, path: req.originalUrl, status: res.statusCode, durationMs: Math.round(performance.now() - started) },
+        {
+          requestId: req.ctx.requestId,
+          method: req.method,
+          path: req.originalUrl,
+          status: res.statusCode,
+          durationMs: Math.round(performance.now() - started),
+        },
         'request',
       );
     });
@@ -89,7 +100,18 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(requireToken(config.API_TOKEN, authFailures));
   // The console: HTML for people, its own sign-in, forms; never the JSON API's bodies or token.
-  app.use('/admin', consoleRouter({ config, prisma, redis: deps.redis, temporal: deps.temporal, runWrite, logger, sessions: deps.sessions }));
+  app.use(
+    '/admin',
+    consoleRouter({
+      config,
+      prisma,
+      redis: deps.redis,
+      temporal: deps.temporal,
+      runWrite,
+      logger,
+      sessions: deps.sessions,
+    }),
+  );
   app.use('/api', jsonBody());
   app.use(createRouter(routes, { runWrite, prisma, logger }));
   // Swagger UI's scripts and styles, after the router so GET /docs itself is the documented page.

@@ -28,8 +28,15 @@ export async function auditedWrite(
     });
   } catch (err) {
     if (entry) {
-      await recordAudit(deps.prisma, { ...entry, outcome: auditOutcomeOf(toApiError(err).status), details: { error: (err as Error).message } }).catch((auditErr: unknown) => {
-        deps.logger.warn({ err: auditErr, requestId: request.requestId }, 'could not record a refused admin action in the audit log');
+      await recordAudit(deps.prisma, {
+        ...entry,
+        outcome: auditOutcomeOf(toApiError(err).status),
+        details: { error: (err as Error).message },
+      }).catch((auditErr: unknown) => {
+        deps.logger.warn(
+          { err: auditErr, requestId: request.requestId },
+          'could not record a refused admin action in the audit log',
+        );
       });
     }
     throw err;

@@ -3,7 +3,14 @@
 // server is needed (rejected requests never reach the outbox; accepted ones wait in it).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchDatabase, httpClient, startApi, testConfig, TEST_TOKEN, type TestApi } from '../../test/harness.ts';
+import {
+  createScratchDatabase,
+  httpClient,
+  startApi,
+  testConfig,
+  TEST_TOKEN,
+  type TestApi,
+} from '../../test/harness.ts';
 
 let database: Awaited<ReturnType<typeof createScratchDatabase>>;
 let replicas: TestApi[];
@@ -56,14 +63,24 @@ describe('failed authentication', () => {
     expect(rightToken.status).toBe(429);
     expect(await playerCount()).toBe(before);
     // Public reads need no token and are not limited.
-    expect((await http('GET', '/api/openapi.json', { token: null, headers: { 'x-forwarded-for': client } })).status).toBe(200);
+    expect(
+      (await http('GET', '/api/openapi.json', { token: null, headers: { 'x-forwarded-for': client } })).status,
+    ).toBe(200);
   });
 
   it('does not count requests without a token: they guess nothing', async () => {
     const client = '203.0.113.7';
     const statuses = [];
     for (let attempt = 1; attempt <= 5; attempt++) {
-      statuses.push((await http('POST', '/api/players', { body: { name: 'p-x' }, token: null, headers: { 'x-forwarded-for': client } })).status);
+      statuses.push(
+        (
+          await http('POST', '/api/players', {
+            body: { name: 'p-x' },
+            token: null,
+            headers: { 'x-forwarded-for': client },
+          })
+        ).status,
+      );
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401]);
     expect((await createPlayer(client, TEST_TOKEN)).status).toBe(201);

@@ -2,7 +2,13 @@
 // be used to guess the token at line rate.
 import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  RLWrapperTimeouts,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import { RequestedBy } from '../contracts/common.ts';
 import type { Redis } from '../redis.ts';
 import { metrics } from '../telemetry/metrics.ts';
@@ -27,10 +33,24 @@ export interface AuthFailureCounter {
  * slower than 200 ms, each process counts in its own memory instead of failing requests.
  */
 export function createAuthFailureCounter(redis: Redis, limits: AuthFailureLimits): AuthFailureCounter {
-  const options = { points: limits.maxFailures, duration: limits.windowSeconds, blockDuration: limits.blockSeconds, keyPrefix: 'auth-failures' };
+  const options = {
+    points: limits.maxFailures,
+    duration: limits.windowSeconds,
+    blockDuration: limits.blockSeconds,
+    keyPrefix: 'auth-failures',
+  };
   const memory = new RateLimiterMemory(options);
-  const shared = new RateLimiterRedis({ ...options, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: memory });
-  const limiter = new RLWrapperTimeouts({ limiter: shared, insuranceLimiter: memory, timeoutMs: 200 }) as unknown as RateLimiterAbstract;
+  const shared = new RateLimiterRedis({
+    ...options,
+    storeClient: redis,
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: memory,
+  });
+  const limiter = new RLWrapperTimeouts({
+    limiter: shared,
+    insuranceLimiter: memory,
+    timeoutMs: 200,
+  }) as unknown as RateLimiterAbstract;
   return { limiter, maxFailures: limits.maxFailures };
 }
 

@@ -1,6 +1,12 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
-import { ConflictError, DependencyUnavailableError, DomainError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
+import {
+  ConflictError,
+  DependencyUnavailableError,
+  DomainError,
+  InvalidInputError,
+  NotFoundError,
+} from '../domain/errors.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { BodyRefused } from './json-body.ts';
 import type { Logger } from '../logger.ts';
@@ -46,21 +52,30 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof BodyRefused) return new ApiError(err.status, err.code, err.message);
   if (err instanceof DomainError) {
     const status =
-      err instanceof InvalidInputError ? 400
-      : err instanceof NotFoundError ? 404
-      : err instanceof ConflictError ? 409
-      : err instanceof DependencyUnavailableError ? 503
-      : 500;
+      err instanceof InvalidInputError
+        ? 400
+        : err instanceof NotFoundError
+          ? 404
+          : err instanceof ConflictError
+            ? 409
+            : err instanceof DependencyUnavailableError
+              ? 503
+              : 500;
     return new ApiError(status, err.code, err.message, err.details);
   }
   // The router could not percent-decode a path segment (`%ZZ`, a lone `%`, bytes that are not UTF-8).
-  if (err instanceof URIError) return new ApiError(400, 'validation_failed', `malformed percent-encoding in the path: ${err.message}`, [{ path: '', message: 'malformed percent-encoding' }]);
+  if (err instanceof URIError)
+    return new ApiError(400, 'validation_failed', `malformed percent-encoding in the path: ${err.message}`, [
+      { path: '', message: 'malformed percent-encoding' },
+    ]);
   const e = err as { type?: string; status?: number; message?: string } | undefined;
-  if (e?.type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'request body is larger than 1 MiB');
+  if (e?.type === 'entity.too.large')
+    return new ApiError(413, 'payload_too_large', 'request body is larger than 1 MiB');
   if (e?.type === 'entity.parse.failed') {
     return new ApiError(400, 'malformed_json', `request body is not valid JSON: ${e.message}`);
   }
-  if (e?.type && typeof e.status === 'number' && e.status < 500) return new ApiError(e.status, 'bad_request', e.message ?? 'bad request');
+  if (e?.type && typeof e.status === 'number' && e.status < 500)
+    return new ApiError(e.status, 'bad_request', e.message ?? 'bad request');
   if (isUnavailable(err)) {
     return new ApiError(503, 'service_unavailable', 'a dependency is down; the request was not saved, retry it later');
   }

@@ -16,14 +16,19 @@ const long = process.env.FUZZ === 'long';
 /** The short pass's seed: fixed, so `npm test` sends the same requests every run. */
 const GATE_SEED = '20261201';
 const seed = process.env.FUZZ_SEED ?? (long ? undefined : GATE_SEED);
-if (seed === undefined || !/^\d{1,18}$/.test(seed)) throw new Error('FUZZ_SEED must be digits (npm run fuzz picks one and prints it)');
+if (seed === undefined || !/^\d{1,18}$/.test(seed))
+  throw new Error('FUZZ_SEED must be digits (npm run fuzz picks one and prints it)');
 /**
  * The short pass is bounded by examples per operation only: with a time budget schemathesis repeats
  * fuzzing until it is spent, so how many cases ran would depend on the machine. The long pass spends
  * its time budget.
  */
 const budget = long
-  ? { maxTime: Number(process.env.FUZZ_SECONDS ?? 600), maxExamples: 1000, phases: 'examples,coverage,fuzzing,stateful' }
+  ? {
+      maxTime: Number(process.env.FUZZ_SECONDS ?? 600),
+      maxExamples: 1000,
+      phases: 'examples,coverage,fuzzing,stateful',
+    }
   : { maxTime: null, maxExamples: 10, phases: 'examples,coverage,fuzzing' };
 
 const checks = [
@@ -46,9 +51,16 @@ async function seedResources(): Promise<Record<string, string[]>> {
   const tournament = await made('/api/tournaments', { name: 'Fuzz Cup' });
   const [ann, bob] = await Promise.all([made('/api/users', { name: 'ann' }), made('/api/users', { name: 'bob' })]);
   // Kicking off in an hour, so predictions are still open.
-  const { gameId, starter, bench } = await gameWithBench(stack.http, { kickoffAt: new Date(Date.now() + 3600_000).toISOString(), tournamentId: tournament.id });
+  const { gameId, starter, bench } = await gameWithBench(stack.http, {
+    kickoffAt: new Date(Date.now() + 3600_000).toISOString(),
+    tournamentId: tournament.id,
+  });
   const sub = await made(`/api/games/${gameId}/substitutions`, { minute: 60, playerOutId: starter, playerInId: bench });
-  const card = await made(`/api/games/${gameId}/disciplinary-actions`, { playerId: bench, cardType: 'yellow', minute: 70 });
+  const card = await made(`/api/games/${gameId}/disciplinary-actions`, {
+    playerId: bench,
+    cardType: 'yellow',
+    minute: 70,
+  });
   await made(`/api/games/${gameId}/predictions`, { userId: ann.id, homeGoals: 1, awayGoals: 0 });
   const league = await made('/api/leagues', { name: 'Fuzz League', tournamentId: tournament.id, memberIds: [ann.id] });
   return {
@@ -68,15 +80,33 @@ async function seedResources(): Promise<Record<string, string[]>> {
 /** schemathesis.toml binding each ID parameter, in paths and bodies, to the seeded resources. */
 function fuzzConfig(ids: Record<string, string[]>): string {
   const bindings: Record<string, string> = {
-    'path.playerId': 'players', 'body.playerId': 'players', 'body.playerOutId': 'players', 'body.playerInId': 'players',
-    'body.lineup[*].playerId': 'players', 'path.gameId': 'games', 'path.substitutionId': 'substitutions',
-    'path.actionId': 'actions', 'path.tournamentId': 'tournaments', 'body.tournamentId': 'tournaments',
-    'path.userId': 'users', 'body.userId': 'users', 'body.memberIds[*]': 'users', 'body.userIds[*]': 'users', 'path.leagueId': 'leagues', 'path.season': 'seasons',
-    'path.jobKey': 'jobs', 'path.workflowId': 'workflows',
+    'path.playerId': 'players',
+    'body.playerId': 'players',
+    'body.playerOutId': 'players',
+    'body.playerInId': 'players',
+    'body.lineup[*].playerId': 'players',
+    'path.gameId': 'games',
+    'path.substitutionId': 'substitutions',
+    'path.actionId': 'actions',
+    'path.tournamentId': 'tournaments',
+    'body.tournamentId': 'tournaments',
+    'path.userId': 'users',
+    'body.userId': 'users',
+    'body.memberIds[*]': 'users',
+    'body.userIds[*]': 'users',
+    'path.leagueId': 'leagues',
+    'path.season': 'seasons',
+    'path.jobKey': 'jobs',
+    'path.workflowId': 'workflows',
   };
-  const lines = Object.entries(ids).flatMap(([name, values]) => [`[dictionaries.${name}]`, `values = ${JSON.stringify(values)}`, '']);
+  const lines = Object.entries(ids).flatMap(([name, values]) => [
+    `[dictionaries.${name}]`,
+    `values = ${JSON.stringify(values)}`,
+    '',
+  ]);
   lines.push('[parameters]');
-  for (const [key, dictionary] of Object.entries(bindings)) lines.push(`"${key}" = { dictionary = "${dictionary}", probability = 0.5 }`);
+  for (const [key, dictionary] of Object.entries(bindings))
+    lines.push(`"${key}" = { dictionary = "${dictionary}", probability = 0.5 }`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -96,10 +126,14 @@ afterAll(async () => {
 
 function schemathesis(args: string[]): Promise<{ code: number | null; output: string }> {
   const binary = path.join(projectRoot, '.venv', process.platform === 'win32' ? 'Scripts' : 'bin', 'schemathesis');
-  if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: npm run setup installs it (tools/requirements.txt)`);
+  if (!fs.existsSync(binary))
+    throw new Error(`${binary} is missing: npm run setup installs it (tools/requirements.txt)`);
   return new Promise((resolve, reject) => {
     // Its own working directory: hypothesis keeps an example database (.hypothesis) in it.
-    const child = spawn(binary, args, { cwd: workDir, env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } });
+    const child = spawn(binary, args, {
+      cwd: workDir,
+      env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' },
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -115,20 +149,33 @@ it(
     const { code, output } = await schemathesis([
       'run',
       `${base}/api/openapi.json`,
-      '--url', base,
-      '--header', `Authorization: Bearer ${TEST_TOKEN}`,
-      '--checks', checks.join(','),
-      '--phases', budget.phases,
-      '--max-examples', String(budget.maxExamples),
+      '--url',
+      base,
+      '--header',
+      `Authorization: Bearer ${TEST_TOKEN}`,
+      '--checks',
+      checks.join(','),
+      '--phases',
+      budget.phases,
+      '--max-examples',
+      String(budget.maxExamples),
       ...(budget.maxTime === null ? [] : ['--max-time', String(budget.maxTime)]),
-      '--workers', '1',
-      '--request-timeout', '10',
-      '--seed', seed,
+      '--workers',
+      '1',
+      '--request-timeout',
+      '10',
+      '--seed',
+      seed,
       // No example database: nothing a previous run found changes what this one sends.
-      '--generation-database', 'none',
-      '--suppress-health-check', 'all',
+      '--generation-database',
+      'none',
+      '--suppress-health-check',
+      'all',
     ]);
-    if (long || code !== 0 || process.env.FUZZ_VERBOSE) console.log(`${output}\nseed ${seed}: replay with FUZZ_SEED=${seed}${long ? ' npm run fuzz' : ' npx vitest run src/api/fuzz.test.ts'}`);
+    if (long || code !== 0 || process.env.FUZZ_VERBOSE)
+      console.log(
+        `${output}\nseed ${seed}: replay with FUZZ_SEED=${seed}${long ? ' npm run fuzz' : ' npx vitest run src/api/fuzz.test.ts'}`,
+      );
     expect(code, output.slice(-20_000)).toBe(0);
   },
   ((budget.maxTime ?? 180) + 120) * 1000,

@@ -31,7 +31,11 @@ export function httpTelemetry(options: { tracing: boolean }): RequestHandler {
       metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
       if (span) {
         span.updateName(`${req.method} ${route}`);
-        span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode, 'fulltime.request_id': req.ctx?.requestId ?? '' });
+        span.setAttributes({
+          'http.route': route,
+          'http.response.status_code': res.statusCode,
+          'fulltime.request_id': req.ctx?.requestId ?? '',
+        });
         if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
       }

@@ -30,7 +30,8 @@ export function nestsDeeperThan(body: Uint8Array, max: number): boolean {
   for (const byte of body) {
     if (inString) {
       if (escaped) escaped = false;
-      else if (byte === 0x5c) escaped = true; // backslash
+      else if (byte === 0x5c)
+        escaped = true; // backslash
       else if (byte === 0x22) inString = false; // closing quote
     } else if (byte === 0x22) {
       inString = true;
@@ -53,17 +54,30 @@ function checkBody(_req: unknown, _res: unknown, body: Buffer): void {
     throw new BodyRefused(400, 'malformed_json', 'request body is not valid UTF-8');
   }
   if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
-    throw new BodyRefused(400, 'body_too_deep', `request body nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep`);
+    throw new BodyRefused(
+      400,
+      'body_too_deep',
+      `request body nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep`,
+    );
   }
 }
 
 /** A body that is there must be JSON: 415 otherwise (before it is read). */
 const requireJson: RequestHandler = (req, _res, next) => {
   if (typeis.hasBody(req) && !typeis(req, ['application/json', '+json'])) {
-    next(new BodyRefused(415, 'unsupported_media_type', `send the body as JSON with Content-Type: application/json (got ${req.get('Content-Type') ?? 'none'})`));
+    next(
+      new BodyRefused(
+        415,
+        'unsupported_media_type',
+        `send the body as JSON with Content-Type: application/json (got ${req.get('Content-Type') ?? 'none'})`,
+      ),
+    );
     return;
   }
   next();
 };
 
-export const jsonBody = (): RequestHandler[] => [requireJson, express.json({ limit: '1mb', type: () => true, verify: checkBody })];
+export const jsonBody = (): RequestHandler[] => [
+  requireJson,
+  express.json({ limit: '1mb', type: () => true, verify: checkBody }),
+];

@@ -63,7 +63,13 @@ function minutesOf(report: { players: { playerId: string; minutesPlayed: number 
 describe('match events to minutes played', () => {
   it('creates a game whose first report gives the starters the full game', async () => {
     const { gameId, s1, s2, b1, b2, created } = await newGame();
-    expect(created).toMatchObject({ id: gameId, status: 'scheduled', season: '2026', durationMinutes: 90, eventsVersion: 0 });
+    expect(created).toMatchObject({
+      id: gameId,
+      status: 'scheduled',
+      season: '2026',
+      durationMinutes: 90,
+      eventsVersion: 0,
+    });
     const report = await freshReport(gameId);
     expect(report).toMatchObject({ gameId, eventsVersion: 0, calculatedVersion: 0, status: 'calculated' });
     expect(report.players).toEqual([
@@ -73,7 +79,13 @@ describe('match events to minutes played', () => {
       { playerId: [b1, b2].sort()[1], starter: false, minutesPlayed: 0, minutesCalculationMethod: 'calculated' },
     ]);
     const game = await http('GET', `/api/games/${gameId}`, { token: null });
-    expect(game.body).toMatchObject({ id: gameId, status: 'scheduled', homeGoals: null, awayGoals: null, eventsVersion: 0 });
+    expect(game.body).toMatchObject({
+      id: gameId,
+      status: 'scheduled',
+      homeGoals: null,
+      awayGoals: null,
+      eventsVersion: 0,
+    });
   });
 
   it('recalculates on substitutions created, updated and deleted', async () => {
@@ -176,11 +188,16 @@ describe('match events to minutes played', () => {
       FulltimeRequestId: [`tagged-${gameId}`],
     });
     expect(description.memo).toMatchObject({ gameId, requestId: `tagged-${gameId}`, eventsVersion: 1 });
-    const listed = await waitFor(async () => {
-      const ids: string[] = [];
-      for await (const wf of env.client.workflow.list({ query: `FulltimeGameId = "${gameId}"` })) ids.push(wf.workflowId);
-      return ids.length === 2 ? ids.sort() : null; // game.created + substitution.created
-    }, 10_000, 'visibility to list both workflows');
+    const listed = await waitFor(
+      async () => {
+        const ids: string[] = [];
+        for await (const wf of env.client.workflow.list({ query: `FulltimeGameId = "${gameId}"` }))
+          ids.push(wf.workflowId);
+        return ids.length === 2 ? ids.sort() : null; // game.created + substitution.created
+      },
+      10_000,
+      'visibility to list both workflows',
+    );
     expect(listed).toContain(`minutes-recalc:tagged-${gameId}`);
   });
 
@@ -217,17 +234,26 @@ describe('match events to minutes played', () => {
     });
     expect(later.status).toBe(201);
     const invalid = await freshReport(gameId, 'invalid');
-    expect(invalid.error).toMatch(new RegExp(`substitution bad-${gameId} \\(minute 80\\): player ${s1} was already substituted off`));
+    expect(invalid.error).toMatch(
+      new RegExp(`substitution bad-${gameId} \\(minute 80\\): player ${s1} was already substituted off`),
+    );
     expect(invalid.eventsVersion).toBe(2);
     expect(invalid.calculatedVersion).toBe(good.calculatedVersion);
     expect(invalid.players).toEqual(good.players);
 
     // Whichever recalculation first sees version 2 fails (non-retryably); any other one is superseded.
-    const failedIds = await waitFor(async () => {
-      const ids: string[] = [];
-      for await (const wf of env.client.workflow.list({ query: `FulltimeGameId = "${gameId}" AND ExecutionStatus = "Failed"` })) ids.push(wf.workflowId);
-      return ids.length > 0 ? ids : null;
-    }, 10_000, 'the failed recalculation to be visible');
+    const failedIds = await waitFor(
+      async () => {
+        const ids: string[] = [];
+        for await (const wf of env.client.workflow.list({
+          query: `FulltimeGameId = "${gameId}" AND ExecutionStatus = "Failed"`,
+        }))
+          ids.push(wf.workflowId);
+        return ids.length > 0 ? ids : null;
+      },
+      10_000,
+      'the failed recalculation to be visible',
+    );
     expect(failedIds).toHaveLength(1);
     const failed = env.client.workflow.getHandle(failedIds[0]!);
     await expect(failed.result()).rejects.toThrow('Workflow execution failed');

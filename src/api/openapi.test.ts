@@ -30,7 +30,8 @@ function expressRoutes(app: Express): string[] {
   const walk = (stack: Layer[]) => {
     for (const layer of stack) {
       if (layer.route) {
-        for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') found.push(`${method.toUpperCase()} ${layer.route.path}`);
+        for (const [method, on] of Object.entries(layer.route.methods))
+          if (on && method !== '_all') found.push(`${method.toUpperCase()} ${layer.route.path}`);
       } else if (layer.handle?.stack) walk(layer.handle.stack);
     }
   };
@@ -40,13 +41,23 @@ function expressRoutes(app: Express): string[] {
 
 function documentedOperations(document: { paths: Record<string, Record<string, unknown>> }): string[] {
   return Object.entries(document.paths)
-    .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`))
+    .flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    )
     .sort();
 }
 
 describe('OpenAPI document', () => {
   it('documents exactly the routes express serves', async () => {
-    const deps = { config: api.config, prisma: api.prisma, redis: api.redis, temporal: api.temporal, starter: api.starter, logger: undefined as never, sessions: api.sessions };
+    const deps = {
+      config: api.config,
+      prisma: api.prisma,
+      redis: api.redis,
+      temporal: api.temporal,
+      starter: api.starter,
+      logger: undefined as never,
+      sessions: api.sessions,
+    };
     // The console's pages (mounted at /admin) are HTML for people, not part of the JSON API's document.
     const served = expressRoutes(createApp(deps)).filter((op) => /^[A-Z]+ \/(api\/|healthz$|readyz$|docs$)/.test(op));
     const res = await http('GET', '/api/openapi.json', { token: null });
@@ -59,8 +70,12 @@ describe('OpenAPI document', () => {
 
   it('serves every documented operation (no "no route" 404 for any of them)', async () => {
     const { body: document } = await http('GET', '/api/openapi.json');
-    const operations = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
-      Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path: path.replace(/\{\w+\}/g, 'no-such-id') })),
+    const operations = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, ops]) =>
+        Object.keys(ops).map((method) => ({
+          method: method.toUpperCase(),
+          path: path.replace(/\{\w+\}/g, 'no-such-id'),
+        })),
     );
     expect(operations.length).toBeGreaterThan(10);
     for (const { method, path } of operations) {
@@ -74,8 +89,22 @@ describe('OpenAPI document', () => {
     const { body: document } = await http('GET', '/api/openapi.json');
     const post = document.paths['/api/games/{gameId}/substitutions'].post;
     expect(post.security).toEqual([{ bearerAuth: [] }]);
-    expect(post.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`).sort()).toEqual(['header:Idempotency-Key', 'path:gameId']);
-    expect(Object.keys(post.responses).sort()).toEqual(['201', '400', '401', '404', '409', '413', '415', '429', '500', '503']);
+    expect(post.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`).sort()).toEqual([
+      'header:Idempotency-Key',
+      'path:gameId',
+    ]);
+    expect(Object.keys(post.responses).sort()).toEqual([
+      '201',
+      '400',
+      '401',
+      '404',
+      '409',
+      '413',
+      '415',
+      '429',
+      '500',
+      '503',
+    ]);
     expect(post.responses['409'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
     const report = document.paths['/api/games/{gameId}/report'].get;
     expect(report.security).toEqual([]);
@@ -83,9 +112,13 @@ describe('OpenAPI document', () => {
     // Only what answers from the process alone never depends on PostgreSQL, Redis or Temporal.
     expect(Object.keys(document.paths['/healthz'].get.responses).sort()).toEqual(['200', '500']);
     // Query integers are documented as integers (validated as digits, not coerced).
-    const offset = document.paths['/api/stats/power-ratings'].get.parameters.find((p: { name: string }) => p.name === 'offset');
+    const offset = document.paths['/api/stats/power-ratings'].get.parameters.find(
+      (p: { name: string }) => p.name === 'offset',
+    );
     expect(offset.schema).toMatchObject({ type: 'integer', minimum: 0 });
-    expect(document.paths['/readyz'].get.responses['503'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Readiness' });
+    expect(document.paths['/readyz'].get.responses['503'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/Readiness',
+    });
     expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 
@@ -94,7 +127,9 @@ describe('OpenAPI document', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     const assets = [...String(page.body).matchAll(/(?:src|href)="(\/docs\/[^"]+)"/g)].map((m) => m[1]!);
-    expect(assets).toEqual(expect.arrayContaining(['/docs/swagger-ui-bundle.js', '/docs/swagger-ui.css', '/docs/swagger-ui-init.js']));
+    expect(assets).toEqual(
+      expect.arrayContaining(['/docs/swagger-ui-bundle.js', '/docs/swagger-ui.css', '/docs/swagger-ui-init.js']),
+    );
     for (const asset of assets) {
       const res = await fetch(`${api.baseUrl}${asset}`);
       expect(res.status, asset).toBe(200);

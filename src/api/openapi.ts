@@ -41,7 +41,8 @@ export function errorStatuses(route: Route): number[] {
 
 const requestIdHeader = {
   'X-Request-Id': {
-    description: 'The request ID: the Idempotency-Key when one was sent, else generated. It names the workflows the request starts.',
+    description:
+      'The request ID: the Idempotency-Key when one was sent, else generated. It names the workflows the request starts.',
     schema: { type: 'string' as const },
   },
 };
@@ -54,15 +55,10 @@ const retryAfterHeader = {
 };
 
 const IdempotencyHeaders = z.object({
-  'Idempotency-Key': z
-    .string()
-    .min(1)
-    .max(200)
-    .optional()
-    .meta({
-      description:
-        'The request ID (1-200 printable ASCII characters). A repeat with the same key and body answers with the first response and changes nothing; the same key with another body is 409.',
-    }),
+  'Idempotency-Key': z.string().min(1).max(200).optional().meta({
+    description:
+      'The request ID (1-200 printable ASCII characters). A repeat with the same key and body answers with the first response and changes nothing; the same key with another body is 409.',
+  }),
 });
 
 export function buildOpenApiDocument(routes: Route[], info: { version: string }) {
@@ -82,7 +78,11 @@ export function buildOpenApiDocument(routes: Route[], info: { version: string })
       },
     };
     for (const [status, other] of Object.entries(route.otherResponses ?? {})) {
-      responses[status] = { description: other.description, headers: requestIdHeader, content: { 'application/json': { schema: other.schema } } };
+      responses[status] = {
+        description: other.description,
+        headers: requestIdHeader,
+        content: { 'application/json': { schema: other.schema } },
+      };
     }
     for (const status of errorStatuses(route)) {
       responses[status] = {

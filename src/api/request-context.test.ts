@@ -6,13 +6,23 @@ const request = (method: string, path: string, body: unknown) => ({ method, base
 
 describe('requestFingerprint', () => {
   it('ignores the order of JSON keys, at every depth', () => {
-    const a = request('POST', '/api/games', { homeTeam: 'A', awayTeam: 'B', lineup: [{ playerId: 'p', starter: true }] });
-    const b = request('POST', '/api/games', { lineup: [{ starter: true, playerId: 'p' }], awayTeam: 'B', homeTeam: 'A' });
+    const a = request('POST', '/api/games', {
+      homeTeam: 'A',
+      awayTeam: 'B',
+      lineup: [{ playerId: 'p', starter: true }],
+    });
+    const b = request('POST', '/api/games', {
+      lineup: [{ starter: true, playerId: 'p' }],
+      awayTeam: 'B',
+      homeTeam: 'A',
+    });
     expect(requestFingerprint(a)).toBe(requestFingerprint(b));
   });
 
   it('treats an absent key and an undefined one alike', () => {
-    expect(requestFingerprint(request('POST', '/x', { a: 1 }))).toBe(requestFingerprint(request('POST', '/x', { a: 1, b: undefined })));
+    expect(requestFingerprint(request('POST', '/x', { a: 1 }))).toBe(
+      requestFingerprint(request('POST', '/x', { a: 1, b: undefined })),
+    );
   });
 
   const base = request('POST', '/api/players', { name: 'A', tags: ['x', 'y'] });

@@ -4,7 +4,7 @@ import type { RequestedBy } from '../contracts/common.ts';
 import { ApiError } from './errors.ts';
 
 /** 1-200 printable ASCII characters (docs/api.md, "Idempotency-Key"). */
-const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,200}$/;
+export const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,200}$/;
 
 export interface RequestContext {
   /** The request ID: the Idempotency-Key when given, else generated. Names the workflows started. */
@@ -49,7 +49,12 @@ function canonicalJson(value: unknown): string {
 
 /** What makes two requests "the same" for Idempotency-Key purposes: method, path and body. */
 export function requestFingerprint(req: Request): string {
+  return fingerprintOf(req, req.body);
+}
+
+/** The fingerprint of `req`'s method and path with `body` (a console form's fields, without its CSRF token and key). */
+export function fingerprintOf(req: Request, body: unknown): string {
   return createHash('sha256')
-    .update(`${req.method} ${req.baseUrl}${req.path}\n${canonicalJson(req.body)}`)
+    .update(`${req.method} ${req.baseUrl}${req.path}\n${canonicalJson(body)}`)
     .digest('hex');
 }

@@ -1,10 +1,10 @@
 // One declaration per route: its method and path, the zod schemas of its parameters, query, body and
 // success response, and its handler. The express router and the OpenAPI document are both built from
 // these declarations, so what is served and what is documented cannot drift apart.
-import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import type { AuditAction } from '../domain/audit.ts';
 import type { WriteScope } from '../services/write.ts';
+import type { EndpointInput } from './endpoint.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'delete';
 
@@ -14,19 +14,15 @@ export type ErrorStatus = 400 | 404 | 409 | 415 | 429 | 503;
 type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-/** What a handler receives: validated params, query and body. */
-export interface RouteInput<P, Q, B> {
-  params: Out<P>;
-  query: Out<Q>;
-  body: Out<B>;
-  /** The request ID (Idempotency-Key or generated); names the workflows the request starts. */
-  requestId: string;
-  req: Request;
-  /** For the rare handler that answers with a status other than the declared success (readiness). */
-  res: Response;
-}
+/** What a handler receives: validated params, query and body (endpoint.ts, shared with the console). */
+export type RouteInput<P, Q, B> = EndpointInput<Out<P>, Out<Q>, Out<B>>;
 
-interface RouteBase<P extends Schema | undefined, Q extends Schema | undefined, B extends Schema | undefined, R extends Schema> {
+interface RouteBase<
+  P extends Schema | undefined,
+  Q extends Schema | undefined,
+  B extends Schema | undefined,
+  R extends Schema,
+> {
   method: Method;
   /** OpenAPI form, with the full prefix: `/api/games/{gameId}`. */
   path: string;
@@ -47,16 +43,24 @@ interface RouteBase<P extends Schema | undefined, Q extends Schema | undefined, 
 }
 
 /** A read, or an action with no database write (its handler answers directly). */
-export interface ReadRoute<P extends Schema | undefined, Q extends Schema | undefined, B extends Schema | undefined, R extends Schema>
-  extends RouteBase<P, Q, B, R> {
+export interface ReadRoute<
+  P extends Schema | undefined,
+  Q extends Schema | undefined,
+  B extends Schema | undefined,
+  R extends Schema,
+> extends RouteBase<P, Q, B, R> {
   kind: 'read';
   /** Its answer, or a body it streams itself (a CSV) when the response has a `contentType`. */
   handle(input: RouteInput<P, Q, B>): Promise<z.input<R> | StreamedBody>;
 }
 
 /** A write: runs in one transaction with its Idempotency-Key record and outbox rows (services/write.ts). */
-export interface WriteRoute<P extends Schema | undefined, Q extends Schema | undefined, B extends Schema | undefined, R extends Schema>
-  extends RouteBase<P, Q, B, R> {
+export interface WriteRoute<
+  P extends Schema | undefined,
+  Q extends Schema | undefined,
+  B extends Schema | undefined,
+  R extends Schema,
+> extends RouteBase<P, Q, B, R> {
   kind: 'write';
   write(input: RouteInput<P, Q, B>, scope: WriteScope): Promise<z.input<R>>;
   /**
@@ -76,21 +80,30 @@ export function isStreamedBody(value: unknown): value is StreamedBody {
   return typeof value === 'object' && value !== null && typeof (value as StreamedBody).stream === 'function';
 }
 
-export type Route<P extends Schema | undefined = Schema | undefined, Q extends Schema | undefined = Schema | undefined, B extends Schema | undefined = Schema | undefined, R extends Schema = Schema> =
-  | ReadRoute<P, Q, B, R>
-  | WriteRoute<P, Q, B, R>;
+export type Route<
+  P extends Schema | undefined = Schema | undefined,
+  Q extends Schema | undefined = Schema | undefined,
+  B extends Schema | undefined = Schema | undefined,
+  R extends Schema = Schema,
+> = ReadRoute<P, Q, B, R> | WriteRoute<P, Q, B, R>;
 
 /** Declares a read route; the handler's result is checked against the response schema by the compiler. */
-export function readRoute<P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined, R extends Schema = Schema>(
-  route: Omit<ReadRoute<P, Q, B, R>, 'kind'>,
-): Route {
+export function readRoute<
+  P extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
+  B extends Schema | undefined = undefined,
+  R extends Schema = Schema,
+>(route: Omit<ReadRoute<P, Q, B, R>, 'kind'>): Route {
   return { kind: 'read', ...route } as unknown as Route;
 }
 
 /** Declares a write route (POST/PUT/DELETE that changes stored state). */
-export function writeRoute<P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined, R extends Schema = Schema>(
-  route: Omit<WriteRoute<P, Q, B, R>, 'kind'>,
-): Route {
+export function writeRoute<
+  P extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
+  B extends Schema | undefined = undefined,
+  R extends Schema = Schema,
+>(route: Omit<WriteRoute<P, Q, B, R>, 'kind'>): Route {
   return { kind: 'write', ...route } as unknown as Route;
 }
 

@@ -37,13 +37,18 @@ export const Goals = z.number().int().min(0).max(MAX_GOALS);
  * `?offset=` as 0 and `1e3` or `0x10` as numbers, which the document (type integer) does not allow.
  */
 export function QueryInt(min: number, max: number) {
-  return z.preprocess((value) => (typeof value === 'string' && /^-?\d{1,16}$/.test(value) ? Number(value) : value), z.number().int().min(min).max(max));
+  return z.preprocess(
+    (value) => (typeof value === 'string' && /^-?\d{1,16}$/.test(value) ? Number(value) : value),
+    z.number().int().min(min).max(max),
+  );
 }
 
 export const ErrorBody = z
   .strictObject({
     error: z.strictObject({
-      code: z.string().meta({ description: 'snake_case, stable: `validation_failed`, `not_found`, `impossible_timeline`, …' }),
+      code: z
+        .string()
+        .meta({ description: 'snake_case, stable: `validation_failed`, `not_found`, `impossible_timeline`, …' }),
       message: z.string().meta({ description: 'What is wrong, for a person.' }),
       details: z.array(z.unknown()).meta({ description: 'For `validation_failed`: one `{path, message}` per field.' }),
     }),

@@ -9,6 +9,7 @@ import { WorkflowStarter } from '../outbox/outbox.ts';
 import { createRedis } from '../redis.ts';
 import { startMetricsServer } from '../telemetry/metrics-server.ts';
 import { initializeMetrics, registry } from '../telemetry/metrics.ts';
+import { installProcessErrorHandlers } from '../telemetry/process-errors.ts';
 import { startTracing } from '../telemetry/tracing.ts';
 import { createTemporalClient } from '../temporal/connection.ts';
 import { apiGauges, createApp } from './app.ts';
@@ -18,7 +19,11 @@ const config = loadConfigOrExit('api');
 const logger = createLogger('api', config.LOG_LEVEL, config.LOG_FORMAT);
 // Before any client exists: the tracer provider the interceptors and the HTTP spans use.
 const tracing = startTracing(config, 'fulltime-api');
-const prisma = createPrisma(config.DATABASE_URL, { poolSize: 20, statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS });
+const prisma = createPrisma(config.DATABASE_URL, {
+  poolSize: 20,
+  statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS,
+  onError: (err) => logger.warn({ err: err.message }, 'a PostgreSQL connection failed; the pool replaces it'),
+});
 const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, { timeoutMs: config.API_REDIS_TIMEOUT_MS });
 let redisDown = false;
 redis.on('error', (err) => {
@@ -26,7 +31,11 @@ redis.on('error', (err) => {
   redisDown = true;
 });
 redis.on('ready', () => (redisDown = false));
-const temporal = createTemporalClient(config, { grpcRetries: false, callTimeoutMs: config.API_TEMPORAL_TIMEOUT_MS, tracing: tracing.enabled });
+const temporal = createTemporalClient(config, {
+  grpcRetries: false,
+  callTimeoutMs: config.API_TEMPORAL_TIMEOUT_MS,
+  tracing: tracing.enabled,
+});
 const starter = new WorkflowStarter({ prisma, temporal, logger });
 const stopRelay = starter.startRelay(config.OUTBOX_RELAY_INTERVAL_MS);
 
@@ -43,7 +52,7 @@ const metricsServer = await startMetricsServer({
 });
 
 let stopping = false;
-async function shutdown(signal: string) {
+async function shutdown(signal: string, exitCode = 0) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down');
@@ -55,7 +64,20 @@ async function shutdown(signal: string) {
   await Promise.allSettled([metricsServer.close(), tracing.shutdown()]);
   await Promise.allSettled([prisma.$disconnect(), redis.quit(), temporal.connection.close(), sessions.close()]);
   logger.flush();
-  setTimeout(() => process.exit(0), 100); // let the log buffer drain
+  setTimeout(() => process.exit(exitCode), 100); // let the log buffer drain
 }
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+const onSignal = (signal: string) => () => {
+  shutdown(signal).catch((err: unknown) => {
+    logger.error({ err }, 'shutdown failed');
+    process.exit(1);
+  });
+};
+process.on('SIGINT', onSignal('SIGINT'));
+process.on('SIGTERM', onSignal('SIGTERM'));
+// An error nobody handled is logged and counted; an uncaught one stops the API as SIGTERM does, exit 1.
+installProcessErrorHandlers({
+  component: 'api',
+  logger,
+  shutdown: () => shutdown('uncaughtException', 1),
+  deadlineMs: 20_000,
+});

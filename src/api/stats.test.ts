@@ -23,13 +23,23 @@ afterAll(async () => {
 });
 
 async function players(...names: string[]): Promise<string[]> {
-  return Promise.all(names.map(async (name) => (await http('POST', '/api/players', { body: { name } })).body.id as string));
+  return Promise.all(
+    names.map(async (name) => (await http('POST', '/api/players', { body: { name } })).body.id as string),
+  );
 }
 
 /** A game: `starters` then `subs`, kicking off at `kickoffAt`. */
 async function game(kickoffAt: string, starters: string[], subs: string[] = []): Promise<string> {
   const res = await http('POST', '/api/games', {
-    body: { homeTeam: 'Home', awayTeam: 'Away', kickoffAt, lineup: [...starters.map((playerId) => ({ playerId, starter: true })), ...subs.map((playerId) => ({ playerId, starter: false }))] },
+    body: {
+      homeTeam: 'Home',
+      awayTeam: 'Away',
+      kickoffAt,
+      lineup: [
+        ...starters.map((playerId) => ({ playerId, starter: true })),
+        ...subs.map((playerId) => ({ playerId, starter: false })),
+      ],
+    },
   });
   expect(res.status).toBe(201);
   return res.body.id;
@@ -37,10 +47,14 @@ async function game(kickoffAt: string, starters: string[], subs: string[] = []):
 
 /** Waits until the job has closed, and returns it. */
 async function closedJob(workflowId: string) {
-  return waitFor(async () => {
-    const res = await http('GET', `/api/admin/jobs/${encodeURIComponent(workflowId)}`);
-    return res.status === 200 && res.body.status !== 'running' ? res.body : null;
-  }, 60_000, `job ${workflowId} to close`);
+  return waitFor(
+    async () => {
+      const res = await http('GET', `/api/admin/jobs/${encodeURIComponent(workflowId)}`);
+      return res.status === 200 && res.body.status !== 'running' ? res.body : null;
+    },
+    60_000,
+    `job ${workflowId} to close`,
+  );
 }
 
 async function setSwitches(body: unknown) {
@@ -70,7 +84,9 @@ describe('stats triggers', () => {
     // The second yellow arrives from outside the API (a provider import): the version moves, and
     // no recalculation is started for it. Only the post-match run's own recalculation can see it.
     await api.prisma.$transaction([
-      api.prisma.disciplinaryAction.create({ data: { id: `sy-${firstGame}`, gameId: firstGame, playerId: p1, cardType: 'second_yellow', minute: 85 } }),
+      api.prisma.disciplinaryAction.create({
+        data: { id: `sy-${firstGame}`, gameId: firstGame, playerId: p1, cardType: 'second_yellow', minute: 85 },
+      }),
       api.prisma.game.update({ where: { id: firstGame }, data: { eventsVersion: { increment: 1 } } }),
     ]);
     expect((await http('GET', `${g}/report`)).body.status).toBe('pending');
@@ -80,18 +96,34 @@ describe('stats triggers', () => {
     const key = `result-${firstGame}`;
     const res = await http('POST', `/api/games/${firstGame}/result`, { body: { homeGoals: 2, awayGoals: 1 }, key });
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ settlement: { workflowId: expect.stringMatching(new RegExp(`^settle:${firstGame}:`)) }, stats: { workflowId: `stats:${key}` } });
-    expect((await http('GET', `/api/games/${firstGame}`)).body).toMatchObject({ status: 'ended', homeGoals: 2, awayGoals: 1 });
+    expect(res.body).toEqual({
+      settlement: { workflowId: expect.stringMatching(new RegExp(`^settle:${firstGame}:`)) },
+      stats: { workflowId: `stats:${key}` },
+    });
+    expect((await http('GET', `/api/games/${firstGame}`)).body).toMatchObject({
+      status: 'ended',
+      homeGoals: 2,
+      awayGoals: 1,
+    });
 
     const job = await closedJob(`stats:${key}`);
     expect(job).toMatchObject({ type: 'stats', triggeredBy: 'post-match', status: 'completed', gameId: firstGame });
-    expect(job.result).toMatchObject({ status: 'completed', triggeredBy: 'post-match', requestId: key, gameId: firstGame });
+    expect(job.result).toMatchObject({
+      status: 'completed',
+      triggeredBy: 'post-match',
+      requestId: key,
+      gameId: firstGame,
+    });
     expect(job.result.minutes).toEqual({ workflowId: `minutes-recalc:stats:${key}`, outcome: 'calculated' });
     expect(job.result.aggregations.map((a: { status: string }) => a.status)).toEqual(Array(10).fill('succeeded'));
     expect(job.result.refresh.served).toContain(`stats:${key}`);
 
     const description = await env.client.workflow.getHandle(`stats:${key}`).describe();
-    expect(description.searchAttributes).toMatchObject({ FulltimeTrigger: ['post-match'], FulltimeGameId: [firstGame], FulltimeRequestId: [key] });
+    expect(description.searchAttributes).toMatchObject({
+      FulltimeTrigger: ['post-match'],
+      FulltimeGameId: [firstGame],
+      FulltimeRequestId: [key],
+    });
     expect(description.memo).toMatchObject({ triggeredBy: 'post-match', requestId: key, gameId: firstGame });
 
     // Minutes came from the final events: p1's second yellow at 85 counts as a red and no yellow;
@@ -117,7 +149,10 @@ describe('stats triggers', () => {
     const again = await http('POST', `/api/games/${firstGame}/result`, { body: { homeGoals: 2, awayGoals: 1 } });
     expect(again.status).toBe(202);
     const first = await api.prisma.gameResult.findFirstOrThrow({ where: { gameId: firstGame } });
-    expect(again.body).toEqual({ settlement: { workflowId: first.settlementWorkflowId }, stats: { workflowId: `stats:result-${firstGame}` } });
+    expect(again.body).toEqual({
+      settlement: { workflowId: first.settlementWorkflowId },
+      stats: { workflowId: `stats:result-${firstGame}` },
+    });
     expect(await api.prisma.gameResult.count({ where: { gameId: firstGame } })).toBe(before);
     const { count } = await env.client.workflow.count(`FulltimeRequestId = "${again.headers.get('x-request-id')}"`);
     expect(count).toBe(0);
@@ -131,7 +166,10 @@ describe('stats triggers', () => {
     const results = await api.prisma.gameResult.findMany({ where: { gameId: firstGame }, orderBy: { id: 'asc' } });
     expect(results.map((r) => `${r.homeGoals}-${r.awayGoals}`)).toEqual(['2-1', '3-1']);
     expect(results[0]!.resultHash).not.toBe(results[1]!.resultHash);
-    expect((await http('GET', `/api/games/${firstGame}/match-report`)).body).toMatchObject({ homeGoals: 3, awayGoals: 1 });
+    expect((await http('GET', `/api/games/${firstGame}/match-report`)).body).toMatchObject({
+      homeGoals: 3,
+      awayGoals: 1,
+    });
   });
 
   it('admin: starts a run now and answers with its run ID; a repeat answers the same', async () => {
@@ -156,13 +194,18 @@ describe('stats switches', () => {
     expect((await http('GET', '/api/admin/stats-switches', { token: null })).status).toBe(401);
 
     const key = `switch-admin-off-${randomUUID()}`;
-    const off = await http('PUT', '/api/admin/stats-switches', { body: { triggers: { admin: false, 'post-match': false }, aggregations: { 'power-ratings': false } }, key });
+    const off = await http('PUT', '/api/admin/stats-switches', {
+      body: { triggers: { admin: false, 'post-match': false }, aggregations: { 'power-ratings': false } },
+      key,
+    });
     expect(off.status).toBe(200);
     expect(off.body.triggers).toEqual({ 'post-match': false, admin: false, cron: true });
     expect(off.body.aggregations['power-ratings']).toBe(false);
     const changes = await api.prisma.statsSwitchChange.findMany({ where: { requestId: key }, orderBy: { id: 'asc' } });
     expect(changes.map((c) => `${c.kind}:${c.name} ${c.oldEnabled}->${c.newEnabled}`)).toEqual([
-      'trigger:post-match true->false', 'trigger:admin true->false', 'aggregation:power-ratings true->false',
+      'trigger:post-match true->false',
+      'trigger:admin true->false',
+      'aggregation:power-ratings true->false',
     ]);
     try {
       // Admin off: 409, and no run starts.
@@ -180,7 +223,9 @@ describe('stats switches', () => {
       expect(saved.body).toEqual({ settlement: { workflowId: expect.stringMatching(/^settle:/) }, stats: null });
       expect((await http('GET', `/api/games/${quietGame}`)).body.status).toBe('ended');
       // Only the settlement was started from that request; no stats run.
-      const started = await api.prisma.workflowOutbox.findMany({ where: { requestId: saved.headers.get('x-request-id')! } });
+      const started = await api.prisma.workflowOutbox.findMany({
+        where: { requestId: saved.headers.get('x-request-id')! },
+      });
       expect(started.map((row) => row.workflowId)).toEqual([saved.body.settlement.workflowId]);
     } finally {
       await setSwitches({ triggers: { admin: true, 'post-match': true } });
@@ -190,7 +235,10 @@ describe('stats switches', () => {
     try {
       const run = await http('POST', '/api/admin/stats-jobs', { body: {} });
       const job = await closedJob(run.body.workflowId);
-      expect(job.result.aggregations.find((a: { name: string }) => a.name === 'power-ratings')).toMatchObject({ status: 'skipped', attempts: 0 });
+      expect(job.result.aggregations.find((a: { name: string }) => a.name === 'power-ratings')).toMatchObject({
+        status: 'skipped',
+        attempts: 0,
+      });
       expect(job.result.aggregations.filter((a: { status: string }) => a.status === 'succeeded')).toHaveLength(9);
     } finally {
       await setSwitches({ aggregations: { 'power-ratings': true } });
@@ -215,12 +263,16 @@ describe('stats switches', () => {
  * cache entries in the middle of a test that counts what it drops.
  */
 async function statsIdle() {
-  await waitFor(async () => {
-    const { count } = await env.client.workflow.count(
-      "ExecutionStatus = 'Running' AND WorkflowType IN ('statsWorkflow', 'statsRefreshWorkflow', 'recalculateMinutesWorkflow')",
-    );
-    return count === 0;
-  }, 60_000, 'no stats work running');
+  await waitFor(
+    async () => {
+      const { count } = await env.client.workflow.count(
+        "ExecutionStatus = 'Running' AND WorkflowType IN ('statsWorkflow', 'statsRefreshWorkflow', 'recalculateMinutesWorkflow')",
+      );
+      return count === 0;
+    },
+    60_000,
+    'no stats work running',
+  );
 }
 
 describe('cached reads', () => {
@@ -229,7 +281,9 @@ describe('cached reads', () => {
     await statsIdle();
     const g1 = await game('2027-02-01T18:00:00Z', [scorer, keeper]);
     await http('POST', `/api/games/${g1}/goals`, { body: { scorerId: scorer, minute: 5 } });
-    await closedJob((await http('POST', `/api/games/${g1}/result`, { body: { homeGoals: 1, awayGoals: 0 } })).body.stats.workflowId);
+    await closedJob(
+      (await http('POST', `/api/games/${g1}/result`, { body: { homeGoals: 1, awayGoals: 0 } })).body.stats.workflowId,
+    );
 
     await statsIdle();
     const first = await http('GET', `/api/players/${scorer}/stats`, { token: null });
@@ -251,7 +305,9 @@ describe('cached reads', () => {
     // shows the rewritten value (2), not the cached 99.
     const g2 = await game('2027-02-08T18:00:00Z', [scorer, keeper]);
     await http('POST', `/api/games/${g2}/goals`, { body: { scorerId: scorer, minute: 7 } });
-    await closedJob((await http('POST', `/api/games/${g2}/result`, { body: { homeGoals: 1, awayGoals: 0 } })).body.stats.workflowId);
+    await closedJob(
+      (await http('POST', `/api/games/${g2}/result`, { body: { homeGoals: 1, awayGoals: 0 } })).body.stats.workflowId,
+    );
     expect(await api.redis.exists(`cache:player-stats:${scorer}`)).toBe(0);
     expect((await http('GET', `/api/players/${scorer}/stats`)).body.allTime.goals).toBe(2);
   });
@@ -259,28 +315,44 @@ describe('cached reads', () => {
   it('serves the leaderboards the aggregations produce', async () => {
     // Its own season: a scorer with a goal in each of two games of 2029.
     const [scorer, keeper] = (await players('Scorer', 'Keeper')) as [string, string];
-    for (const [kickoffAt, minute] of [['2029-02-01T18:00:00Z', 5], ['2029-02-08T18:00:00Z', 7]] as const) {
+    for (const [kickoffAt, minute] of [
+      ['2029-02-01T18:00:00Z', 5],
+      ['2029-02-08T18:00:00Z', 7],
+    ] as const) {
       const id = await game(kickoffAt, [scorer, keeper]);
       await http('POST', `/api/games/${id}/goals`, { body: { scorerId: scorer, minute } });
-      await closedJob((await http('POST', `/api/games/${id}/result`, { body: { homeGoals: 1, awayGoals: 0 } })).body.stats.workflowId);
+      await closedJob(
+        (await http('POST', `/api/games/${id}/result`, { body: { homeGoals: 1, awayGoals: 0 } })).body.stats.workflowId,
+      );
     }
     await closedJob((await http('POST', '/api/admin/stats-jobs', { body: {} })).body.workflowId);
     const hall = await http('GET', '/api/stats/hall-of-fame', { token: null });
-    expect(hall.body.categories.map((c: { category: string }) => c.category)).toEqual(['goals', 'assists', 'appearances', 'minutes-played']);
+    expect(hall.body.categories.map((c: { category: string }) => c.category)).toEqual([
+      'goals',
+      'assists',
+      'appearances',
+      'minutes-played',
+    ]);
     const goals = hall.body.categories[0].entries;
     expect(goals.length).toBeGreaterThan(0);
     expect(goals[0].rank).toBe(1);
     const ratings = await http('GET', '/api/stats/power-ratings?limit=3', { token: null });
     expect(ratings.body.entries).toHaveLength(3);
     expect(ratings.body.total).toBeGreaterThanOrEqual(3);
-    const sorted = [...ratings.body.entries].sort((a: { rating: number }, b: { rating: number }) => b.rating - a.rating);
+    const sorted = [...ratings.body.entries].sort(
+      (a: { rating: number }, b: { rating: number }) => b.rating - a.rating,
+    );
     expect(ratings.body.entries).toEqual(sorted);
     expect((await http('GET', '/api/stats/recent-form?limit=2')).body.entries).toHaveLength(2);
     const race = await http('GET', '/api/stats/season-race/2029');
     expect(race.body).toMatchObject({ season: '2029', matchdays: 2 });
     expect(race.body.players[0]).toMatchObject({ playerId: scorer, totalGoals: 2, cumulativeGoals: [1, 2] });
     const honours = await http('GET', '/api/stats/seasons/2029/honours');
-    expect(honours.body.honours).toEqual(expect.arrayContaining([expect.objectContaining({ honour: 'top-scorer', playerId: scorer, value: 2, gameId: null })]));
+    expect(honours.body.honours).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ honour: 'top-scorer', playerId: scorer, value: 2, gameId: null }),
+      ]),
+    );
     expect((await http('GET', '/api/stats/seasons/1900/honours')).status).toBe(404);
     expect((await http('GET', '/api/stats/season-race/1900')).status).toBe(404);
     expect((await http('GET', '/api/stats/power-ratings?limit=0')).status).toBe(400);
@@ -292,10 +364,17 @@ describe('jobs API', () => {
     const run = await http('POST', '/api/admin/stats-jobs', { body: {} });
     await closedJob(run.body.workflowId);
     const all = await http('GET', '/api/admin/jobs?limit=200');
-    expect(new Set(all.body.jobs.map((j: { type: string }) => j.type))).toEqual(new Set(['minutes-recalculation', 'stats', 'settlement']));
+    expect(new Set(all.body.jobs.map((j: { type: string }) => j.type))).toEqual(
+      new Set(['minutes-recalculation', 'stats', 'settlement']),
+    );
     const admin = await http('GET', '/api/admin/jobs?type=stats&trigger=admin&status=completed&limit=200');
     expect(admin.body.jobs.length).toBeGreaterThan(0);
-    expect(admin.body.jobs.every((j: { type: string; triggeredBy: string; status: string }) => j.type === 'stats' && j.triggeredBy === 'admin' && j.status === 'completed')).toBe(true);
+    expect(
+      admin.body.jobs.every(
+        (j: { type: string; triggeredBy: string; status: string }) =>
+          j.type === 'stats' && j.triggeredBy === 'admin' && j.status === 'completed',
+      ),
+    ).toBe(true);
     expect(admin.body.jobs.map((j: { workflowId: string }) => j.workflowId)).toContain(run.body.workflowId);
     const one = admin.body.jobs.find((j: { workflowId: string }) => j.workflowId === run.body.workflowId);
     expect(one.durationMs).toBe(Date.parse(one.closedAt) - Date.parse(one.startedAt));
@@ -309,21 +388,38 @@ describe('jobs API', () => {
     // A player with an appearance, so the power-ratings aggregation has a row to write.
     const [rated] = await players('Rated');
     const ratedGame = await game('2029-01-01T18:00:00Z', [rated!]);
-    await closedJob((await http('POST', `/api/games/${ratedGame}/result`, { body: { homeGoals: 0, awayGoals: 0 } })).body.stats.workflowId);
+    await closedJob(
+      (await http('POST', `/api/games/${ratedGame}/result`, { body: { homeGoals: 0, awayGoals: 0 } })).body.stats
+        .workflowId,
+    );
     // A real failure: a constraint the power-ratings rows break (a data error, so no retries).
-    await api.prisma.$executeRawUnsafe('ALTER TABLE player_power_ratings ADD CONSTRAINT test_breaks_power_ratings CHECK (rating < -1000) NOT VALID');
+    await api.prisma.$executeRawUnsafe(
+      'ALTER TABLE player_power_ratings ADD CONSTRAINT test_breaks_power_ratings CHECK (rating < -1000) NOT VALID',
+    );
     let failedId: string;
     try {
       await api.prisma.playerPowerRating.deleteMany(); // so the aggregation has rows to insert
       failedId = (await http('POST', '/api/admin/stats-jobs', { body: {} })).body.workflowId;
       const failed = await closedJob(failedId);
       expect(failed.status).toBe('failed');
-      expect(failed.error).toMatchObject({ type: 'StatsRefreshFailed', message: expect.stringContaining('power-ratings') });
+      expect(failed.error).toMatchObject({
+        type: 'StatsRefreshFailed',
+        message: expect.stringContaining('power-ratings'),
+      });
       const summary = failed.error.details[0];
-      expect(summary.aggregations.find((a: { name: string }) => a.name === 'power-ratings')).toMatchObject({ status: 'failed', attempts: 1 });
+      expect(summary.aggregations.find((a: { name: string }) => a.name === 'power-ratings')).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+      });
       expect(summary.aggregations.filter((a: { status: string }) => a.status === 'succeeded')).toHaveLength(9);
-      expect((await http('GET', '/api/admin/jobs?type=stats&status=failed')).body.jobs.map((j: { workflowId: string }) => j.workflowId)).toContain(failedId);
-      expect((await http('POST', `/api/admin/jobs/${encodeURIComponent(failedId)}/retry`, { body: {}, token: null })).status).toBe(401);
+      expect(
+        (await http('GET', '/api/admin/jobs?type=stats&status=failed')).body.jobs.map(
+          (j: { workflowId: string }) => j.workflowId,
+        ),
+      ).toContain(failedId);
+      expect(
+        (await http('POST', `/api/admin/jobs/${encodeURIComponent(failedId)}/retry`, { body: {}, token: null })).status,
+      ).toBe(401);
     } finally {
       await api.prisma.$executeRawUnsafe('ALTER TABLE player_power_ratings DROP CONSTRAINT test_breaks_power_ratings');
     }
@@ -341,7 +437,9 @@ describe('jobs API', () => {
     expect(done.result.requestId).toBe(failedId.replace(/^stats:/, ''));
 
     // Only a failed (or terminated, timed-out, canceled) job can be retried.
-    const again = await http('POST', `/api/admin/jobs/${encodeURIComponent(retried.body.workflowId)}/retry`, { body: {} });
+    const again = await http('POST', `/api/admin/jobs/${encodeURIComponent(retried.body.workflowId)}/retry`, {
+      body: {},
+    });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('not_retryable');
   });
@@ -354,12 +452,21 @@ async function coordinatorTimeline(): Promise<CoordinatorEvent[]> {
   return history.events!.flatMap((e): CoordinatorEvent[] => {
     const signal = e.workflowExecutionSignaledEventAttributes;
     if (signal?.signalName === 'joinRefresh') {
-      return [{ kind: 'join' as const, id: defaultPayloadConverter.fromPayload<RefreshRequest>(signal.input!.payloads![0]!).workflowId }];
+      return [
+        {
+          kind: 'join' as const,
+          id: defaultPayloadConverter.fromPayload<RefreshRequest>(signal.input!.payloads![0]!).workflowId,
+        },
+      ];
     }
     const started = e.startChildWorkflowExecutionInitiatedEventAttributes;
     if (started) return [{ kind: 'start' as const, id: started.workflowId! }];
-    const closed = e.childWorkflowExecutionCompletedEventAttributes ?? e.childWorkflowExecutionFailedEventAttributes ??
-      e.childWorkflowExecutionTimedOutEventAttributes ?? e.childWorkflowExecutionTerminatedEventAttributes ?? e.childWorkflowExecutionCanceledEventAttributes;
+    const closed =
+      e.childWorkflowExecutionCompletedEventAttributes ??
+      e.childWorkflowExecutionFailedEventAttributes ??
+      e.childWorkflowExecutionTimedOutEventAttributes ??
+      e.childWorkflowExecutionTerminatedEventAttributes ??
+      e.childWorkflowExecutionCanceledEventAttributes;
     if (closed) return [{ kind: 'close' as const, id: closed.workflowExecution!.workflowId! }];
     return [];
   });
@@ -393,8 +500,12 @@ async function expectCoalesced(runs: { workflowId: string; result: { refresh: { 
 describe('bursts', () => {
   it('coalesces ten results posted at once: one refresh runs at a time, and each run is served by the next one', async () => {
     const squad = await players('B1', 'B2');
-    const games = await Promise.all(Array.from({ length: 10 }, (_, i) => game(`2028-03-${String(i + 1).padStart(2, '0')}T18:00:00Z`, squad)));
-    const posted = await Promise.all(games.map((id) => http('POST', `/api/games/${id}/result`, { body: { homeGoals: 1, awayGoals: 1 } })));
+    const games = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => game(`2028-03-${String(i + 1).padStart(2, '0')}T18:00:00Z`, squad)),
+    );
+    const posted = await Promise.all(
+      games.map((id) => http('POST', `/api/games/${id}/result`, { body: { homeGoals: 1, awayGoals: 1 } })),
+    );
     const runs = await Promise.all(posted.map((res) => closedJob(res.body.stats.workflowId)));
     expect(runs.map((r) => r.status)).toEqual(Array(10).fill('completed'));
     for (const run of runs) expect(run.result.refresh.served).toContain(run.workflowId);
@@ -408,11 +519,20 @@ describe('corrections after the final whistle', () => {
   it("moves a goal to another scorer after the result, and the players' stats follow", async () => {
     const [ann, bea, cat] = (await players('Ann', 'Bea', 'Cat')) as [string, string, string];
     const gameId = await game('2030-04-01T18:00:00Z', [ann, bea, cat]);
-    const goal = (await http('POST', `/api/games/${gameId}/goals`, { body: { scorerId: ann, assistId: bea, minute: 30 } })).body.goal;
+    const goal = (
+      await http('POST', `/api/games/${gameId}/goals`, { body: { scorerId: ann, assistId: bea, minute: 30 } })
+    ).body.goal;
     const result = await http('POST', `/api/games/${gameId}/result`, { body: { homeGoals: 1, awayGoals: 0 } });
     await closedJob(result.body.stats.workflowId);
     // Each started and played the whole 90 minutes; Ann scored, Bea assisted.
-    const line = (goals: number, assists: number) => ({ appearances: 1, minutesPlayed: 90, goals, assists, yellowCards: 0, redCards: 0 });
+    const line = (goals: number, assists: number) => ({
+      appearances: 1,
+      minutesPlayed: 90,
+      goals,
+      assists,
+      yellowCards: 0,
+      redCards: 0,
+    });
     expect((await http('GET', `/api/players/${ann}/stats`)).body.allTime).toEqual(line(1, 0));
     expect((await http('GET', `/api/players/${cat}/stats`)).body.allTime).toEqual(line(0, 0)); // cached now
 
@@ -422,8 +542,18 @@ describe('corrections after the final whistle', () => {
     expect(moved.status).toBe(200);
     expect(moved.body.goal).toEqual({ id: goal.id, scorerId: cat, assistId: bea, minute: 30, ownGoal: false });
     const run = await closedJob(`stats:${key}`);
-    expect(run).toMatchObject({ status: 'completed', type: 'stats', triggeredBy: 'post-match', requestedBy: 'token', gameId });
-    expect((await env.client.workflow.getHandle(`stats:${key}`).describe()).memo).toMatchObject({ correction: 'goal.updated', requestedBy: 'token', gameId });
+    expect(run).toMatchObject({
+      status: 'completed',
+      type: 'stats',
+      triggeredBy: 'post-match',
+      requestedBy: 'token',
+      gameId,
+    });
+    expect((await env.client.workflow.getHandle(`stats:${key}`).describe()).memo).toMatchObject({
+      correction: 'goal.updated',
+      requestedBy: 'token',
+      gameId,
+    });
 
     expect((await http('GET', `/api/players/${ann}/stats`)).body.allTime).toEqual(line(0, 0));
     expect((await http('GET', `/api/players/${bea}/stats`)).body.allTime).toEqual(line(0, 1));
@@ -431,7 +561,10 @@ describe('corrections after the final whistle', () => {
     expect((await http('GET', `/api/players/${cat}/stats`)).body.seasons).toEqual([{ season: '2030', ...line(1, 0) }]);
 
     // Removing the assist, then the goal: each a correction the stats follow.
-    const unassisted = await http('PUT', `/api/games/${gameId}/goals/${goal.id}`, { body: { assistId: null }, key: `${key}-2` });
+    const unassisted = await http('PUT', `/api/games/${gameId}/goals/${goal.id}`, {
+      body: { assistId: null },
+      key: `${key}-2`,
+    });
     expect(unassisted.body.goal.assistId).toBeNull();
     await closedJob(`stats:${key}-2`);
     expect((await http('GET', `/api/players/${bea}/stats`)).body.allTime).toEqual(line(0, 0));
@@ -450,12 +583,16 @@ describe('corrections after the final whistle', () => {
     const [dan, eve] = (await players('Dan', 'Eve')) as [string, string];
     const gameId = await game('2030-05-01T18:00:00Z', [dan, eve]);
     const key = `before-result-${gameId}`;
-    expect((await http('POST', `/api/games/${gameId}/goals`, { body: { scorerId: dan, minute: 3 }, key })).status).toBe(201);
+    expect((await http('POST', `/api/games/${gameId}/goals`, { body: { scorerId: dan, minute: 3 }, key })).status).toBe(
+      201,
+    );
     await http('POST', `/api/games/${gameId}/result`, { body: { homeGoals: 1, awayGoals: 0 } });
     await setSwitches({ triggers: { 'post-match': false } });
     try {
       const off = `trigger-off-${gameId}`;
-      expect((await http('POST', `/api/games/${gameId}/goals`, { body: { scorerId: eve, minute: 80 }, key: off })).status).toBe(201);
+      expect(
+        (await http('POST', `/api/games/${gameId}/goals`, { body: { scorerId: eve, minute: 80 }, key: off })).status,
+      ).toBe(201);
       const outbox = await api.prisma.workflowOutbox.findMany({ where: { requestId: { in: [key, off] } } });
       expect(outbox).toEqual([]);
     } finally {
@@ -466,7 +603,10 @@ describe('corrections after the final whistle', () => {
   it('runs at most two refreshes for a burst of five edits to an ended game', async () => {
     const [fay, gus, hal] = (await players('Fay', 'Gus', 'Hal')) as [string, string, string];
     const gameId = await game('2030-06-01T18:00:00Z', [fay, gus], [hal]);
-    await closedJob((await http('POST', `/api/games/${gameId}/result`, { body: { homeGoals: 0, awayGoals: 0 } })).body.stats.workflowId);
+    await closedJob(
+      (await http('POST', `/api/games/${gameId}/result`, { body: { homeGoals: 0, awayGoals: 0 } })).body.stats
+        .workflowId,
+    );
     // Hold the table the first aggregation writes, so the first refresh of the burst cannot finish
     // (and a second begin) before all five edits have joined; released once they have.
     const holder = new pg.Client({ connectionString: stack.config.DATABASE_URL });
@@ -485,10 +625,14 @@ describe('corrections after the final whistle', () => {
       for (const [i, [method, path, body]] of edits.entries()) {
         expect((await http(method, `/api/games/${gameId}/${path}`, { body, key: keys[i] })).status).toBe(201);
       }
-      await waitFor(async () => {
-        const joined = new Set((await coordinatorTimeline()).filter((e) => e.kind === 'join').map((e) => e.id));
-        return keys.every((key) => joined.has(`stats:${key}`));
-      }, 60_000, 'all five stats runs to join the coordinator');
+      await waitFor(
+        async () => {
+          const joined = new Set((await coordinatorTimeline()).filter((e) => e.kind === 'join').map((e) => e.id));
+          return keys.every((key) => joined.has(`stats:${key}`));
+        },
+        60_000,
+        'all five stats runs to join the coordinator',
+      );
     } finally {
       await holder.query('ROLLBACK');
       await holder.end();
@@ -499,8 +643,29 @@ describe('corrections after the final whistle', () => {
     await expectCoalesced(runs);
     // What the burst left: Fay 1 goal, 1 assist, 1 red at 85; Gus 60 minutes and a yellow; Hal on at 60, 1 goal.
     const stats = async (id: string) => (await http('GET', `/api/players/${id}/stats`)).body.allTime;
-    expect(await stats(fay)).toEqual({ appearances: 1, minutesPlayed: 85, goals: 1, assists: 1, yellowCards: 0, redCards: 1 });
-    expect(await stats(gus)).toEqual({ appearances: 1, minutesPlayed: 60, goals: 0, assists: 0, yellowCards: 1, redCards: 0 });
-    expect(await stats(hal)).toEqual({ appearances: 1, minutesPlayed: 30, goals: 1, assists: 0, yellowCards: 0, redCards: 0 });
+    expect(await stats(fay)).toEqual({
+      appearances: 1,
+      minutesPlayed: 85,
+      goals: 1,
+      assists: 1,
+      yellowCards: 0,
+      redCards: 1,
+    });
+    expect(await stats(gus)).toEqual({
+      appearances: 1,
+      minutesPlayed: 60,
+      goals: 0,
+      assists: 0,
+      yellowCards: 1,
+      redCards: 0,
+    });
+    expect(await stats(hal)).toEqual({
+      appearances: 1,
+      minutesPlayed: 30,
+      goals: 1,
+      assists: 0,
+      yellowCards: 0,
+      redCards: 0,
+    });
   });
 });

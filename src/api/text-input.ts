@@ -12,11 +12,16 @@ function problemOf(text: string): string | null {
   if (!found) return null;
   const code = found[0].charCodeAt(0);
   const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
-  return code >= 0xd800 ? `contains an unpaired surrogate (${hex}), which is not valid Unicode text` : `contains the control character ${hex}`;
+  return code >= 0xd800
+    ? `contains an unpaired surrogate (${hex}), which is not valid Unicode text`
+    : `contains the control character ${hex}`;
 }
 
 /** The first string (or object key) in `value` that cannot be stored as text: its dotted path and why. */
-export function findUnstorableText(value: unknown, path: (string | number)[] = []): { path: string; message: string } | null {
+export function findUnstorableText(
+  value: unknown,
+  path: (string | number)[] = [],
+): { path: string; message: string } | null {
   if (typeof value === 'string') {
     const problem = problemOf(value);
     return problem ? { path: path.join('.'), message: problem } : null;

@@ -19,7 +19,9 @@ import { temporalCliPath } from '../../temporal/binaries.ts';
 let stack: TestStack;
 let browser: Browser;
 const password = 'a long and secret password';
-const shots = process.env.CONSOLE_SCREENSHOTS ? path.join(projectRoot, 'docs', 'console') : fs.mkdtempSync(path.join(os.tmpdir(), 'fulltime-console-'));
+const shots = process.env.CONSOLE_SCREENSHOTS
+  ? path.join(projectRoot, 'docs', 'console')
+  : fs.mkdtempSync(path.join(os.tmpdir(), 'fulltime-console-'));
 
 beforeAll(async () => {
   stack = await startStack({ TEMPORAL_UI_URL: 'http://localhost:8233' });
@@ -30,7 +32,15 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     // Headless as root on a machine with no network beyond loopback.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 180_000);
 
@@ -53,23 +63,46 @@ async function signIn(username: string): Promise<Page> {
 
 /** Reloads the page until `text` shows in `selector` (a run finishing); the page itself does this every 10 s. */
 async function reloadUntil(page: Page, selector: string, text: string): Promise<void> {
-  await waitFor(async () => {
-    await page.reload();
-    return (await page.locator(selector).first().textContent())?.includes(text) ?? false;
-  }, 60_000, `${selector} to say ${text}`);
+  await waitFor(
+    async () => {
+      await page.reload();
+      return (await page.locator(selector).first().textContent())?.includes(text) ?? false;
+    },
+    60_000,
+    `${selector} to say ${text}`,
+  );
 }
 
 /** A game whose recalculation failed on stored events that are impossible, then mended so a retry succeeds. */
 async function failedRecalculation(write: 'substitution' | 'card'): Promise<{ gameId: string; workflowId: string }> {
   const { gameId, starter, bench } = await gameWithBench(stack.http);
-  await waitFor(async () => (await stack.http('GET', `/api/games/${gameId}/report`)).body.status === 'calculated', 30_000, 'the first report');
+  await waitFor(
+    async () => (await stack.http('GET', `/api/games/${gameId}/report`)).body.status === 'calculated',
+    30_000,
+    'the first report',
+  );
   const bad = randomUUID();
-  await stack.api.prisma.substitution.create({ data: { id: bad, gameId, minute: 10, playerOutId: bench, playerInId: starter } });
-  const written = write === 'card'
-    ? await postCreated(stack.http, `/api/games/${gameId}/disciplinary-actions`, { playerId: starter, cardType: 'red', minute: 80 })
-    : await postCreated(stack.http, `/api/games/${gameId}/substitutions`, { minute: 70, playerOutId: starter, playerInId: bench });
+  await stack.api.prisma.substitution.create({
+    data: { id: bad, gameId, minute: 10, playerOutId: bench, playerInId: starter },
+  });
+  const written =
+    write === 'card'
+      ? await postCreated(stack.http, `/api/games/${gameId}/disciplinary-actions`, {
+          playerId: starter,
+          cardType: 'red',
+          minute: 80,
+        })
+      : await postCreated(stack.http, `/api/games/${gameId}/substitutions`, {
+          minute: 70,
+          playerOutId: starter,
+          playerInId: bench,
+        });
   const workflowId = written.recalculation.workflowId as string;
-  await waitFor(async () => (await stack.http('GET', `/api/admin/jobs/${encodeURIComponent(workflowId)}`)).body.status === 'failed', 30_000, 'the recalculation to fail');
+  await waitFor(
+    async () => (await stack.http('GET', `/api/admin/jobs/${encodeURIComponent(workflowId)}`)).body.status === 'failed',
+    30_000,
+    'the recalculation to fail',
+  );
   await stack.api.prisma.$transaction([
     stack.api.prisma.substitution.delete({ where: { id: bad } }),
     stack.api.prisma.game.update({ where: { id: gameId }, data: { eventsVersion: { increment: 1 } } }),
@@ -92,7 +125,9 @@ describe('the console in a browser', () => {
 
     await page.click(`table a:has-text("${workflowId}")`);
     await expect.poll(() => page.locator('h2', { hasText: 'Error' }).textContent()).toContain('InvalidTimeline');
-    await expect.poll(() => page.locator('a', { hasText: 'open in the Temporal Web UI' }).getAttribute('href')).toMatch(/^http:\/\/localhost:8233\/namespaces\/default\/workflows\//);
+    await expect
+      .poll(() => page.locator('a', { hasText: 'open in the Temporal Web UI' }).getAttribute('href'))
+      .toMatch(/^http:\/\/localhost:8233\/namespaces\/default\/workflows\//);
     await page.click('button:has-text("Retry")');
     await page.waitForURL(/\/admin\/jobs\/.+%3Aretry%3A.+\?done=retried$/);
     await expect.poll(() => page.locator('.notice').textContent()).toContain('Retried: this is the new run.');
@@ -108,26 +143,51 @@ describe('the console in a browser', () => {
     await card.locator('input[name=note]').fill('stats database migration INC-42');
     await card.locator('button:has-text("Pause")').click();
     await page.waitForURL(/\/admin\/schedules\?done=paused$/);
-    await expect.poll(() => page.locator('section.card', { has: page.locator('h2', { hasText: 'stats-nightly' }) }).locator('h2 .status').textContent()).toBe('paused');
+    await expect
+      .poll(() =>
+        page
+          .locator('section.card', { has: page.locator('h2', { hasText: 'stats-nightly' }) })
+          .locator('h2 .status')
+          .textContent(),
+      )
+      .toBe('paused');
 
-    const described = spawnSync(temporalCliPath() ?? 'temporal', ['schedule', 'describe', '--schedule-id', 'stats-nightly', '--address', stack.env.address, '-o', 'json'], { encoding: 'utf8' });
+    const described = spawnSync(
+      temporalCliPath() ?? 'temporal',
+      ['schedule', 'describe', '--schedule-id', 'stats-nightly', '--address', stack.env.address, '-o', 'json'],
+      { encoding: 'utf8' },
+    );
     expect(described.status, described.stderr).toBe(0);
     const schedule = JSON.parse(described.stdout) as { schedule: { state: { paused?: boolean; notes?: string } } };
     expect(schedule.schedule.state).toMatchObject({ paused: true, notes: 'stats database migration INC-42' });
 
-    await page.locator('section.card', { has: page.locator('h2', { hasText: 'stats-nightly' }) }).locator('button:has-text("Unpause")').click();
+    await page
+      .locator('section.card', { has: page.locator('h2', { hasText: 'stats-nightly' }) })
+      .locator('button:has-text("Unpause")')
+      .click();
     await page.waitForURL(/done=unpaused$/);
-    const audit = (await stack.http('GET', '/api/admin/audit?limit=10')).body.entries as { action: string; actor: string; target: string }[];
-    expect(audit.filter((e) => e.target === 'stats-nightly').map((e) => `${e.action} ${e.actor}`)).toEqual(['schedule.unpause operator:olive', 'schedule.pause operator:olive']);
+    const audit = (await stack.http('GET', '/api/admin/audit?limit=10')).body.entries as {
+      action: string;
+      actor: string;
+      target: string;
+    }[];
+    expect(audit.filter((e) => e.target === 'stats-nightly').map((e) => `${e.action} ${e.actor}`)).toEqual([
+      'schedule.unpause operator:olive',
+      'schedule.pause operator:olive',
+    ]);
     await page.context().close();
   });
 
   it('retries three failed runs in one go, and a second submission of the same form retries nothing more', async () => {
-    const failures = await Promise.all([failedRecalculation('card'), failedRecalculation('card'), failedRecalculation('card')]);
+    const failures = await Promise.all([
+      failedRecalculation('card'),
+      failedRecalculation('card'),
+      failedRecalculation('card'),
+    ]);
     const page = await signIn('olive');
     await page.goto('/admin/jobs?type=minutes-recalculation&status=failed&trigger=disciplinary-action.created');
     await page.click('a:has-text("Retry every failed job matching this filter")');
-    await expect.poll(() => page.locator('main p').first().textContent()).toMatch(/^3 failed job\(s\) match/);
+    await expect.poll(() => page.locator('main p').first().innerText()).toMatch(/^3 failed job\(s\) match/);
     await page.click('button:has-text("Retry 3 job(s)")');
     await expect.poll(() => page.locator('.notice').textContent()).toBe('3 of 3 matching job(s) retried.');
     const retried = await page.locator('table tr td:nth-child(2) a').allTextContents();
@@ -140,10 +200,16 @@ describe('the console in a browser', () => {
     await expect.poll(() => page.locator('.notice').textContent()).toBe('3 of 3 matching job(s) retried.');
     expect((await page.locator('table tr td:nth-child(2) a').allTextContents()).sort()).toEqual([...retried].sort());
     for (const id of retried) {
-      await waitFor(async () => (await stack.http('GET', `/api/admin/jobs/${encodeURIComponent(id)}`)).body.status === 'completed', 60_000, `${id} to complete`);
+      await waitFor(
+        async () => (await stack.http('GET', `/api/admin/jobs/${encodeURIComponent(id)}`)).body.status === 'completed',
+        60_000,
+        `${id} to complete`,
+      );
     }
     for (const { gameId } of failures) {
-      const runs = (await stack.http('GET', `/api/admin/jobs?gameId=${gameId}&limit=50`)).body.jobs as { workflowId: string }[];
+      const runs = (await stack.http('GET', `/api/admin/jobs?gameId=${gameId}&limit=50`)).body.jobs as {
+        workflowId: string;
+      }[];
       expect(runs.filter((r) => r.workflowId.includes(':retry:'))).toHaveLength(1);
     }
     await page.context().close();
@@ -151,24 +217,119 @@ describe('the console in a browser', () => {
 
   it("follows a game's settlement, and shows it the way the screenshot does", async () => {
     const tournament = await postCreated(stack.http, '/api/tournaments', { name: 'Screenshot Cup' });
-    const users = await Promise.all(['ann', 'bob', 'cat'].map((name) => postCreated(stack.http, '/api/users', { name })));
-    const { gameId } = await gameWithBench(stack.http, { homeTeam: 'Ajax', awayTeam: 'PSV', kickoffAt: new Date(Date.now() + 3600_000).toISOString(), tournamentId: tournament.id });
-    for (const [i, [h, a]] of ([[2, 1], [1, 0], [0, 0]] as const).entries()) await postCreated(stack.http, `/api/games/${gameId}/predictions`, { userId: users[i].id, homeGoals: h, awayGoals: a });
+    const users = await Promise.all(
+      ['ann', 'bob', 'cat'].map((name) => postCreated(stack.http, '/api/users', { name })),
+    );
+    const { gameId } = await gameWithBench(stack.http, {
+      homeTeam: 'Ajax',
+      awayTeam: 'PSV',
+      kickoffAt: new Date(Date.now() + 3600_000).toISOString(),
+      tournamentId: tournament.id,
+    });
+    for (const [i, [h, a]] of (
+      [
+        [2, 1],
+        [1, 0],
+        [0, 0],
+      ] as const
+    ).entries())
+      await postCreated(stack.http, `/api/games/${gameId}/predictions`, {
+        userId: users[i].id,
+        homeGoals: h,
+        awayGoals: a,
+      });
     await stack.http('POST', `/api/games/${gameId}/result`, { body: { homeGoals: 2, awayGoals: 1 } });
-    await waitFor(async () => (await stack.http('GET', `/api/games/${gameId}/settlement`)).body.status === 'applied', 60_000, 'the settlement');
+    await waitFor(
+      async () => (await stack.http('GET', `/api/games/${gameId}/settlement`)).body.status === 'applied',
+      60_000,
+      'the settlement',
+    );
     const page = await signIn('olive');
     await page.goto(`/admin/games/${gameId}/settlement`);
     await expect.poll(() => page.locator('h1').textContent()).toBe('Ajax – PSV');
-    await expect.poll(() => page.locator('tr', { hasText: 'Predictions settled' }).locator('td').textContent()).toBe('3');
-    await expect.poll(() => page.locator('tr', { hasText: 'Scoreboard of Screenshot Cup' }).locator('td').textContent()).toMatch(/version 1 in PostgreSQL, 1 in Redis/);
+    await expect
+      .poll(() => page.locator('tr', { hasText: 'Predictions settled' }).locator('td').textContent())
+      .toBe('3');
+    await expect
+      .poll(() => page.locator('tr', { hasText: 'Scoreboard of Screenshot Cup' }).locator('td').textContent())
+      .toMatch(/version 1 in PostgreSQL, 1 in Redis/);
     await page.screenshot({ path: path.join(shots, 'settlement.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('finds a total off by seven, explains it, and repairs it', async () => {
+    // Tournament with one game, 2-0, and one user who predicted 1-0: the right outcome, 1 point.
+    const tournament = await postCreated(stack.http, '/api/tournaments', { name: 'Drift Cup' });
+    const user = await postCreated(stack.http, '/api/users', { name: 'Rosa' });
+    const game = await postCreated(stack.http, '/api/games', {
+      homeTeam: 'Home',
+      awayTeam: 'Away',
+      kickoffAt: '2031-05-01T18:00:00Z',
+      tournamentId: tournament.id,
+    });
+    await stack.http('POST', `/api/games/${game.id}/predictions`, {
+      body: { userId: user.id, homeGoals: 1, awayGoals: 0 },
+    });
+    await stack.http('POST', `/api/games/${game.id}/result`, { body: { homeGoals: 2, awayGoals: 0 } });
+    await waitFor(
+      async () =>
+        (await stack.http('GET', `/api/tournaments/${tournament.id}/users/${user.id}/rank`)).body.points === 1,
+      60_000,
+      'the settlement',
+    );
+    await stack.api.prisma.userTournamentTotal.update({
+      where: { tournamentId_userId: { tournamentId: tournament.id, userId: user.id } },
+      data: { points: 8 },
+    });
+
+    const page = await signIn('olive');
+    await page.click('nav >> text=Reconciliations');
+    await page.fill('form[action="/admin/reconciliations"] input[name=tournamentId]', tournament.id);
+    await page.check('input[name=checks][value=totals]');
+    await page.click('button:has-text("Reconcile")');
+    await page.waitForURL(/\/admin\/reconciliations\/[^/?]+/);
+    await reloadUntil(page, 'h1', 'completed');
+    expect(await page.locator('table tr', { hasText: 'totals' }).first().innerText()).toMatch(/totals\s+1\s+1/);
+    await page.screenshot({ path: path.join(shots, 'reconciliation.png'), fullPage: true });
+
+    await page.click('main table a:has-text("Explain")');
+    await expect.poll(() => page.locator('main h2').first().innerText()).toContain(`User ${user.id}`);
+    expect(await page.locator('main p').nth(0).innerText()).toMatch(/^8 points, 0 exact/);
+    expect(await page.locator('main table tr', { hasText: 'Home – Away' }).innerText()).toMatch(
+      /1-0\s+2-0.*outcome\s+1/s,
+    );
+    await page.goBack();
+
+    await page.click('button:has-text("Repair every mismatch")');
+    await expect.poll(() => page.locator('.notice').textContent()).toContain('Repair started');
+    await waitFor(
+      async () =>
+        (await stack.http('GET', `/api/tournaments/${tournament.id}/users/${user.id}/rank`)).body.points === 1,
+      60_000,
+      'the repair',
+    );
+    const audit = await stack.http('GET', '/api/admin/audit?limit=20');
+    expect(
+      audit.body.entries
+        .filter((e: { actor: string; action: string }) => e.actor === 'operator:olive')
+        .map((e: { action: string }) => e.action),
+    ).toEqual(expect.arrayContaining(['reconciliation.start', 'reconciliation.repair']));
     await page.context().close();
   });
 
   it('shows a viewer no action anywhere', async () => {
     const { workflowId } = await failedRecalculation('substitution');
     const page = await signIn('victor');
-    for (const where of ['/admin', '/admin/jobs', `/admin/jobs/${encodeURIComponent(workflowId)}`, '/admin/schedules', '/admin/switches', '/admin/exports']) {
+    for (const where of [
+      '/admin',
+      '/admin/jobs',
+      `/admin/jobs/${encodeURIComponent(workflowId)}`,
+      '/admin/schedules',
+      '/admin/switches',
+      '/admin/exports',
+      '/admin/reconciliations',
+      '/admin/explain',
+    ]) {
       await page.goto(where);
       expect(await page.locator('main form[method=post]').count(), where).toBe(0);
     }

@@ -60,10 +60,22 @@ describe('signing in', () => {
 
   it('sets the session cookie Secure in production (behind a balancer that ends TLS)', async () => {
     const production = await startApi(
-      testConfig({ NODE_ENV: 'production', TEMPORAL_ADDRESS: '127.0.0.1:1', DATABASE_URL: stack.database.url, SESSION_SECRET: 'a-production-session-secret', PROVIDER_URL: 'http://127.0.0.1:1', TRUST_PROXY: 'loopback', API_METRICS_ADDRESS: '127.0.0.1:0', WORKER_METRICS_ADDRESS: '127.0.0.1:0' }),
+      testConfig({
+        NODE_ENV: 'production',
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+        DATABASE_URL: stack.database.url,
+        SESSION_SECRET: 'a-production-session-secret',
+        PROVIDER_URL: 'http://127.0.0.1:1',
+        TRUST_PROXY: 'loopback',
+        API_METRICS_ADDRESS: '127.0.0.1:0',
+        WORKER_METRICS_ADDRESS: '127.0.0.1:0',
+      }),
     );
     try {
-      const signed = await consoleClient(production.baseUrl, { 'x-forwarded-proto': 'https' }).signIn('olive', password);
+      const signed = await consoleClient(production.baseUrl, { 'x-forwarded-proto': 'https' }).signIn(
+        'olive',
+        password,
+      );
       expect(signed.status).toBe(303);
       expect(signed.headers.getSetCookie().find((c) => c.startsWith('fulltime.sid='))).toMatch(/; Secure/i);
     } finally {
@@ -83,12 +95,18 @@ describe('signing in', () => {
     expect([out.status, out.location]).toEqual([303, '/admin/login']);
     expect(await stack.api.prisma.operatorSession.count({ where: { sid } })).toBe(0);
     // Replaying the old cookie by hand: the server-side session is gone.
-    const replay = await fetch(`${stack.api.baseUrl}/admin`, { redirect: 'manual', headers: { cookie: `fulltime.sid=${cookie}` } });
+    const replay = await fetch(`${stack.api.baseUrl}/admin`, {
+      redirect: 'manual',
+      headers: { cookie: `fulltime.sid=${cookie}` },
+    });
     expect([replay.status, replay.headers.get('location')]).toEqual([303, '/admin/login']);
   });
 
   it('refuses a forged cookie, and a form token from another session', async () => {
-    const forged = await fetch(`${stack.api.baseUrl}/admin`, { redirect: 'manual', headers: { cookie: 'fulltime.sid=s%3Aforged.signature' } });
+    const forged = await fetch(`${stack.api.baseUrl}/admin`, {
+      redirect: 'manual',
+      headers: { cookie: 'fulltime.sid=s%3Aforged.signature' },
+    });
     expect([forged.status, forged.headers.get('location')]).toEqual([303, '/admin/login']);
 
     const alice = consoleClient(stack.api.baseUrl);
@@ -116,7 +134,16 @@ describe('forms and roles', () => {
   it("shows a viewer every page without a single action, and refuses a viewer's POST", async () => {
     const browser = consoleClient(stack.api.baseUrl);
     await browser.signIn('victor', password);
-    for (const path of ['/admin', '/admin/jobs', '/admin/schedules', '/admin/switches', '/admin/exports', '/admin/audit']) {
+    for (const path of [
+      '/admin',
+      '/admin/jobs',
+      '/admin/schedules',
+      '/admin/switches',
+      '/admin/exports',
+      '/admin/reconciliations',
+      '/admin/explain',
+      '/admin/audit',
+    ]) {
       const res = await browser.get(path);
       expect(res.status, path).toBe(200);
       const forms = [...res.text.matchAll(/<form [^>]*method="post"[^>]*action="([^"]+)"/g)].map((m) => m[1]);
@@ -127,11 +154,14 @@ describe('forms and roles', () => {
     const refused = await browser.post('/admin/switches', { _csrf: token, _key: randomUUID(), 'triggers.cron': 'on' });
     expect(refused.status).toBe(403);
     expect(refused.text).toContain('Viewers can see everything here and change nothing');
-    expect((await browser.post('/admin/schedules/stats-nightly/pause', { _csrf: token, _key: randomUUID(), note: 'no' })).status).toBe(403);
+    expect(
+      (await browser.post('/admin/schedules/stats-nightly/pause', { _csrf: token, _key: randomUUID(), note: 'no' }))
+        .status,
+    ).toBe(403);
     expect(await stack.api.prisma.statsSwitchChange.count()).toBe(before);
   });
 
-  it('records an operator\'s actions in the audit log as operator:<username>', async () => {
+  it("records an operator's actions in the audit log as operator:<username>", async () => {
     const browser = consoleClient(stack.api.baseUrl);
     await browser.signIn('olive', password);
     const token = await browser.csrf('/admin/switches');
@@ -140,21 +170,33 @@ describe('forms and roles', () => {
     expect([saved.status, saved.location]).toEqual([303, '/admin/switches?done=saved']);
     const switches = (await stack.http('GET', '/api/admin/stats-switches')).body;
     expect(Object.values(switches.aggregations)).toEqual(Array(10).fill(false));
-    const restore = await browser.post('/admin/switches', { _csrf: await browser.csrf('/admin/switches'), _key: randomUUID(), ...on, ...Object.fromEntries(Object.keys(switches.aggregations).map((a) => [`aggregations.${a}`, 'on'])) });
+    const restore = await browser.post('/admin/switches', {
+      _csrf: await browser.csrf('/admin/switches'),
+      _key: randomUUID(),
+      ...on,
+      ...Object.fromEntries(Object.keys(switches.aggregations).map((a) => [`aggregations.${a}`, 'on'])),
+    });
     expect(restore.status).toBe(303);
     const audit = (await stack.http('GET', '/api/admin/audit?limit=10')).body.entries;
     expect(audit.filter((e: { action: string }) => e.action === 'stats-switches.update').slice(0, 2)).toEqual([
       expect.objectContaining({ actor: 'operator:olive', outcome: 'succeeded' }),
       expect.objectContaining({ actor: 'operator:olive', outcome: 'succeeded' }),
     ]);
-    expect(audit.some((e: { action: string; actor: string }) => e.action === 'operator.login' && e.actor === 'operator:olive')).toBe(true);
+    expect(
+      audit.some(
+        (e: { action: string; actor: string }) => e.action === 'operator.login' && e.actor === 'operator:olive',
+      ),
+    ).toBe(true);
   });
 });
 
 describe('hardening', () => {
   it('sends the security headers on every console page', async () => {
     const browser = consoleClient(stack.api.baseUrl);
-    for (const res of [await browser.get('/admin/login'), (await browser.signIn('olive', password), await browser.get('/admin'))]) {
+    for (const res of [
+      await browser.get('/admin/login'),
+      (await browser.signIn('olive', password), await browser.get('/admin')),
+    ]) {
       const csp = res.headers.get('content-security-policy')!;
       expect(csp).toMatch(/frame-ancestors 'none'/);
       expect(csp).toMatch(/script-src 'self'(;|$)/);
@@ -175,7 +217,9 @@ describe('hardening', () => {
     await browser.signIn('olive', password);
     const settlement = await browser.get(`/admin/games/${gameId}/settlement`);
     expect(settlement.status).toBe(200);
-    expect(settlement.text).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;');
+    expect(settlement.text).toContain(
+      '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;',
+    );
     expect(settlement.text).toContain('Away &amp; Co');
     expect(settlement.text).not.toContain('<img src=x');
     expect(settlement.text).not.toContain('<script>alert');
@@ -185,18 +229,34 @@ describe('hardening', () => {
     const browser = consoleClient(stack.api.baseUrl);
     await browser.signIn('olive', password);
     const cookies = [...browser.jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    const run = await fetch(`${stack.api.baseUrl}/api/admin/stats-jobs`, { method: 'POST', headers: { cookie: cookies, 'content-type': 'application/json' }, body: '{}' });
+    const run = await fetch(`${stack.api.baseUrl}/api/admin/stats-jobs`, {
+      method: 'POST',
+      headers: { cookie: cookies, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(run.status).toBe(401);
     // What a cross-site form can send is refused before it reaches a route.
-    const plain = await stack.http('POST', '/api/players', { rawBody: '{"name":"x"}', headers: { 'content-type': 'text/plain' } });
+    const plain = await stack.http('POST', '/api/players', {
+      rawBody: '{"name":"x"}',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect([plain.status, plain.body.error.code]).toEqual([415, 'unsupported_media_type']);
-    const form = await stack.http('POST', '/api/players', { rawBody: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await stack.http('POST', '/api/players', {
+      rawBody: 'name=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(form.status).toBe(415);
   });
 
   it('limits failed sign-ins per username: 20 wrong passwords end in 429, and sign no one in', async () => {
     // An API of its own (its own counters), so the limit this test reaches blocks no other test.
-    const limited = await startApi(testConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', DATABASE_URL: stack.database.url, REDIS_KEY_PREFIX: `${stack.config.REDIS_KEY_PREFIX}login-limit:${randomUUID()}:` }));
+    const limited = await startApi(
+      testConfig({
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+        DATABASE_URL: stack.database.url,
+        REDIS_KEY_PREFIX: `${stack.config.REDIS_KEY_PREFIX}login-limit:${randomUUID()}:`,
+      }),
+    );
     try {
       const browser = consoleClient(limited.baseUrl);
       const statuses: number[] = [];

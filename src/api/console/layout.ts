@@ -14,35 +14,57 @@ const sections = [
   ['/admin/schedules', 'Schedules'],
   ['/admin/switches', 'Switches'],
   ['/admin/exports', 'Exports'],
+  ['/admin/reconciliations', 'Reconciliations'],
+  ['/admin/explain', 'Explain'],
   ['/admin/audit', 'Audit'],
 ] as const;
 
-export function page(options: { title: string; viewer: Viewer | null; current?: string; refreshSeconds?: number; notice?: { text: string; bad?: boolean } | null }, body: Html): Html {
+export function page(
+  options: {
+    title: string;
+    viewer: Viewer | null;
+    current?: string;
+    refreshSeconds?: number;
+    notice?: { text: string; bad?: boolean } | null;
+  },
+  body: Html,
+): Html {
   const { title, viewer, current } = options;
   return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · Fulltime console</title>
-<link rel="stylesheet" href="/admin/assets/console.css">
-<script src="/admin/assets/console.js" defer></script>
-</head>
-<body data-refresh="${options.refreshSeconds ?? 0}">
-<header>
-  <span class="brand">Fulltime</span>
-  ${viewer
-    ? html`<nav>${sections.map(([href, label]) => html`<a href="${href}"${current === href ? html` aria-current="page"` : ''}>${label}</a>`)}</nav>
-  <span class="who">${viewer.username} <span class="status ${viewer.role === 'operator' ? 'on' : 'off'}">${viewer.role}</span>
-    <form class="inline" method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${viewer.csrf}"><button class="quiet" type="submit">Sign out</button></form></span>`
-    : ''}
-</header>
-<main>
-${options.notice ? html`<p class="notice${options.notice.bad ? ' bad' : ''}" role="status">${options.notice.text}</p>` : ''}
-${body}
-</main>
-</body>
-</html>`;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title} · Fulltime console</title>
+        <link rel="stylesheet" href="/admin/assets/console.css" />
+        <script src="/admin/assets/console.js" defer></script>
+      </head>
+      <body data-refresh="${options.refreshSeconds ?? 0}">
+        <header>
+          <span class="brand">Fulltime</span>
+          ${
+            viewer
+              ? html`<nav>
+                    ${sections.map(([href, label]) => html`<a href="${href}" ${current === href ? html` aria-current="page"` : ''}>${label}</a>`)}
+                  </nav>
+                  <span class="who"
+                    >${viewer.username}
+                    <span class="status ${viewer.role === 'operator' ? 'on' : 'off'}">${viewer.role}</span>
+                    <form class="inline" method="post" action="/admin/logout">
+                      <input type="hidden" name="_csrf" value="${viewer.csrf}" /><button class="quiet" type="submit">
+                        Sign out
+                      </button>
+                    </form></span
+                  >`
+              : ''
+          }
+        </header>
+        <main>
+          ${options.notice ? html`<p class="notice${options.notice.bad ? ' bad' : ''}" role="status">${options.notice.text}</p>` : ''}
+          ${body}
+        </main>
+      </body>
+    </html>`;
 }
 
 /** A status as a coloured badge (classes in the stylesheet). */
@@ -52,7 +74,11 @@ export function badge(status: string): Html {
 
 /** The hidden fields every state-changing form carries: the CSRF token, and an Idempotency-Key so a form sent twice acts once. */
 export function formGuard(viewer: Viewer, key: string): Html {
-  return html`<input type="hidden" name="_csrf" value="${viewer.csrf}"><input type="hidden" name="_key" value="${key}">`;
+  return html`<input type="hidden" name="_csrf" value="${viewer.csrf}" /><input
+      type="hidden"
+      name="_key"
+      value="${key}"
+    />`;
 }
 
 export function duration(ms: number | null): string {

@@ -9,7 +9,12 @@ import { doubleCsrf } from 'csrf-csrf';
 import type { Request, RequestHandler } from 'express';
 import session from 'express-session';
 import pg from 'pg';
-import { RateLimiterMemory, RateLimiterRedis, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RLWrapperTimeouts,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import type { Config } from '../../config.ts';
 import type { OperatorRole } from '../../services/operators.ts';
 import type { Redis } from '../../redis.ts';
@@ -40,14 +45,23 @@ export interface ConsoleSessions {
 export function consoleSessions(config: Config, redis: Redis): ConsoleSessions {
   const secure = config.NODE_ENV === 'production';
   // A small pool of its own: sessions are read on every console request, never inside a write.
-  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 5, statement_timeout: config.API_STATEMENT_TIMEOUT_MS });
+  const pool = new pg.Pool({
+    connectionString: config.DATABASE_URL,
+    max: 5,
+    statement_timeout: config.API_STATEMENT_TIMEOUT_MS,
+  });
   pool.on('error', () => {});
   const PgStore = connectPgSimple(session);
   const idleMs = config.OPERATOR_SESSION_IDLE_MINUTES * 60_000;
   const sessions = session({
     name: SESSION_COOKIE,
     secret: config.SESSION_SECRET,
-    store: new PgStore({ pool, tableName: 'operator_sessions', createTableIfMissing: false, pruneSessionInterval: 15 * 60 }),
+    store: new PgStore({
+      pool,
+      tableName: 'operator_sessions',
+      createTableIfMissing: false,
+      pruneSessionInterval: 15 * 60,
+    }),
     // A session exists only once someone has signed in: a visitor's request stores (and sets) nothing.
     saveUninitialized: false,
     resave: false,
@@ -76,7 +90,16 @@ export function consoleSessions(config: Config, redis: Redis): ConsoleSessions {
   const limiter = (keyPrefix: string, points: number) => {
     const options = { points, duration: 15 * 60, blockDuration: 15 * 60, keyPrefix };
     const memory = new RateLimiterMemory(options);
-    return new RLWrapperTimeouts({ limiter: new RateLimiterRedis({ ...options, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: memory }), insuranceLimiter: memory, timeoutMs: 200 }) as unknown as RateLimiterAbstract;
+    return new RLWrapperTimeouts({
+      limiter: new RateLimiterRedis({
+        ...options,
+        storeClient: redis,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: memory,
+      }),
+      insuranceLimiter: memory,
+      timeoutMs: 200,
+    }) as unknown as RateLimiterAbstract;
   };
 
   return {
@@ -84,7 +107,10 @@ export function consoleSessions(config: Config, redis: Redis): ConsoleSessions {
     // One token per session (kept while it is valid for it), so an older page's form still posts.
     csrfToken: (req, res) => csrf.generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false }),
     validCsrf: (req) => csrf.validateRequest(req),
-    loginLimiters: { client: limiter('console-login-client', config.LOGIN_FAILURE_LIMIT * 2), user: limiter('console-login-user', config.LOGIN_FAILURE_LIMIT) },
+    loginLimiters: {
+      client: limiter('console-login-client', config.LOGIN_FAILURE_LIMIT * 2),
+      user: limiter('console-login-user', config.LOGIN_FAILURE_LIMIT),
+    },
     close: () => pool.end(),
   };
 }

@@ -14,7 +14,9 @@ export const CreateGameBody = z
     awayTeam: Name,
     kickoffAt: IsoTime,
     durationMinutes: z.number().int().min(1).max(MAX_DURATION_MINUTES).default(DEFAULT_DURATION_MINUTES),
-    season: Text(50).nullish().transform((v) => v ?? undefined)
+    season: Text(50)
+      .nullish()
+      .transform((v) => v ?? undefined)
       .meta({ description: 'Defaults to the kickoff year.' }),
     tournamentId: OptionalId,
     providerGameId: OptionalId.meta({ description: "The match provider's ID for this game; unique." }),
@@ -24,7 +26,11 @@ export const CreateGameBody = z
     const seen = new Set<string>();
     game.lineup.forEach((entry, index) => {
       if (seen.has(entry.playerId)) {
-        ctx.addIssue({ code: 'custom', path: ['lineup', index, 'playerId'], message: `player ${entry.playerId} is listed twice` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lineup', index, 'playerId'],
+          message: `player ${entry.playerId} is listed twice`,
+        });
       }
       seen.add(entry.playerId);
     });

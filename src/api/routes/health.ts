@@ -54,7 +54,8 @@ export function healthRoutes(deps: { prisma: PrismaClient; redis: Redis; tempora
 export function docsRoutes(document: () => object): Route[] {
   // The page's asset links are relative (./swagger-ui.css); make them absolute so /docs works without
   // a trailing slash.
-  const page = () => swaggerUi.generateHTML(document(), { customSiteTitle: 'Fulltime API' }).replaceAll('"./', '"/docs/');
+  const page = () =>
+    swaggerUi.generateHTML(document(), { customSiteTitle: 'Fulltime API' }).replaceAll('"./', '"/docs/');
   return [
     readRoute({
       method: 'get',
@@ -62,7 +63,11 @@ export function docsRoutes(document: () => object): Route[] {
       summary: 'This document',
       tags,
       standalone: true,
-      response: { status: 200, description: 'The OpenAPI 3.1 document of every route.', schema: z.looseObject({ openapi: z.string() }) },
+      response: {
+        status: 200,
+        description: 'The OpenAPI 3.1 document of every route.',
+        schema: z.looseObject({ openapi: z.string() }),
+      },
       handle: async () => document() as { openapi: string },
     }),
     readRoute({
@@ -71,7 +76,12 @@ export function docsRoutes(document: () => object): Route[] {
       summary: 'Browsable API docs',
       tags,
       standalone: true,
-      response: { status: 200, description: 'Swagger UI over /api/openapi.json.', schema: z.string(), contentType: 'text/html' },
+      response: {
+        status: 200,
+        description: 'Swagger UI over /api/openapi.json.',
+        schema: z.string(),
+        contentType: 'text/html',
+      },
       handle: async () => page(),
     }),
   ];

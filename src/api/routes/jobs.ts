@@ -8,17 +8,24 @@ import { readRoute, writeRoute, type Route } from '../route.ts';
 import { Id, IsoTime, QueryInt, Text } from '../schemas.ts';
 import { StartedRun } from './stats.ts';
 
-const JobType = z.enum(Object.keys(jobTypes) as [keyof typeof jobTypes]);
-const JobStatus = z.enum(jobStatuses);
-const Trigger = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, dot, underscore or dash')
+export const JobType = z.enum(Object.keys(jobTypes) as [keyof typeof jobTypes]);
+export const JobStatus = z.enum(jobStatuses);
+export const Trigger = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, dot, underscore or dash')
   .meta({ description: 'What started it: `post-match`, `admin`, `cron`, `substitution.created`, …' });
 
 const jobFields = {
   workflowId: z.string(),
   runId: z.string(),
   type: JobType,
-  triggeredBy: z.string().nullable().meta({ description: 'What started it (its FulltimeTrigger): `post-match`, `admin`, `cron`, `substitution.created`, …' }),
-  requestedBy: z.string().meta({ description: 'Who asked for it: `token` (the bearer token), `operator:<username>`, `schedule:<jobKey>`, `verification` or `system`.' }),
+  triggeredBy: z.string().nullable().meta({
+    description: 'What started it (its FulltimeTrigger): `post-match`, `admin`, `cron`, `substitution.created`, …',
+  }),
+  requestedBy: z.string().meta({
+    description:
+      'Who asked for it: `token` (the bearer token), `operator:<username>`, `schedule:<jobKey>`, `verification` or `system`.',
+  }),
   status: JobStatus,
   startedAt: z.string(),
   closedAt: z.string().nullable(),
@@ -36,13 +43,31 @@ const JobDetailSchema = z
       .meta({ description: 'Why a run did not complete; a failed stats run carries its summary in `details`.' }),
   })
   .meta({ id: 'JobDetail' });
-const JobParams = z.object({ workflowId: Id });
-const Reason = z.object({ reason: Text(500).meta({ description: 'Why, for the audit log and the run\'s history.' }) });
-const Filter = {
+export const JobParams = z.object({ workflowId: Id });
+export const Reason = z.object({
+  reason: Text(500).meta({ description: "Why, for the audit log and the run's history." }),
+});
+/** The filter fields every job listing and bulk retry shares (the console's too). */
+export const JobFilterFields = {
   type: JobType.optional(),
   trigger: Trigger.optional(),
   gameId: Id.optional().meta({ description: 'Runs about this game (its FulltimeGameId).' }),
 };
+/** A page of jobs: the filter, a limit and the token of the page. */
+export const JobListQuery = z.object({
+  ...JobFilterFields,
+  status: JobStatus.optional(),
+  requestId: Id.optional().meta({
+    description: 'Runs this request started (its FulltimeRequestId: the Idempotency-Key).',
+  }),
+  limit: QueryInt(1, 500).default(50),
+  pageToken: z
+    .string()
+    .min(1)
+    .max(4000)
+    .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'a token from nextPageToken')
+    .optional(),
+});
 const tags = ['Jobs'];
 
 /** The contract's fields of a job's detail (the console shows the rest the service gives). */
@@ -56,16 +81,15 @@ export function jobsRoutes({ temporal, config }: { temporal: Client; config: Con
       method: 'get',
       path: '/api/admin/jobs',
       summary: 'Every kind of job: recalculations, stats runs, settlements, rebuilds, verifications, exports',
-      description: "Newest first, as Temporal's visibility orders them: running jobs, then the most recently closed. `nextPageToken` (null on the last page) asks for the next page.",
+      description:
+        "Newest first, as Temporal's visibility orders them: running jobs, then the most recently closed. `nextPageToken` (null on the last page) asks for the next page.",
       tags,
-      query: z.object({
-        ...Filter,
-        status: JobStatus.optional(),
-        requestId: Id.optional().meta({ description: 'Runs this request started (its FulltimeRequestId: the Idempotency-Key).' }),
-        limit: QueryInt(1, 500).default(50),
-        pageToken: z.string().min(1).max(4000).regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'a token from nextPageToken').optional(),
-      }),
-      response: { status: 200, description: 'One page of jobs.', schema: z.strictObject({ jobs: z.array(Job), nextPageToken: z.string().nullable() }).meta({ id: 'JobList' }) },
+      query: JobListQuery,
+      response: {
+        status: 200,
+        description: 'One page of jobs.',
+        schema: z.strictObject({ jobs: z.array(Job), nextPageToken: z.string().nullable() }).meta({ id: 'JobList' }),
+      },
       errors: [503],
       handle: ({ query }) => jobs.page(query, query.limit, query.pageToken),
     }),
@@ -78,7 +102,9 @@ export function jobsRoutes({ temporal, config }: { temporal: Client; config: Con
       response: {
         status: 200,
         description: 'For every job type, how many runs started since `since` are in each status.',
-        schema: z.strictObject({ since: z.string(), counts: z.record(JobType, z.record(JobStatus, z.number().int())) }).meta({ id: 'JobCounts' }),
+        schema: z
+          .strictObject({ since: z.string(), counts: z.record(JobType, z.record(JobStatus, z.number().int())) })
+          .meta({ id: 'JobCounts' }),
       },
       errors: [503],
       handle: async ({ query }) => {
@@ -100,10 +126,11 @@ export function jobsRoutes({ temporal, config }: { temporal: Client; config: Con
       method: 'post',
       path: '/api/admin/jobs/retry',
       summary: 'Retry every failed job matching a filter, up to `max`',
-      description: 'Newest first. Each new run is `<workflowId>:retry:<request id>`, so a repeat with the same Idempotency-Key retries nothing more.',
+      description:
+        'Newest first. Each new run is `<workflowId>:retry:<request id>`, so a repeat with the same Idempotency-Key retries nothing more.',
       tags,
       body: z.object({
-        ...Filter,
+        ...JobFilterFields,
         status: z.literal('failed'),
         since: IsoTime.optional().meta({ description: 'Failed (closed) at or after this time.' }),
         max: z.number().int().min(1).max(MAX_BULK_RETRY),
@@ -111,17 +138,34 @@ export function jobsRoutes({ temporal, config }: { temporal: Client; config: Con
       response: {
         status: 202,
         description: 'How many matched, and the runs retried.',
-        schema: z.strictObject({ matched: z.number().int(), retried: z.array(z.strictObject({ workflowId: z.string(), newWorkflowId: z.string() })) }).meta({ id: 'BulkRetry' }),
+        schema: z
+          .strictObject({
+            matched: z.number().int(),
+            retried: z.array(z.strictObject({ workflowId: z.string(), newWorkflowId: z.string() })),
+          })
+          .meta({ id: 'BulkRetry' }),
       },
       errors: [503],
-      audit: { action: 'jobs.retry', target: ({ body }) => JSON.stringify({ type: body.type, trigger: body.trigger, gameId: body.gameId, since: body.since, max: body.max }) },
-      write: ({ body }, scope) => jobs.retryMatching(scope, { ...body, since: body.since ? new Date(body.since) : undefined }, body.max),
+      audit: {
+        action: 'jobs.retry',
+        target: ({ body }) =>
+          JSON.stringify({
+            type: body.type,
+            trigger: body.trigger,
+            gameId: body.gameId,
+            since: body.since,
+            max: body.max,
+          }),
+      },
+      write: ({ body }, scope) =>
+        jobs.retryMatching(scope, { ...body, since: body.since ? new Date(body.since) : undefined }, body.max),
     }),
     writeRoute({
       method: 'post',
       path: '/api/admin/jobs/{workflowId}/retry',
       summary: 'Run a failed job again',
-      description: 'A new run with the same input, `<workflowId>:retry:<request id>`, whose memo names the run it retries (`retryOf`).',
+      description:
+        'A new run with the same input, `<workflowId>:retry:<request id>`, whose memo names the run it retries (`retryOf`).',
       tags,
       params: JobParams,
       response: { status: 202, description: 'The new run.', schema: StartedRun },
@@ -133,7 +177,8 @@ export function jobsRoutes({ temporal, config }: { temporal: Client; config: Con
       method: 'post',
       path: '/api/admin/jobs/{workflowId}/cancel',
       summary: 'Ask a running job to cancel',
-      description: 'The run is asked to stop and may clean up first; 409 when it is not running. The reason is kept in the audit log.',
+      description:
+        'The run is asked to stop and may clean up first; 409 when it is not running. The reason is kept in the audit log.',
       tags,
       params: JobParams,
       body: Reason,

@@ -8,7 +8,12 @@ import { getReport } from '../../services/minutes/reports.ts';
 import { readRoute, writeRoute, type Route } from '../route.ts';
 import { definedOnly, GameParams, Id, OptionalId, orNull, somethingToChange, WorkflowRef } from '../schemas.ts';
 
-const minute = z.number().int().min(0).max(MAX_DURATION_MINUTES).meta({ description: "0 to the game's durationMinutes." });
+const minute = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_DURATION_MINUTES)
+  .meta({ description: "0 to the game's durationMinutes." });
 
 const differentPlayers = (s: { playerOutId?: string; playerInId?: string }) =>
   s.playerInId === undefined || s.playerInId !== s.playerOutId;
@@ -29,10 +34,13 @@ const CardPatch = z
   .refine(...somethingToChange);
 
 const notOwnAssist = [
-  (g: { scorerId?: string; assistId?: string | null }) => g.assistId == null || g.scorerId === undefined || g.assistId !== g.scorerId,
+  (g: { scorerId?: string; assistId?: string | null }) =>
+    g.assistId == null || g.scorerId === undefined || g.assistId !== g.scorerId,
   { message: 'assistId must differ from scorerId', path: ['assistId'] as string[] },
 ] as const;
-const GoalBody = z.object({ scorerId: Id, assistId: OptionalId, minute, ownGoal: z.boolean().default(false) }).refine(...notOwnAssist);
+const GoalBody = z
+  .object({ scorerId: Id, assistId: OptionalId, minute, ownGoal: z.boolean().default(false) })
+  .refine(...notOwnAssist);
 const GoalPatch = z
   .object({
     scorerId: Id.optional(),
@@ -63,7 +71,13 @@ const CardWritten = z
   .strictObject({ action: Card, recalculation: orNull(WorkflowRef) })
   .meta({ id: 'DisciplinaryActionWritten', description: 'Only red and second-yellow cards start a recalculation.' });
 const Goal = z
-  .strictObject({ id: z.string(), scorerId: z.string(), assistId: z.string().nullable(), minute: z.number().int(), ownGoal: z.boolean() })
+  .strictObject({
+    id: z.string(),
+    scorerId: z.string(),
+    assistId: z.string().nullable(),
+    minute: z.number().int(),
+    ownGoal: z.boolean(),
+  })
   .meta({ id: 'Goal' });
 
 const GoalWritten = z.strictObject({ goal: Goal }).meta({ id: 'GoalWritten' });
@@ -76,7 +90,11 @@ const Report = z
   .strictObject({
     gameId: z.string(),
     eventsVersion: z.number().int(),
-    calculatedVersion: z.number().int().nullable().meta({ description: 'The events version the minutes were computed at; null before the first calculation.' }),
+    calculatedVersion: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'The events version the minutes were computed at; null before the first calculation.' }),
     status: z.enum(['pending', 'calculated', 'invalid']),
     error: z.string().optional().meta({ description: 'When `invalid`: the event that makes the timeline impossible.' }),
     errorEventId: z.string().nullable().optional(),
@@ -116,7 +134,11 @@ export function minutesRoutes({ prisma, config }: { prisma: PrismaClient; config
       tags,
       params: SubstitutionParams,
       body: SubstitutionPatch,
-      response: { status: 200, description: 'The changed substitution and its recalculation.', schema: SubstitutionWritten },
+      response: {
+        status: 200,
+        description: 'The changed substitution and its recalculation.',
+        schema: SubstitutionWritten,
+      },
       errors: [409],
       write: ({ params, body }, scope) =>
         events.updateSubstitution(scope, params.gameId, params.substitutionId, definedOnly(body)),
@@ -140,7 +162,11 @@ export function minutesRoutes({ prisma, config }: { prisma: PrismaClient; config
       tags,
       params: GameParams,
       body: CardBody,
-      response: { status: 201, description: 'The card, and its recalculation for red and second-yellow cards.', schema: CardWritten },
+      response: {
+        status: 201,
+        description: 'The card, and its recalculation for red and second-yellow cards.',
+        schema: CardWritten,
+      },
       errors: [409],
       write: ({ params, body }, scope) => events.createCard(scope, params.gameId, body),
     }),
@@ -163,7 +189,11 @@ export function minutesRoutes({ prisma, config }: { prisma: PrismaClient; config
       description: correctionNote,
       tags,
       params: ActionParams,
-      response: { status: 200, description: 'The recalculation, if the card was red or second-yellow.', schema: Recalculation },
+      response: {
+        status: 200,
+        description: 'The recalculation, if the card was red or second-yellow.',
+        schema: Recalculation,
+      },
       errors: [409],
       write: ({ params }, scope) => events.deleteCard(scope, params.gameId, params.actionId),
     }),
@@ -196,14 +226,19 @@ export function minutesRoutes({ prisma, config }: { prisma: PrismaClient; config
       description: correctionNote,
       tags,
       params: GoalParams,
-      response: { status: 200, description: 'The goal is gone.', schema: z.strictObject({}).meta({ id: 'GoalDeleted' }) },
+      response: {
+        status: 200,
+        description: 'The goal is gone.',
+        schema: z.strictObject({}).meta({ id: 'GoalDeleted' }),
+      },
       write: ({ params }, scope) => events.deleteGoal(scope, params.gameId, params.goalId),
     }),
     readRoute({
       method: 'get',
       path: '/api/games/{gameId}/report',
       summary: "The game's minutes report",
-      description: '`pending` until a recalculation has seen the current eventsVersion; `invalid` when the events are impossible (the last good minutes stay).',
+      description:
+        '`pending` until a recalculation has seen the current eventsVersion; `invalid` when the events are impossible (the last good minutes stay).',
       tags,
       params: GameParams,
       response: { status: 200, description: 'The report.', schema: Report },

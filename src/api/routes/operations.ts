@@ -8,8 +8,8 @@ import { createExport, exportFileName, getExport, readyExport, streamExport } fr
 import { readRoute, writeRoute, type Route, type StreamedBody } from '../route.ts';
 import { Id, QueryInt, Text } from '../schemas.ts';
 
-const ExportParams = z.object({ exportId: Id });
-const ExportBody = z.discriminatedUnion('kind', [
+export const ExportParams = z.object({ exportId: Id });
+export const ExportBody = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('tournament-scoreboard'), tournamentId: Id }),
   z.object({ kind: z.literal('player-stats'), season: Text(50) }),
 ]);
@@ -27,7 +27,10 @@ const AuditEntry = z
   .strictObject({
     at: z.string(),
     actor: z.string().meta({ description: '`token` or `operator:<username>`.' }),
-    action: z.string().meta({ description: '`job.retry`, `jobs.retry`, `job.cancel`, `schedule.pause`, `stats-switches.update`, `operator.login`, …' }),
+    action: z.string().meta({
+      description:
+        '`job.retry`, `jobs.retry`, `job.cancel`, `schedule.pause`, `stats-switches.update`, `operator.login`, …',
+    }),
     target: z.string().nullable(),
     outcome: z.enum(['succeeded', 'refused', 'failed']),
     requestId: z.string(),
@@ -42,11 +45,22 @@ export function operationsRoutes({ prisma, config }: { prisma: PrismaClient; con
       method: 'post',
       path: '/api/admin/exports',
       summary: "Export a tournament's scoreboard or a season's player stats as CSV",
-      description: 'A workflow (`export:<request id>`) streams the rows from PostgreSQL; `GET /api/admin/exports/{exportId}` says when it is ready to download.',
+      description:
+        'A workflow (`export:<request id>`) streams the rows from PostgreSQL; `GET /api/admin/exports/{exportId}` says when it is ready to download.',
       tags,
       body: ExportBody,
-      response: { status: 202, description: 'The export, started.', schema: z.strictObject({ exportId: z.string(), workflowId: z.string() }).meta({ id: 'ExportStarted' }) },
-      audit: { action: 'export.create', target: ({ body }) => (body.kind === 'tournament-scoreboard' ? `tournament-scoreboard ${body.tournamentId}` : `player-stats ${body.season}`) },
+      response: {
+        status: 202,
+        description: 'The export, started.',
+        schema: z.strictObject({ exportId: z.string(), workflowId: z.string() }).meta({ id: 'ExportStarted' }),
+      },
+      audit: {
+        action: 'export.create',
+        target: ({ body }) =>
+          body.kind === 'tournament-scoreboard'
+            ? `tournament-scoreboard ${body.tournamentId}`
+            : `player-stats ${body.season}`,
+      },
       write: ({ body }, scope) => createExport(scope, config.taskQueues.maintenance, body),
     }),
     readRoute({
@@ -62,7 +76,8 @@ export function operationsRoutes({ prisma, config }: { prisma: PrismaClient; con
       method: 'get',
       path: '/api/admin/exports/{exportId}/download',
       summary: 'Download a ready export',
-      description: 'RFC 4180 CSV with a header row; a cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage return) is prefixed with `\'`, so a spreadsheet shows it as text. 409 `export_not_ready` before it is ready.',
+      description:
+        "RFC 4180 CSV with a header row; a cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage return) is prefixed with `'`, so a spreadsheet shows it as text. 409 `export_not_ready` before it is ready.",
       tags,
       params: ExportParams,
       response: { status: 200, description: 'The CSV.', schema: z.string(), contentType: 'text/csv' },
@@ -70,7 +85,10 @@ export function operationsRoutes({ prisma, config }: { prisma: PrismaClient; con
       handle: async ({ params }): Promise<StreamedBody> => {
         const view = await readyExport(prisma, params.exportId);
         return {
-          headers: { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${exportFileName(view)}"` },
+          headers: {
+            'Content-Type': 'text/csv; charset=utf-8',
+            'Content-Disposition': `attachment; filename="${exportFileName(view)}"`,
+          },
           stream: (write) => streamExport(prisma, params.exportId, write),
         };
       },
@@ -82,8 +100,14 @@ export function operationsRoutes({ prisma, config }: { prisma: PrismaClient; con
       description: 'Every action taken through the admin API or the console, by a token or an operator, newest first.',
       tags,
       query: z.object({ limit: QueryInt(1, 500).default(50) }),
-      response: { status: 200, description: 'The entries.', schema: z.strictObject({ entries: z.array(AuditEntry) }).meta({ id: 'AuditLog' }) },
-      handle: async ({ query }) => ({ entries: (await listAudit(prisma, query.limit)) as z.input<typeof AuditEntry>[] }),
+      response: {
+        status: 200,
+        description: 'The entries.',
+        schema: z.strictObject({ entries: z.array(AuditEntry) }).meta({ id: 'AuditLog' }),
+      },
+      handle: async ({ query }) => ({
+        entries: (await listAudit(prisma, query.limit)) as z.input<typeof AuditEntry>[],
+      }),
     }),
   ];
 }

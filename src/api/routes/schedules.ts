@@ -7,7 +7,13 @@ import { scheduleRegistry } from '../../services/schedules/registry.ts';
 import { readRoute, writeRoute, type Route } from '../route.ts';
 import { IsoTime, Text } from '../schemas.ts';
 
-const Run = z.strictObject({ workflowId: z.string(), runId: z.string(), status: z.string(), startedAt: z.string(), closedAt: z.string().nullable() });
+const Run = z.strictObject({
+  workflowId: z.string(),
+  runId: z.string(),
+  status: z.string(),
+  startedAt: z.string(),
+  closedAt: z.string().nullable(),
+});
 const CronJob = z
   .strictObject({
     jobKey: z.string(),
@@ -15,7 +21,9 @@ const CronJob = z
     owner: z.string(),
     spec: z.string().meta({ description: 'The spec in words: `every 5 minutes`, `daily at 03:00 (UTC)`.' }),
     timeZone: z.string(),
-    exists: z.boolean().meta({ description: 'False until `npm run schedules:sync` (or a worker starting) created it.' }),
+    exists: z
+      .boolean()
+      .meta({ description: 'False until `npm run schedules:sync` (or a worker starting) created it.' }),
     paused: z.boolean().nullable(),
     note: z.string().nullable().meta({ description: "The schedule's note: why it was paused, by whom." }),
     nextRunAt: z.string().nullable(),
@@ -24,8 +32,9 @@ const CronJob = z
     recentRuns: z.array(Run).meta({ description: 'Newest first, with their outcome (from Temporal visibility).' }),
   })
   .meta({ id: 'CronJob' });
-const JobKeyParams = z.object({ jobKey: z.string().min(1).max(100) });
-const NoteBody = z.object({ note: Text(500).optional() });
+export const JobKeyParams = z.object({ jobKey: z.string().min(1).max(100) });
+export const NoteBody = z.object({ note: Text(500).optional() });
+export const BackfillBody = z.object({ from: IsoTime, to: IsoTime });
 const tags = ['Schedules'];
 
 export function scheduleRoutes({ config, temporal }: { config: Config; temporal: Client }): Route[] {
@@ -36,7 +45,11 @@ export function scheduleRoutes({ config, temporal }: { config: Config; temporal:
       path: '/api/v2/admin/cron',
       summary: 'Every scheduled job',
       tags,
-      response: { status: 200, description: 'The registry, with each schedule\'s state and runs.', schema: z.strictObject({ jobs: z.array(CronJob) }).meta({ id: 'CronJobList' }) },
+      response: {
+        status: 200,
+        description: "The registry, with each schedule's state and runs.",
+        schema: z.strictObject({ jobs: z.array(CronJob) }).meta({ id: 'CronJobList' }),
+      },
       errors: [503],
       handle: async () => ({ jobs: await schedules.list() }),
     }),
@@ -44,10 +57,15 @@ export function scheduleRoutes({ config, temporal }: { config: Config; temporal:
       method: 'post',
       path: '/api/v2/admin/cron/{jobKey}/run',
       summary: 'Run a job now',
-      description: 'Starts its workflow at once, outside its spec: `scheduled:<jobKey>:run-now:<request id>`, with its job key in search attributes and memo.',
+      description:
+        'Starts its workflow at once, outside its spec: `scheduled:<jobKey>:run-now:<request id>`, with its job key in search attributes and memo.',
       tags,
       params: JobKeyParams,
-      response: { status: 202, description: 'The run.', schema: z.strictObject({ workflowId: z.string() }).meta({ id: 'CronRunStarted' }) },
+      response: {
+        status: 202,
+        description: 'The run.',
+        schema: z.strictObject({ workflowId: z.string() }).meta({ id: 'CronRunStarted' }),
+      },
       audit: { action: 'schedule.run', target: ({ params }) => params.jobKey },
       write: ({ params }, scope) => schedules.runNow(scope, params.jobKey),
     }),
@@ -55,7 +73,8 @@ export function scheduleRoutes({ config, temporal }: { config: Config; temporal:
       method: 'post',
       path: '/api/v2/admin/cron/{jobKey}/pause',
       summary: 'Pause a job',
-      description: 'A pause survives `schedules:sync`. The note says why (shown in the Web UI and `temporal schedule describe`).',
+      description:
+        'A pause survives `schedules:sync`. The note says why (shown in the Web UI and `temporal schedule describe`).',
       tags,
       params: JobKeyParams,
       body: NoteBody,
@@ -78,11 +97,16 @@ export function scheduleRoutes({ config, temporal }: { config: Config; temporal:
       method: 'post',
       path: '/api/v2/admin/cron/{jobKey}/backfill',
       summary: 'Catch up a missed window',
-      description: 'Runs every action the spec had from `from` to `to`, one after another. At most 31 days, not in the future.',
+      description:
+        'Runs every action the spec had from `from` to `to`, one after another. At most 31 days, not in the future.',
       tags,
       params: JobKeyParams,
-      body: z.object({ from: IsoTime, to: IsoTime }),
-      response: { status: 202, description: 'The backfill, accepted.', schema: z.strictObject({ jobKey: z.string(), from: z.string(), to: z.string() }).meta({ id: 'CronBackfill' }) },
+      body: BackfillBody,
+      response: {
+        status: 202,
+        description: 'The backfill, accepted.',
+        schema: z.strictObject({ jobKey: z.string(), from: z.string(), to: z.string() }).meta({ id: 'CronBackfill' }),
+      },
       audit: { action: 'schedule.backfill', target: ({ params }) => params.jobKey },
       write: ({ params, body }) => schedules.backfill(params.jobKey, new Date(body.from), new Date(body.to)),
     }),

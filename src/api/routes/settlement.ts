@@ -20,15 +20,25 @@ const Page = z.object({
   limit: QueryInt(1, 500).default(50),
   offset: QueryInt(0, 10_000_000).default(0),
 });
-const Entry = z.strictObject({ rank: z.number().int(), userId: z.string(), points: z.number().int(), exactCount: z.number().int() });
-const Scoreboard = z
-  .strictObject({ total: z.number().int(), entries: z.array(Entry) })
-  .meta({
-    id: 'Scoreboard',
-    description:
-      'Points descending, then exact predictions descending; equal rows share a rank and the next rank skips (1, 2, 2, 4), listed by userId in byte order. Users with at least one settled prediction, 0 points included. The X-Scoreboard-Source header says whether Redis or PostgreSQL answered.',
-  });
-const Rank = z.strictObject({ rank: z.number().int(), points: z.number().int(), exactCount: z.number().int(), total: z.number().int() }).meta({ id: 'UserRank' });
+const Entry = z.strictObject({
+  rank: z.number().int(),
+  userId: z.string(),
+  points: z.number().int(),
+  exactCount: z.number().int(),
+});
+const Scoreboard = z.strictObject({ total: z.number().int(), entries: z.array(Entry) }).meta({
+  id: 'Scoreboard',
+  description:
+    'Points descending, then exact predictions descending; equal rows share a rank and the next rank skips (1, 2, 2, 4), listed by userId in byte order. Users with at least one settled prediction, 0 points included. The X-Scoreboard-Source header says whether Redis or PostgreSQL answered.',
+});
+const Rank = z
+  .strictObject({
+    rank: z.number().int(),
+    points: z.number().int(),
+    exactCount: z.number().int(),
+    total: z.number().int(),
+  })
+  .meta({ id: 'UserRank' });
 const Settlement = z
   .strictObject({
     status: z.enum(['not_settled', 'pending', 'applied', 'failed']),
@@ -50,8 +60,22 @@ async function withSource<T>(res: Response, read: Promise<{ value: T; source: st
   return value;
 }
 
-export function settlementRoutes({ prisma, redis, temporal, config }: { prisma: PrismaClient; redis: Redis; temporal: Client; config: Config }): Route[] {
-  const boards = createBoardReads({ prisma, redis, requestRebuild: requestStaleRebuild(temporal, config.taskQueues.settlement) });
+export function settlementRoutes({
+  prisma,
+  redis,
+  temporal,
+  config,
+}: {
+  prisma: PrismaClient;
+  redis: Redis;
+  temporal: Client;
+  config: Config;
+}): Route[] {
+  const boards = createBoardReads({
+    prisma,
+    redis,
+    requestRebuild: requestStaleRebuild(temporal, config.taskQueues.settlement),
+  });
 
   return [
     writeRoute({
@@ -61,7 +85,11 @@ export function settlementRoutes({ prisma, redis, temporal, config }: { prisma: 
       description: 'A league ranks its members within a tournament.',
       tags,
       body: z.object({ name: Name, tournamentId: Id, memberIds: UserIds.default([]) }),
-      response: { status: 201, description: 'The league.', schema: z.strictObject({ id: z.string() }).meta({ id: 'LeagueCreated' }) },
+      response: {
+        status: 201,
+        description: 'The league.',
+        schema: z.strictObject({ id: z.string() }).meta({ id: 'LeagueCreated' }),
+      },
       write: ({ body }, scope) => createLeague(scope, config.taskQueues, body),
     }),
     writeRoute({
@@ -74,7 +102,9 @@ export function settlementRoutes({ prisma, redis, temporal, config }: { prisma: 
       response: {
         status: 200,
         description: 'How many were new, and how many members the league has.',
-        schema: z.strictObject({ leagueId: z.string(), added: z.number().int(), members: z.number().int() }).meta({ id: 'LeagueMembers' }),
+        schema: z
+          .strictObject({ leagueId: z.string(), added: z.number().int(), members: z.number().int() })
+          .meta({ id: 'LeagueMembers' }),
       },
       write: ({ params, body }, scope) => addLeagueMembers(scope, config.taskQueues, params.leagueId, body.userIds),
     }),
@@ -82,14 +112,22 @@ export function settlementRoutes({ prisma, redis, temporal, config }: { prisma: 
       method: 'post',
       path: '/api/games/{gameId}/predictions',
       summary: "Predict a game's score",
-      description: 'One prediction per user per game: a repeat before kickoff replaces it. Closed (409 `game_already_started`) once the game has kicked off or ended.',
+      description:
+        'One prediction per user per game: a repeat before kickoff replaces it. Closed (409 `game_already_started`) once the game has kicked off or ended.',
       tags,
       params: GameParams,
       body: z.object({ userId: Id, homeGoals: Goals, awayGoals: Goals }),
       response: {
         status: 201,
         description: 'The prediction.',
-        schema: z.strictObject({ gameId: z.string(), userId: z.string(), homeGoals: z.number().int(), awayGoals: z.number().int() }).meta({ id: 'Prediction' }),
+        schema: z
+          .strictObject({
+            gameId: z.string(),
+            userId: z.string(),
+            homeGoals: z.number().int(),
+            awayGoals: z.number().int(),
+          })
+          .meta({ id: 'Prediction' }),
       },
       errors: [409],
       write: ({ params, body }, scope) => putPrediction(scope, params.gameId, body),
@@ -100,14 +138,19 @@ export function settlementRoutes({ prisma, redis, temporal, config }: { prisma: 
       summary: "The settlement of a game's result",
       tags,
       params: GameParams,
-      response: { status: 200, description: '`not_settled` (no result), `pending`, `applied` or `failed`.', schema: Settlement },
+      response: {
+        status: 200,
+        description: '`not_settled` (no result), `pending`, `applied` or `failed`.',
+        schema: Settlement,
+      },
       handle: ({ params }) => settlementStatus(prisma, params.gameId),
     }),
     readRoute({
       method: 'get',
       path: '/api/games/{gameId}/verifications',
       summary: "Match verification's decisions about a game",
-      description: 'Newest first: each run of match-verification that asked the provider about the game, what it decided (`noop`, `retry`, `ended`) and why.',
+      description:
+        'Newest first: each run of match-verification that asked the provider about the game, what it decided (`noop`, `retry`, `ended`) and why.',
       tags,
       params: GameParams,
       query: z.object({ limit: QueryInt(1, 500).default(50) }),
@@ -121,13 +164,18 @@ export function settlementRoutes({ prisma, redis, temporal, config }: { prisma: 
                 at: z.string(),
                 decision: z.enum(['noop', 'retry', 'ended']),
                 reason: z.string(),
-                providerStatus: z.string().optional().meta({ description: 'What the provider said the match was, when it answered.' }),
+                providerStatus: z
+                  .string()
+                  .optional()
+                  .meta({ description: 'What the provider said the match was, when it answered.' }),
               }),
             ),
           })
           .meta({ id: 'VerificationDecisions' }),
       },
-      handle: async ({ params, query }) => ({ decisions: await listVerificationDecisions(prisma, params.gameId, query.limit) }),
+      handle: async ({ params, query }) => ({
+        decisions: await listVerificationDecisions(prisma, params.gameId, query.limit),
+      }),
     }),
     readRoute({
       method: 'get',
@@ -137,7 +185,8 @@ export function settlementRoutes({ prisma, redis, temporal, config }: { prisma: 
       params: TournamentParams,
       query: Page,
       response: { status: 200, description: 'One page of the board.', schema: Scoreboard },
-      handle: ({ params, query, res }) => withSource(res, boards.tournamentBoard(params.tournamentId, query.limit, query.offset)),
+      handle: ({ params, query, res }) =>
+        withSource(res, boards.tournamentBoard(params.tournamentId, query.limit, query.offset)),
     }),
     readRoute({
       method: 'get',
@@ -148,7 +197,8 @@ export function settlementRoutes({ prisma, redis, temporal, config }: { prisma: 
       params: LeagueParams,
       query: Page,
       response: { status: 200, description: 'One page of the board.', schema: Scoreboard },
-      handle: ({ params, query, res }) => withSource(res, boards.leagueBoard(params.leagueId, query.limit, query.offset)),
+      handle: ({ params, query, res }) =>
+        withSource(res, boards.leagueBoard(params.leagueId, query.limit, query.offset)),
     }),
     readRoute({
       method: 'get',
@@ -163,10 +213,15 @@ export function settlementRoutes({ prisma, redis, temporal, config }: { prisma: 
       method: 'post',
       path: '/api/admin/tournaments/{tournamentId}/scoreboard/rebuild',
       summary: "Rebuild a tournament's Redis scoreboards from PostgreSQL",
-      description: 'Builds new boards (tournament and leagues) and swaps them in atomically (RENAME). Reads are served from PostgreSQL until it is done.',
+      description:
+        'Builds new boards (tournament and leagues) and swaps them in atomically (RENAME). Reads are served from PostgreSQL until it is done.',
       tags,
       params: TournamentParams,
-      response: { status: 202, description: 'The rebuild run.', schema: z.strictObject({ workflowId: z.string() }).meta({ id: 'RebuildStarted' }) },
+      response: {
+        status: 202,
+        description: 'The rebuild run.',
+        schema: z.strictObject({ workflowId: z.string() }).meta({ id: 'RebuildStarted' }),
+      },
       audit: { action: 'scoreboard.rebuild', target: ({ params }) => params.tournamentId },
       write: ({ params }, scope) => startRebuild(scope, config.taskQueues.settlement, params.tournamentId),
     }),

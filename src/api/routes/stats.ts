@@ -14,15 +14,24 @@ import { readRoute, writeRoute, type Route } from '../route.ts';
 import { GameParams, Goals, Id, orNull, QueryInt, Text, WorkflowRef } from '../schemas.ts';
 
 const ResultBody = z.object({ homeGoals: Goals, awayGoals: Goals });
-const ResultAccepted = z
-  .strictObject({ settlement: orNull(WorkflowRef), stats: orNull(WorkflowRef) })
-  .meta({ id: 'ResultAccepted', description: 'The settlement and stats runs of the result; `stats` is null when the post-match trigger is switched off.' });
+const ResultAccepted = z.strictObject({ settlement: orNull(WorkflowRef), stats: orNull(WorkflowRef) }).meta({
+  id: 'ResultAccepted',
+  description:
+    'The settlement and stats runs of the result; `stats` is null when the post-match trigger is switched off.',
+});
 export const StartedRun = z.strictObject({ workflowId: z.string(), runId: z.string() }).meta({ id: 'StartedRun' });
 
-const booleans = <const K extends readonly string[]>(keys: K) => Object.fromEntries(keys.map((k) => [k, z.boolean()])) as { [P in K[number]]: z.ZodBoolean };
+const booleans = <const K extends readonly string[]>(keys: K) =>
+  Object.fromEntries(keys.map((k) => [k, z.boolean()])) as { [P in K[number]]: z.ZodBoolean };
 const Switches = z
-  .strictObject({ triggers: z.strictObject(booleans(statsTriggers)), aggregations: z.strictObject(booleans(aggregationNames)) })
-  .meta({ id: 'StatsSwitches', description: `Aggregations: ${aggregationNames.map((a) => `\`${a}\` (${aggregationDescriptions[a]})`).join('; ')}` });
+  .strictObject({
+    triggers: z.strictObject(booleans(statsTriggers)),
+    aggregations: z.strictObject(booleans(aggregationNames)),
+  })
+  .meta({
+    id: 'StatsSwitches',
+    description: `Aggregations: ${aggregationNames.map((a) => `\`${a}\` (${aggregationDescriptions[a]})`).join('; ')}`,
+  });
 const SwitchesPatch = z.strictObject({
   triggers: z.strictObject(booleans(statsTriggers)).partial().optional(),
   aggregations: z.strictObject(booleans(aggregationNames)).partial().optional(),
@@ -42,21 +51,38 @@ const PlayerStats = z
     allTime: z.strictObject(Totals),
     seasons: z.array(z.strictObject({ season: z.string(), ...Totals })),
   })
-  .meta({ id: 'PlayerStats', description: 'Ended games only; an appearance is a game with minutes played > 0; a second yellow is one red card and no yellow; own goals count for no player.' });
+  .meta({
+    id: 'PlayerStats',
+    description:
+      'Ended games only; an appearance is a game with minutes played > 0; a second yellow is one red card and no yellow; own goals count for no player.',
+  });
 const PlayerProfile = z
   .strictObject({
     playerId: z.string(),
     name: z.string(),
     profile: z
       .strictObject({
-        debutGameId: z.string(), lastGameId: z.string(), appearances: z.number().int(), starts: z.number().int(),
-        minutesPlayed: z.number().int(), goals: z.number().int(), assists: z.number().int(),
-        goalsPer90: z.number(), minutesPerGoal: z.number().int().nullable(),
+        debutGameId: z.string(),
+        lastGameId: z.string(),
+        appearances: z.number().int(),
+        starts: z.number().int(),
+        minutesPlayed: z.number().int(),
+        goals: z.number().int(),
+        assists: z.number().int(),
+        goalsPer90: z.number(),
+        minutesPerGoal: z.number().int().nullable(),
       })
       .nullable(),
     personalBests: z.array(z.strictObject({ record: z.string(), value: z.number().int(), gameId: z.string() })),
     recentForm: z
-      .strictObject({ games: z.number().int(), minutesPlayed: z.number().int(), goals: z.number().int(), assists: z.number().int(), formScore: z.number(), lastGameId: z.string() })
+      .strictObject({
+        games: z.number().int(),
+        minutesPlayed: z.number().int(),
+        goals: z.number().int(),
+        assists: z.number().int(),
+        formScore: z.number(),
+        lastGameId: z.string(),
+      })
       .nullable(),
     powerRating: z.strictObject({ rating: z.number(), games: z.number().int(), lastGameId: z.string() }).nullable(),
   })
@@ -66,7 +92,9 @@ const HallOfFame = z
     categories: z.array(
       z.strictObject({
         category: z.enum(hallOfFameCategories),
-        entries: z.array(z.strictObject({ rank: z.number().int(), playerId: z.string(), name: z.string(), value: z.number().int() })),
+        entries: z.array(
+          z.strictObject({ rank: z.number().int(), playerId: z.string(), name: z.string(), value: z.number().int() }),
+        ),
       }),
     ),
   })
@@ -75,21 +103,42 @@ const SeasonRace = z
   .strictObject({
     season: z.string(),
     matchdays: z.number().int(),
-    players: z.array(z.strictObject({ playerId: z.string(), name: z.string(), totalGoals: z.number().int(), cumulativeGoals: z.array(z.number().int()) })),
+    players: z.array(
+      z.strictObject({
+        playerId: z.string(),
+        name: z.string(),
+        totalGoals: z.number().int(),
+        cumulativeGoals: z.array(z.number().int()),
+      }),
+    ),
   })
-  .meta({ id: 'SeasonRace', description: '`cumulativeGoals[i]` is the player\'s goals up to matchday i + 1.' });
+  .meta({ id: 'SeasonRace', description: "`cumulativeGoals[i]` is the player's goals up to matchday i + 1." });
 const PowerRatings = z
   .strictObject({
     total: z.number().int(),
-    entries: z.array(z.strictObject({ rank: z.number().int(), playerId: z.string(), name: z.string(), rating: z.number(), games: z.number().int() })),
+    entries: z.array(
+      z.strictObject({
+        rank: z.number().int(),
+        playerId: z.string(),
+        name: z.string(),
+        rating: z.number(),
+        games: z.number().int(),
+      }),
+    ),
   })
   .meta({ id: 'PowerRatings' });
 const RecentForm = z
   .strictObject({
     entries: z.array(
       z.strictObject({
-        playerId: z.string(), name: z.string(), games: z.number().int(), minutesPlayed: z.number().int(),
-        goals: z.number().int(), assists: z.number().int(), formScore: z.number(), lastGameId: z.string(),
+        playerId: z.string(),
+        name: z.string(),
+        games: z.number().int(),
+        minutesPlayed: z.number().int(),
+        goals: z.number().int(),
+        assists: z.number().int(),
+        formScore: z.number(),
+        lastGameId: z.string(),
       }),
     ),
   })
@@ -97,12 +146,27 @@ const RecentForm = z
 const SeasonHonours = z
   .strictObject({
     season: z.string(),
-    honours: z.array(z.strictObject({ honour: z.string(), playerId: z.string(), name: z.string(), value: z.number().int(), gameId: z.string().nullable() })),
+    honours: z.array(
+      z.strictObject({
+        honour: z.string(),
+        playerId: z.string(),
+        name: z.string(),
+        value: z.number().int(),
+        gameId: z.string().nullable(),
+      }),
+    ),
   })
   .meta({ id: 'SeasonHonours' });
 const MatchReport = z
-  .looseObject({ gameId: z.string(), season: z.string(), homeTeam: z.string(), awayTeam: z.string(), homeGoals: z.number().int(), awayGoals: z.number().int() })
-  .meta({ id: 'MatchReport', description: 'Score, goals, cards, substitutions and every lineup player\'s numbers.' });
+  .looseObject({
+    gameId: z.string(),
+    season: z.string(),
+    homeTeam: z.string(),
+    awayTeam: z.string(),
+    homeGoals: z.number().int(),
+    awayGoals: z.number().int(),
+  })
+  .meta({ id: 'MatchReport', description: "Score, goals, cards, substitutions and every lineup player's numbers." });
 
 const Limit = (max: number, fallback: number) => QueryInt(1, max).default(fallback);
 const SeasonParams = z.object({ season: Text(50) });
@@ -111,7 +175,15 @@ const PlayerParams = z.object({ playerId: Id });
 const tags = ['Stats'];
 const readTags = ['Stats: reads'];
 
-export function statsRoutes({ prisma, config, cache }: { prisma: PrismaClient; config: Config; cache: TaggedCache }): Route[] {
+export function statsRoutes({
+  prisma,
+  config,
+  cache,
+}: {
+  prisma: PrismaClient;
+  config: Config;
+  cache: TaggedCache;
+}): Route[] {
   const reads = createStatsReads({ prisma, cache });
   return [
     writeRoute({
@@ -165,7 +237,11 @@ export function statsRoutes({ prisma, config, cache }: { prisma: PrismaClient; c
       description: `Tags: ${aggregationNames.map((a) => `\`${cacheTagOf(a)}\``).join(', ')}.`,
       tags,
       body: z.object({ tags: z.array(z.string().min(1).max(200)).min(1).max(100) }),
-      response: { status: 200, description: 'How many cache keys were removed.', schema: z.strictObject({ invalidated: z.number().int() }).meta({ id: 'CacheInvalidated' }) },
+      response: {
+        status: 200,
+        description: 'How many cache keys were removed.',
+        schema: z.strictObject({ invalidated: z.number().int() }).meta({ id: 'CacheInvalidated' }),
+      },
       audit: { action: 'cache.invalidate', target: ({ body }) => body.tags.join(' ') },
       write: async ({ body }) => ({ invalidated: await cache.invalidate(body.tags) }),
     }),
@@ -202,7 +278,11 @@ export function statsRoutes({ prisma, config, cache }: { prisma: PrismaClient; c
       tags: readTags,
       params: SeasonParams,
       query: z.object({ limit: Limit(100, 10) }),
-      response: { status: 200, description: 'The top scorers, with their cumulative goals by matchday.', schema: SeasonRace },
+      response: {
+        status: 200,
+        description: 'The top scorers, with their cumulative goals by matchday.',
+        schema: SeasonRace,
+      },
       handle: ({ params, query }) => reads.seasonRace(params.season, query.limit),
     }),
     readRoute({
@@ -220,7 +300,11 @@ export function statsRoutes({ prisma, config, cache }: { prisma: PrismaClient; c
       summary: 'Players by recent form',
       tags: readTags,
       query: z.object({ limit: Limit(500, 20) }),
-      response: { status: 200, description: 'By the mean game score of their last five appearances.', schema: RecentForm },
+      response: {
+        status: 200,
+        description: 'By the mean game score of their last five appearances.',
+        schema: RecentForm,
+      },
       handle: ({ query }) => reads.recentForm(query.limit),
     }),
     readRoute({
@@ -229,7 +313,11 @@ export function statsRoutes({ prisma, config, cache }: { prisma: PrismaClient; c
       summary: "A season's honours and records",
       tags: readTags,
       params: SeasonParams,
-      response: { status: 200, description: 'Leaders (ties all listed) and single-game records (with their game).', schema: SeasonHonours },
+      response: {
+        status: 200,
+        description: 'Leaders (ties all listed) and single-game records (with their game).',
+        schema: SeasonHonours,
+      },
       handle: ({ params }) => reads.seasonHonours(params.season),
     }),
     readRoute({

@@ -14,7 +14,11 @@ export function createExportActivities({ prisma }: ExportActivityDeps): ExportAc
       // A heartbeat per batch of rows: a worker that dies mid-export is noticed in seconds.
       const context = Context.current();
       const written = await writeExportRows(prisma, input.exportId, () => context.heartbeat());
-      if (!written) throw ApplicationFailure.nonRetryable(`export ${input.exportId} does not exist`, ExportFailureTypes.unknownExport);
+      if (!written)
+        throw ApplicationFailure.nonRetryable(
+          `export ${input.exportId} does not exist`,
+          ExportFailureTypes.unknownExport,
+        );
       return written;
     },
     async markExportFailed(input) {

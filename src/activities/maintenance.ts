@@ -1,6 +1,10 @@
 import type { PrismaClient } from '../db/client.ts';
 import { materializedViews, refreshMaterializedView } from '../db/views.ts';
-import { pruneDispatchedOutbox, pruneFinishedExports, pruneIdempotencyKeys } from '../services/maintenance/retention.ts';
+import {
+  pruneDispatchedOutbox,
+  pruneFinishedExports,
+  pruneIdempotencyKeys,
+} from '../services/maintenance/retention.ts';
 import type { MaintenanceActivities } from '../contracts/maintenance.ts';
 
 export interface MaintenanceActivityDeps {
@@ -11,7 +15,11 @@ export function createMaintenanceActivities({ prisma }: MaintenanceActivityDeps)
   return {
     async pruneBatch(input) {
       const olderThan = new Date(input.olderThan);
-      const prune = { idempotency_keys: pruneIdempotencyKeys, workflow_outbox: pruneDispatchedOutbox, exports: pruneFinishedExports }[input.table];
+      const prune = {
+        idempotency_keys: pruneIdempotencyKeys,
+        workflow_outbox: pruneDispatchedOutbox,
+        exports: pruneFinishedExports,
+      }[input.table];
       return prune(prisma, olderThan, input.batchSize);
     },
 
@@ -26,4 +34,3 @@ export function createMaintenanceActivities({ prisma }: MaintenanceActivityDeps)
     },
   };
 }
-

@@ -29,9 +29,18 @@ async function bigGame() {
   await prisma.player.createMany({ data: [...starters, ...bench].map((id) => ({ id, name: id })) });
   await prisma.game.create({
     data: {
-      id: gameId, homeTeam: 'H', awayTeam: 'A', kickoffAt: new Date(), season: '2026',
+      id: gameId,
+      homeTeam: 'H',
+      awayTeam: 'A',
+      kickoffAt: new Date(),
+      season: '2026',
       lineup: {
-        createMany: { data: [...starters.map((playerId) => ({ playerId, starter: true })), ...bench.map((playerId) => ({ playerId, starter: false }))] },
+        createMany: {
+          data: [
+            ...starters.map((playerId) => ({ playerId, starter: true })),
+            ...bench.map((playerId) => ({ playerId, starter: false })),
+          ],
+        },
       },
     },
   });
@@ -52,7 +61,11 @@ async function expectReportMatchesCurrentEvents(gameId: string) {
   const expected = calculateMinutes(timeline);
   if (!expected.ok) throw new Error(expected.error);
   const report = await prisma.gameReport.findUniqueOrThrow({ where: { gameId } });
-  expect(report).toMatchObject({ checkedVersion: timeline.eventsVersion, calculatedVersion: timeline.eventsVersion, error: null });
+  expect(report).toMatchObject({
+    checkedVersion: timeline.eventsVersion,
+    calculatedVersion: timeline.eventsVersion,
+    error: null,
+  });
   const rows = await prisma.playerMinutes.findMany({ where: { gameId } });
   expect(Object.fromEntries(rows.map((r) => [r.playerId, r.minutesPlayed]))).toEqual(
     Object.fromEntries(expected.players.map((p) => [p.playerId, p.minutesPlayed])),
@@ -64,9 +77,17 @@ describe('recalculateGameMinutes', () => {
   it('is idempotent: a repeat at the same version writes nothing', async () => {
     const { gameId, starters, bench } = await bigGame();
     await substitute(gameId, 60, starters[0]!, bench[0]!);
-    expect(await activities.recalculateGameMinutes({ gameId })).toEqual({ gameId, eventsVersion: 1, outcome: 'calculated' });
+    expect(await activities.recalculateGameMinutes({ gameId })).toEqual({
+      gameId,
+      eventsVersion: 1,
+      outcome: 'calculated',
+    });
     const before = await prisma.gameReport.findUniqueOrThrow({ where: { gameId } });
-    expect(await activities.recalculateGameMinutes({ gameId })).toEqual({ gameId, eventsVersion: 1, outcome: 'superseded' });
+    expect(await activities.recalculateGameMinutes({ gameId })).toEqual({
+      gameId,
+      eventsVersion: 1,
+      outcome: 'superseded',
+    });
     expect(await prisma.gameReport.findUniqueOrThrow({ where: { gameId } })).toEqual(before);
     await expectReportMatchesCurrentEvents(gameId);
   });
@@ -78,7 +99,10 @@ describe('recalculateGameMinutes', () => {
     // Pretend a newer recalculation (version 5) already landed: this older view must not overwrite it.
     await prisma.gameReport.update({ where: { gameId }, data: { checkedVersion: 5, calculatedVersion: 5 } });
     expect((await activities.recalculateGameMinutes({ gameId })).outcome).toBe('superseded');
-    expect(await prisma.gameReport.findUniqueOrThrow({ where: { gameId } })).toMatchObject({ checkedVersion: 5, calculatedVersion: 5 });
+    expect(await prisma.gameReport.findUniqueOrThrow({ where: { gameId } })).toMatchObject({
+      checkedVersion: 5,
+      calculatedVersion: 5,
+    });
   });
 
   it('reads the events of the version it reports when it had to wait for a writer', async () => {
@@ -99,33 +123,47 @@ describe('recalculateGameMinutes', () => {
       const writerPid = (await writer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       const recalculation = activities.recalculateGameMinutes({ gameId });
       // Commit only once PostgreSQL shows a session blocked by the writer: the race really happens.
-      await waitFor(async () => {
-        const { count } = (await prisma.$queryRaw<{ count: bigint }[]>`
-          SELECT count(*) FROM pg_stat_activity WHERE ${writerPid}::int = ANY(pg_blocking_pids(pid))`)[0]!;
-        return count > 0n;
-      }, 10_000, 'the recalculation to wait for the writer\'s lock');
+      await waitFor(
+        async () => {
+          const { count } = (
+            await prisma.$queryRaw<{ count: bigint }[]>`
+          SELECT count(*) FROM pg_stat_activity WHERE ${writerPid}::int = ANY(pg_blocking_pids(pid))`
+          )[0]!;
+          return count > 0n;
+        },
+        10_000,
+        "the recalculation to wait for the writer's lock",
+      );
       await writer.query('COMMIT');
       expect(await recalculation).toEqual({ gameId, eventsVersion: 1, outcome: 'calculated' });
     } finally {
       await writer.end();
     }
     await expectReportMatchesCurrentEvents(gameId);
-    const minutes = await prisma.playerMinutes.findUniqueOrThrow({ where: { gameId_playerId: { gameId, playerId: starters[0]! } } });
+    const minutes = await prisma.playerMinutes.findUniqueOrThrow({
+      where: { gameId_playerId: { gameId, playerId: starters[0]! } },
+    });
     expect(minutes.minutesPlayed).toBe(30);
   });
 
   it('ends at the newest version with the right minutes under concurrent edits and recalculations', async () => {
     const { gameId, starters, bench } = await bigGame();
     const runs: Promise<unknown>[] = [];
+    // Each run's failure is caught as it happens (and fails the test below), never left unhandled.
+    const caught = (err: unknown) => ({ failed: err });
     for (let i = 0; i < 11; i++) {
       // Each edit races several recalculations, started before and after it commits.
-      runs.push(activities.recalculateGameMinutes({ gameId }));
+      runs.push(activities.recalculateGameMinutes({ gameId }).catch(caught));
       const edit = substitute(gameId, 5 + i * 7, starters[i]!, bench[i]!);
-      runs.push(activities.recalculateGameMinutes({ gameId }), activities.recalculateGameMinutes({ gameId }));
+      runs.push(
+        activities.recalculateGameMinutes({ gameId }).catch(caught),
+        activities.recalculateGameMinutes({ gameId }).catch(caught),
+      );
       await edit;
-      runs.push(activities.recalculateGameMinutes({ gameId }));
+      runs.push(activities.recalculateGameMinutes({ gameId }).catch(caught));
     }
     const results = (await Promise.all(runs)) as { eventsVersion: number; outcome: string }[];
+    expect(results.filter((r) => 'failed' in r)).toEqual([]);
     expect(results.filter((r) => r.outcome === 'calculated').length).toBeGreaterThan(0);
     await expectReportMatchesCurrentEvents(gameId);
     expect((await prisma.game.findUniqueOrThrow({ where: { id: gameId } })).eventsVersion).toBe(11);

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import { calculateMinutes, type MinutesResult } from '../domain/minutes/timeline.ts';
@@ -12,6 +13,15 @@ export interface MinutesActivityDeps {
 /** What `minutesCalculationMethod` says of minutes a recalculation computed. */
 const MINUTES_CALCULATION_METHOD = 'calculated';
 
+/** The workflow this activity runs for (explanations name the run that calculated a report); null outside one. */
+function runningWorkflowId(): string | null {
+  try {
+    return Context.current().info.workflowExecution?.workflowId ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** Locks (or creates) the report row so concurrent recalculations of one game write one at a time. */
 async function lockReport(tx: Tx, gameId: string): Promise<{ checkedVersion: number }> {
   await tx.$executeRaw`INSERT INTO game_reports (game_id, checked_version) VALUES (${gameId}, -1)
@@ -21,7 +31,13 @@ async function lockReport(tx: Tx, gameId: string): Promise<{ checkedVersion: num
   return { checkedVersion: rows[0]!.checked_version };
 }
 
-async function storeMinutes(tx: Tx, gameId: string, version: number, result: Extract<MinutesResult, { ok: true }>) {
+async function storeMinutes(
+  tx: Tx,
+  gameId: string,
+  version: number,
+  result: Extract<MinutesResult, { ok: true }>,
+  calculatedBy: string | null,
+) {
   await tx.playerMinutes.deleteMany({ where: { gameId } });
   await tx.playerMinutes.createMany({
     data: result.players.map((p) => ({
@@ -34,12 +50,19 @@ async function storeMinutes(tx: Tx, gameId: string, version: number, result: Ext
   });
   await tx.gameReport.update({
     where: { gameId },
-    data: { calculatedVersion: version, checkedVersion: version, error: null, errorEventId: null, calculatedAt: new Date() },
+    data: {
+      calculatedVersion: version,
+      checkedVersion: version,
+      error: null,
+      errorEventId: null,
+      calculatedAt: new Date(),
+      calculatedBy,
+    },
   });
 }
 
 /** One read-compute-write of a game's minutes, in one transaction. */
-function recalculateInTransaction(prisma: PrismaClient, gameId: string) {
+function recalculateInTransaction(prisma: PrismaClient, gameId: string, calculatedBy: string | null) {
   return prisma.$transaction(
     async (tx) => {
       // FOR SHARE holds writers (which bump events_version under FOR UPDATE) until we are done,
@@ -51,7 +74,7 @@ function recalculateInTransaction(prisma: PrismaClient, gameId: string) {
       if (checkedVersion >= version) return { kind: 'superseded' as const, version };
       const result = calculateMinutes(timeline);
       if (result.ok) {
-        await storeMinutes(tx, gameId, version, result);
+        await storeMinutes(tx, gameId, version, result, calculatedBy);
         return { kind: 'calculated' as const, version };
       }
       await tx.gameReport.update({
@@ -74,7 +97,9 @@ export function createMinutesActivities({ prisma }: MinutesActivityDeps): Minute
      * without retries.
      */
     async recalculateGameMinutes(input) {
-      const outcome = await inSpan('db.transaction recalculate minutes', { 'fulltime.game_id': input.gameId }, () => recalculateInTransaction(prisma, input.gameId));
+      const outcome = await inSpan('db.transaction recalculate minutes', { 'fulltime.game_id': input.gameId }, () =>
+        recalculateInTransaction(prisma, input.gameId, runningWorkflowId()),
+      );
       if (outcome.kind === 'not-found') {
         throw ApplicationFailure.nonRetryable(`game ${input.gameId} does not exist`, MinutesFailureTypes.gameNotFound);
       }
@@ -90,4 +115,3 @@ export function createMinutesActivities({ prisma }: MinutesActivityDeps): Minute
     },
   };
 }
-

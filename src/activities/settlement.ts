@@ -45,12 +45,20 @@ async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
 export function createSettlementActivities(deps: SettlementActivityDeps): SettlementActivities {
   const { prisma } = deps;
   const scoreboards = createScoreboardProjection(deps);
-  const verification = createVerification({ prisma, provider: deps.provider, taskQueues: deps.taskQueues, runWrite: deps.runWrite, ...deps.verification });
+  const verification = createVerification({
+    prisma,
+    provider: deps.provider,
+    taskQueues: deps.taskQueues,
+    runWrite: deps.runWrite,
+    ...deps.verification,
+  });
   return {
     async applySettlement(input) {
-      const workflowId = Context.current().info.workflowExecution?.workflowId ?? settlementWorkflowId(input.gameId, input.resultHash);
+      const workflowId =
+        Context.current().info.workflowExecution?.workflowId ?? settlementWorkflowId(input.gameId, input.resultHash);
       const outcome = await heartbeating(() => timed(() => applySettlement(prisma, { ...input, workflowId })));
-      if (outcome.outcome === 'unknown') throw ApplicationFailure.nonRetryable(outcome.reason, SettlementFailureTypes.unknownResult);
+      if (outcome.outcome === 'unknown')
+        throw ApplicationFailure.nonRetryable(outcome.reason, SettlementFailureTypes.unknownResult);
       metrics.settlements.inc({ outcome: outcome.outcome });
       metrics.settlementDuration.observe({ outcome: outcome.outcome }, outcome.durationMs / 1000);
       if (outcome.outcome === 'applied') metrics.predictionsSettled.inc(outcome.predictionsSettled);
@@ -87,7 +95,10 @@ export function createSettlementActivities(deps: SettlementActivityDeps): Settle
     },
 
     async recordVerificationRun(input) {
-      await prisma.verificationRun.update({ where: { workflowId: input.workflowId }, data: { decisions: input.decisions } });
+      await prisma.verificationRun.update({
+        where: { workflowId: input.workflowId },
+        data: { decisions: input.decisions },
+      });
     },
   };
 }

@@ -39,26 +39,30 @@ export function createStatsActivities({ prisma, redis, temporal, taskQueues }: S
   const cache = new TaggedCache(redis);
 
   /** One aggregation as an activity: its rows, and its attempt number for the run's summary. */
-  const aggregate = (name: AggregationName) => async (input: AggregationInput = {}): Promise<AggregationResult> => {
-    const { attempt, startToCloseTimeoutMs } = Context.current().info;
-    try {
-      // Stop the statement a second before the attempt's own timeout, so it never outlives it.
-      return { rowsWritten: await runAggregation(prisma, name, Math.max(1000, startToCloseTimeoutMs - 1000), input.games), attempt };
-    } catch (err) {
-      const nonRetryable = isDataError(err);
-      throw ApplicationFailure.create({
-        message: `${name}: ${(err as Error).message}`,
-        type: nonRetryable ? StatsFailureTypes.aggregationDataError : StatsFailureTypes.aggregationFailed,
-        nonRetryable,
-        details: [{ attempt }],
-        cause: err instanceof Error ? err : undefined,
-      });
-    }
-  };
-  const aggregations = Object.fromEntries(aggregationNames.map((name) => [aggregationActivities[name], aggregate(name)])) as Record<
-    AggregationActivityName,
-    (input?: AggregationInput) => Promise<AggregationResult>
-  >;
+  const aggregate =
+    (name: AggregationName) =>
+    async (input: AggregationInput = {}): Promise<AggregationResult> => {
+      const { attempt, startToCloseTimeoutMs } = Context.current().info;
+      try {
+        // Stop the statement a second before the attempt's own timeout, so it never outlives it.
+        return {
+          rowsWritten: await runAggregation(prisma, name, Math.max(1000, startToCloseTimeoutMs - 1000), input.games),
+          attempt,
+        };
+      } catch (err) {
+        const nonRetryable = isDataError(err);
+        throw ApplicationFailure.create({
+          message: `${name}: ${(err as Error).message}`,
+          type: nonRetryable ? StatsFailureTypes.aggregationDataError : StatsFailureTypes.aggregationFailed,
+          nonRetryable,
+          details: [{ attempt }],
+          cause: err instanceof Error ? err : undefined,
+        });
+      }
+    };
+  const aggregations = Object.fromEntries(
+    aggregationNames.map((name) => [aggregationActivities[name], aggregate(name)]),
+  ) as Record<AggregationActivityName, (input?: AggregationInput) => Promise<AggregationResult>>;
 
   return {
     async readStatsSwitches() {
@@ -66,13 +70,16 @@ export function createStatsActivities({ prisma, redis, temporal, taskQueues }: S
     },
 
     async joinStatsRefresh(input) {
-      await temporal.workflow.signalWithStart<Workflows['statsCoordinatorWorkflow'], [typeof input.request]>('statsCoordinatorWorkflow', {
-        workflowId: statsCoordinatorWorkflowId(input.scope),
-        taskQueue: taskQueues.stats,
-        args: [{ scope: input.scope }],
-        signal: joinRefresh,
-        signalArgs: [input.request],
-      });
+      await temporal.workflow.signalWithStart<Workflows['statsCoordinatorWorkflow'], [typeof input.request]>(
+        'statsCoordinatorWorkflow',
+        {
+          workflowId: statsCoordinatorWorkflowId(input.scope),
+          taskQueue: taskQueues.stats,
+          args: [{ scope: input.scope }],
+          signal: joinRefresh,
+          signalArgs: [input.request],
+        },
+      );
     },
 
     async invalidateAggregationCache(name) {

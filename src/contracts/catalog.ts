@@ -3,8 +3,14 @@
 import type { ExportWorkflows } from './exports.ts';
 import type { MaintenanceWorkflows } from './maintenance.ts';
 import type { MinutesWorkflows } from './minutes.ts';
+import type { ReconciliationWorkflows } from './reconciliation.ts';
 import type { SettlementWorkflows } from './settlement.ts';
 import type { StatsWorkflows } from './stats.ts';
 
-export type Workflows = MinutesWorkflows & StatsWorkflows & SettlementWorkflows & MaintenanceWorkflows & ExportWorkflows;
+export type Workflows = MinutesWorkflows &
+  StatsWorkflows &
+  SettlementWorkflows &
+  MaintenanceWorkflows &
+  ExportWorkflows &
+  ReconciliationWorkflows;
 export type WorkflowName = keyof Workflows;

@@ -27,6 +27,8 @@ export const Triggers = {
   verification: 'verification',
   /** A scoreboard projection rebuilt from PostgreSQL (found stale, or asked for). */
   rebuild: 'rebuild',
+  /** A number re-derived by a reconciliation's repair (a recalculation, a settlement, a refresh). */
+  repair: 'repair',
 } as const;
 export type Trigger = (typeof Triggers)[keyof typeof Triggers];
 

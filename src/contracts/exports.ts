@@ -4,7 +4,8 @@
 export const exportKinds = ['tournament-scoreboard', 'player-stats'] as const;
 export type ExportKind = (typeof exportKinds)[number];
 
-export type ExportParams = { kind: 'tournament-scoreboard'; tournamentId: string } | { kind: 'player-stats'; season: string };
+export type ExportParams =
+  { kind: 'tournament-scoreboard'; tournamentId: string } | { kind: 'player-stats'; season: string };
 
 /** The export a request asks for: one run per request. */
 export function exportWorkflowId(requestId: string): string {

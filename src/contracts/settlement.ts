@@ -7,8 +7,13 @@ export function settlementWorkflowId(gameId: string, resultHash: string): string
 }
 
 /** A rebuild an operator asked for (its own run per request), or a reader's (one per version). */
-export function scoreboardRebuildWorkflowId(tournamentId: string, by: { requestId: string } | { version: number }): string {
-  return 'requestId' in by ? `scoreboard-rebuild:${tournamentId}:request:${by.requestId}` : `scoreboard-rebuild:${tournamentId}:v${by.version}`;
+export function scoreboardRebuildWorkflowId(
+  tournamentId: string,
+  by: { requestId: string } | { version: number },
+): string {
+  return 'requestId' in by
+    ? `scoreboard-rebuild:${tournamentId}:request:${by.requestId}`
+    : `scoreboard-rebuild:${tournamentId}:v${by.version}`;
 }
 
 /** The projection a request that changed a league's members starts. */
@@ -73,7 +78,8 @@ export interface SettlementActivities {
   recordVerificationRun(input: { workflowId: string; decisions: DecisionCounts }): Promise<void>;
 }
 
-export type SettledGame = SettlementOutcome & Timed & { projection: (ProjectionResult & Timed) | { error: string } | null };
+export type SettledGame = SettlementOutcome &
+  Timed & { projection: (ProjectionResult & Timed) | { error: string } | null };
 
 export interface SettlementWorkflows {
   settleGameWorkflow(input: SettlementInput): Promise<SettledGame>;

@@ -3,9 +3,21 @@
 
 export const taskQueueTable = {
   minutes: { variable: 'TASK_QUEUE_MINUTES', default: 'fulltime-minutes', serves: 'minutes recalculations' },
-  stats: { variable: 'TASK_QUEUE_STATS', default: 'fulltime-stats', serves: 'stats runs, their coordinator and refreshes' },
-  maintenance: { variable: 'TASK_QUEUE_MAINTENANCE', default: 'fulltime-maintenance', serves: 'retention, materialized views and exports' },
-  settlement: { variable: 'TASK_QUEUE_SETTLEMENT', default: 'fulltime-settlement', serves: 'settlement, scoreboards and match verification' },
+  stats: {
+    variable: 'TASK_QUEUE_STATS',
+    default: 'fulltime-stats',
+    serves: 'stats runs, their coordinator and refreshes',
+  },
+  maintenance: {
+    variable: 'TASK_QUEUE_MAINTENANCE',
+    default: 'fulltime-maintenance',
+    serves: 'retention, materialized views, exports and reconciliation',
+  },
+  settlement: {
+    variable: 'TASK_QUEUE_SETTLEMENT',
+    default: 'fulltime-settlement',
+    serves: 'settlement, scoreboards and match verification',
+  },
 } as const;
 
 export type TaskQueueName = keyof typeof taskQueueTable;

@@ -14,19 +14,38 @@ export interface DemoData {
   /** A game not played yet, with predictions: post its result to see settlement and the scoreboards. */
   upcomingGameId: string;
   leagueId: string;
+  /** The people who predicted the upcoming game. */
+  userIds: string[];
 }
 
 const squad = [
-  'Bart Verbruggen', 'Denzel Dumfries', 'Virgil van Dijk', 'Stefan de Vrij', 'Nathan Aké', 'Frenkie de Jong',
-  'Tijjani Reijnders', 'Xavi Simons', 'Cody Gakpo', 'Memphis Depay', 'Donyell Malen',
-  'Jeremie Frimpong', 'Joey Veerman', 'Wout Weghorst', 'Brian Brobbey', 'Micky van de Ven',
+  'Bart Verbruggen',
+  'Denzel Dumfries',
+  'Virgil van Dijk',
+  'Stefan de Vrij',
+  'Nathan Aké',
+  'Frenkie de Jong',
+  'Tijjani Reijnders',
+  'Xavi Simons',
+  'Cody Gakpo',
+  'Memphis Depay',
+  'Donyell Malen',
+  'Jeremie Frimpong',
+  'Joey Veerman',
+  'Wout Weghorst',
+  'Brian Brobbey',
+  'Micky van de Ven',
 ];
 
 export async function seedDemoData({ baseUrl, token, log = () => {} }: SeedOptions): Promise<DemoData> {
   async function post<T>(path: string, key: string, body: unknown): Promise<T> {
     const res = await fetch(`${baseUrl}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': `demo:${key}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        'idempotency-key': `demo:${key}`,
+      },
       body: JSON.stringify(body),
     });
     const json = (await res.json()) as T & { error?: { message: string } };
@@ -45,14 +64,24 @@ export async function seedDemoData({ baseUrl, token, log = () => {} }: SeedOptio
   const fixtures = [
     { key: 'game:1', title: 'Netherlands - Belgium', kickoffAt: '2026-06-14T19:00:00Z', durationMinutes: 90 },
     { key: 'game:2', title: 'Netherlands - Germany', kickoffAt: '2026-06-19T19:00:00Z', durationMinutes: 90 },
-    { key: 'game:3', title: 'Netherlands - France (extra time)', kickoffAt: '2026-06-24T19:00:00Z', durationMinutes: 120 },
+    {
+      key: 'game:3',
+      title: 'Netherlands - France (extra time)',
+      kickoffAt: '2026-06-24T19:00:00Z',
+      durationMinutes: 120,
+    },
   ];
   const games: DemoData['games'] = [];
   for (const fixture of fixtures) {
     const [homeTeam, awayTeam] = fixture.title.replace(/ \(.*\)$/, '').split(' - ') as [string, string];
     const game = await post<{ id: string }>('/api/games', fixture.key, {
-      homeTeam, awayTeam, kickoffAt: fixture.kickoffAt, durationMinutes: fixture.durationMinutes,
-      tournamentId: tournament.id, providerGameId: `demo-${fixture.key}`, lineup,
+      homeTeam,
+      awayTeam,
+      kickoffAt: fixture.kickoffAt,
+      durationMinutes: fixture.durationMinutes,
+      tournamentId: tournament.id,
+      providerGameId: `demo-${fixture.key}`,
+      lineup,
     });
     games.push({ id: game.id, title: fixture.title });
   }
@@ -77,17 +106,38 @@ export async function seedDemoData({ baseUrl, token, log = () => {} }: SeedOptio
   // People who predict, a league of some of them, and their predictions for a game still to come.
   const fans = ['Anouk', 'Bram', 'Chloé', 'Daan', 'Eva'];
   const userIds: string[] = [];
-  for (const [i, name] of fans.entries()) userIds.push((await post<{ id: string }>('/api/users', `user:${i + 1}`, { name })).id);
+  for (const [i, name] of fans.entries())
+    userIds.push((await post<{ id: string }>('/api/users', `user:${i + 1}`, { name })).id);
   const upcoming = await post<{ id: string }>('/api/games', 'game:4', {
-    homeTeam: 'Netherlands', awayTeam: 'Spain', kickoffAt: '2030-06-12T19:00:00Z', tournamentId: tournament.id,
-    providerGameId: 'demo-game:4', lineup,
+    homeTeam: 'Netherlands',
+    awayTeam: 'Spain',
+    kickoffAt: '2030-06-12T19:00:00Z',
+    tournamentId: tournament.id,
+    providerGameId: 'demo-game:4',
+    lineup,
   });
-  const league = await post<{ id: string }>('/api/leagues', 'league:1', { name: 'Office pool', tournamentId: tournament.id, memberIds: userIds.slice(0, 3) });
-  const guesses: [number, number][] = [[2, 1], [1, 1], [2, 1], [0, 2], [3, 1]];
+  const league = await post<{ id: string }>('/api/leagues', 'league:1', {
+    name: 'Office pool',
+    tournamentId: tournament.id,
+    memberIds: userIds.slice(0, 3),
+  });
+  const guesses: [number, number][] = [
+    [2, 1],
+    [1, 1],
+    [2, 1],
+    [0, 2],
+    [3, 1],
+  ];
   for (const [i, [homeGoals, awayGoals]] of guesses.entries()) {
-    await post(`/api/games/${upcoming.id}/predictions`, `prediction:${i + 1}`, { userId: userIds[i], homeGoals, awayGoals });
+    await post(`/api/games/${upcoming.id}/predictions`, `prediction:${i + 1}`, {
+      userId: userIds[i],
+      homeGoals,
+      awayGoals,
+    });
   }
 
-  log(`demo data: 1 tournament, ${playerIds.length} players, ${games.length + 1} games (2 ended), ${events.length} match events, ${fans.length} users with predictions, 1 league`);
-  return { tournamentId: tournament.id, playerIds, games, upcomingGameId: upcoming.id, leagueId: league.id };
+  log(
+    `demo data: 1 tournament, ${playerIds.length} players, ${games.length + 1} games (2 ended), ${events.length} match events, ${fans.length} users with predictions, 1 league`,
+  );
+  return { tournamentId: tournament.id, playerIds, games, upcomingGameId: upcoming.id, leagueId: league.id, userIds };
 }

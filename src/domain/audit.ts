@@ -15,6 +15,8 @@ export const auditActions = [
   'schedule.backfill',
   'scoreboard.rebuild',
   'export.create',
+  'reconciliation.start',
+  'reconciliation.repair',
   'operator.login',
   'operator.logout',
 ] as const;

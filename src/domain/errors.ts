@@ -29,7 +29,10 @@ export class InvalidInputError extends DomainError {
 
   /** One message naming every field, from a list of issues. */
   static of(issues: FieldIssue[]): InvalidInputError {
-    return new InvalidInputError(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '), issues);
+    return new InvalidInputError(
+      issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '),
+      issues,
+    );
   }
 }
 
@@ -57,7 +60,8 @@ export type ConflictCode =
   | 'schedule_not_created'
   | 'not_running'
   | 'export_not_ready'
-  | 'operator_exists';
+  | 'operator_exists'
+  | 'reconciliation_not_completed';
 
 /** The request is valid, but the current state does not allow it. */
 export class ConflictError extends DomainError {

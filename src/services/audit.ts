@@ -14,7 +14,14 @@ export interface AuditRecord {
 
 export async function recordAudit(db: PrismaClient | Tx, entry: AuditRecord): Promise<void> {
   await db.auditEntry.create({
-    data: { actor: entry.actor, action: entry.action, target: entry.target, outcome: entry.outcome, requestId: entry.requestId, ...(entry.details ? { details: entry.details as Prisma.InputJsonObject } : {}) },
+    data: {
+      actor: entry.actor,
+      action: entry.action,
+      target: entry.target,
+      outcome: entry.outcome,
+      requestId: entry.requestId,
+      ...(entry.details ? { details: entry.details as Prisma.InputJsonObject } : {}),
+    },
   });
 }
 
@@ -30,5 +37,12 @@ export interface AuditView {
 /** The newest entries first. */
 export async function listAudit(prisma: PrismaClient, limit: number): Promise<AuditView[]> {
   const rows = await prisma.auditEntry.findMany({ orderBy: [{ at: 'desc' }, { id: 'desc' }], take: limit });
-  return rows.map((r) => ({ at: r.at.toISOString(), actor: r.actor, action: r.action, target: r.target, outcome: r.outcome, requestId: r.requestId }));
+  return rows.map((r) => ({
+    at: r.at.toISOString(),
+    actor: r.actor,
+    action: r.action,
+    target: r.target,
+    outcome: r.outcome,
+    requestId: r.requestId,
+  }));
 }

@@ -28,13 +28,22 @@ export interface ExportView {
 }
 
 /** Records the export and starts its workflow with the write. */
-export async function createExport(scope: WriteScope, taskQueue: string, params: ExportParams): Promise<{ exportId: string; workflowId: string }> {
-  if (params.kind === 'tournament-scoreboard' && !(await scope.tx.tournament.findUnique({ where: { id: params.tournamentId }, select: { id: true } }))) {
+export async function createExport(
+  scope: WriteScope,
+  taskQueue: string,
+  params: ExportParams,
+): Promise<{ exportId: string; workflowId: string }> {
+  if (
+    params.kind === 'tournament-scoreboard' &&
+    !(await scope.tx.tournament.findUnique({ where: { id: params.tournamentId }, select: { id: true } }))
+  ) {
     throw InvalidInputError.of([{ path: 'tournamentId', message: `tournament ${params.tournamentId} does not exist` }]);
   }
   const exportId = randomUUID();
   const workflowId = exportWorkflowId(scope.requestId);
-  await scope.tx.export.create({ data: { id: exportId, kind: params.kind, params, status: 'running', workflowId, requestedBy: scope.requestedBy } });
+  await scope.tx.export.create({
+    data: { id: exportId, kind: params.kind, params, status: 'running', workflowId, requestedBy: scope.requestedBy },
+  });
   await scope.enqueue(
     workflowStart('exportWorkflow', {
       workflowId,
@@ -73,14 +82,22 @@ export function exportFileName(view: ExportView): string {
 /** The export, if it is ready to download (404 for none, 409 while it is not ready). */
 export async function readyExport(prisma: PrismaClient, exportId: string): Promise<ExportView> {
   const view = await getExport(prisma, exportId);
-  if (view.status !== 'ready') throw new ConflictError('export_not_ready', `export ${exportId} is ${view.status}; download it once it is ready`);
+  if (view.status !== 'ready')
+    throw new ConflictError('export_not_ready', `export ${exportId} is ${view.status}; download it once it is ready`);
   return view;
 }
 
 /** Writes a ready export's CSV to `write`, a chunk at a time (call `readyExport` first). */
-export async function streamExport(prisma: PrismaClient, exportId: string, write: (chunk: Uint8Array) => Promise<void>): Promise<void> {
+export async function streamExport(
+  prisma: PrismaClient,
+  exportId: string,
+  write: (chunk: Uint8Array) => Promise<void>,
+): Promise<void> {
   for (let seq = 0; ; seq++) {
-    const chunk = await prisma.exportChunk.findUnique({ where: { exportId_seq: { exportId, seq } }, select: { data: true } });
+    const chunk = await prisma.exportChunk.findUnique({
+      where: { exportId_seq: { exportId, seq } },
+      select: { data: true },
+    });
     if (!chunk) return;
     await write(chunk.data);
   }
@@ -118,7 +135,11 @@ function querySource(params: ExportParams): { header: string[]; sql: Prisma.Sql 
  * the export marked ready, in one transaction (a retried attempt first drops what a dead one left).
  * `progress` is called after every batch (the activity heartbeats there).
  */
-export async function writeExportRows(prisma: PrismaClient, exportId: string, progress: () => void = () => {}): Promise<{ rows: number; bytes: number } | null> {
+export async function writeExportRows(
+  prisma: PrismaClient,
+  exportId: string,
+  progress: () => void = () => {},
+): Promise<{ rows: number; bytes: number } | null> {
   return prisma.$transaction(
     async (tx: Tx) => {
       const row = await tx.export.findUnique({ where: { id: exportId } });
@@ -143,7 +164,12 @@ export async function writeExportRows(prisma: PrismaClient, exportId: string, pr
       for (;;) {
         const batch = await tx.$queryRawUnsafe<Record<string, unknown>[]>(`FETCH ${BATCH_ROWS} FROM export_rows`);
         if (batch.length === 0) break;
-        const csv = Buffer.from(stringify(batch.map((r) => Object.values(r).map((v) => (typeof v === 'bigint' ? Number(v) : v))), csvOptions));
+        const csv = Buffer.from(
+          stringify(
+            batch.map((r) => Object.values(r).map((v) => (typeof v === 'bigint' ? Number(v) : v))),
+            csvOptions,
+          ),
+        );
         pending.push(csv);
         pendingBytes += csv.length;
         rows += batch.length;
@@ -152,7 +178,10 @@ export async function writeExportRows(prisma: PrismaClient, exportId: string, pr
       }
       await flush();
       await tx.$executeRawUnsafe('CLOSE export_rows');
-      await tx.export.update({ where: { id: exportId }, data: { status: 'ready', rows, bytes, finishedAt: new Date() } });
+      await tx.export.update({
+        where: { id: exportId },
+        data: { status: 'ready', rows, bytes, finishedAt: new Date() },
+      });
       return { rows, bytes };
     },
     { maxWait: 30_000, timeout: 30 * 60_000 },
@@ -160,6 +189,8 @@ export async function writeExportRows(prisma: PrismaClient, exportId: string, pr
 }
 
 export async function markExportFailed(prisma: PrismaClient, exportId: string, error: string): Promise<void> {
-  await prisma.export.updateMany({ where: { id: exportId, status: 'running' }, data: { status: 'failed', error, finishedAt: new Date() } });
+  await prisma.export.updateMany({
+    where: { id: exportId, status: 'running' },
+    data: { status: 'failed', error, finishedAt: new Date() },
+  });
 }
-

@@ -61,11 +61,17 @@ export async function createGame(scope: WriteScope, taskQueue: string, input: Cr
   const unknown = playerIds.filter((id) => !known.has(id));
   if (unknown.length > 0) {
     throw InvalidInputError.of(
-      unknown.map((id) => ({ path: `lineup.${playerIds.indexOf(id)}.playerId`, message: `player ${id} does not exist` })),
+      unknown.map((id) => ({
+        path: `lineup.${playerIds.indexOf(id)}.playerId`,
+        message: `player ${id} does not exist`,
+      })),
     );
   }
   if (input.providerGameId && (await tx.game.findUnique({ where: { providerGameId: input.providerGameId } }))) {
-    throw new ConflictError('provider_game_id_taken', `a game with providerGameId ${input.providerGameId} already exists`);
+    throw new ConflictError(
+      'provider_game_id_taken',
+      `a game with providerGameId ${input.providerGameId} already exists`,
+    );
   }
   const kickoffAt = new Date(input.kickoffAt);
   const id = randomUUID();

@@ -39,7 +39,12 @@ async function checkSchedules(health: () => Promise<ScheduleHealth[]>): Promise<
  * Ready only when PostgreSQL, Redis and Temporal all answer and every registered schedule exists and
  * is on time; each check is named with its state.
  */
-export async function checkReadiness(deps: { prisma: PrismaClient; redis: Redis; temporal: Client; scheduleHealth: () => Promise<ScheduleHealth[]> }): Promise<Readiness> {
+export async function checkReadiness(deps: {
+  prisma: PrismaClient;
+  redis: Redis;
+  temporal: Client;
+  scheduleHealth: () => Promise<ScheduleHealth[]>;
+}): Promise<Readiness> {
   const [postgres, redis, temporal, schedules] = await Promise.all([
     check(() => deps.prisma.$queryRaw`SELECT 1`),
     check(() => deps.redis.ping()),

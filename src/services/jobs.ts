@@ -2,7 +2,13 @@
 // token), one job is `describe` plus its input and its result or failure, counts are grouped
 // visibility counts, and retry, cancel and terminate act on the run. No shadow table: the Web UI,
 // the CLI, the console and this API see the same runs.
-import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
+import {
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
@@ -22,13 +28,16 @@ export const jobTypes = {
   'scoreboard-rebuild': 'rebuildScoreboardWorkflow',
   'match-verification': 'matchVerificationWorkflow',
   export: 'exportWorkflow',
+  reconciliation: 'reconcileWorkflow',
+  'reconciliation-repair': 'repairReconciliationWorkflow',
 } as const satisfies Record<string, WorkflowName>;
 export type JobType = keyof typeof jobTypes;
 
 export const jobStatuses = runStatuses;
 export type JobStatus = RunStatus;
 
-const retryable: JobStatus[] = ['failed', 'terminated', 'timed_out', 'canceled'];
+/** The statuses a job can be retried from. */
+export const retryableStatuses: readonly JobStatus[] = ['failed', 'terminated', 'timed_out', 'canceled'];
 /** The most a bulk retry starts in one request. */
 export const MAX_BULK_RETRY = 500;
 
@@ -66,7 +75,8 @@ export interface JobDetail extends Job {
   error?: { type: string | null; message: string; details?: unknown[] };
 }
 
-const typeOf = (workflowType: string) => (Object.entries(jobTypes).find(([, wf]) => wf === workflowType)?.[0] ?? null) as JobType | null;
+const typeOf = (workflowType: string) =>
+  (Object.entries(jobTypes).find(([, wf]) => wf === workflowType)?.[0] ?? null) as JobType | null;
 const quoted = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const firstOf = (value: unknown) => (Array.isArray(value) ? (value[0] as unknown) : value);
 const dataConverter = loadDataConverter();
@@ -100,7 +110,10 @@ export function jobsQuery(filter: JobFilter): string {
   if (filter.trigger) clauses.push(`${SearchAttributeNames.trigger} = ${quoted(filter.trigger)}`);
   if (filter.gameId) clauses.push(`${SearchAttributeNames.gameId} = ${quoted(filter.gameId)}`);
   if (filter.requestId) clauses.push(`${SearchAttributeNames.requestId} = ${quoted(filter.requestId)}`);
-  if (filter.since) clauses.push(`${filter.status && filter.status !== 'running' ? 'CloseTime' : 'StartTime'} >= ${quoted(filter.since.toISOString())}`);
+  if (filter.since)
+    clauses.push(
+      `${filter.status && filter.status !== 'running' ? 'CloseTime' : 'StartTime'} >= ${quoted(filter.since.toISOString())}`,
+    );
   return clauses.join(' AND ');
 }
 
@@ -110,7 +123,8 @@ export function jobsQuery(filter: JobFilter): string {
  * answers a malformed one with an internal error).
  */
 function pageTokens(secret: string) {
-  const mac = (token: Buffer, query: string) => createHmac('sha256', secret).update(query).update('\n').update(token).digest().subarray(0, 16);
+  const mac = (token: Buffer, query: string) =>
+    createHmac('sha256', secret).update(query).update('\n').update(token).digest().subarray(0, 16);
   return {
     sign(token: Uint8Array, query: string): string {
       const bytes = Buffer.from(token);
@@ -145,22 +159,36 @@ export function createJobsService(temporal: Client, options: { pageTokenSecret: 
   }
 
   /** One page of jobs, newest first as Temporal's visibility orders them; the token asks for the next. */
-  async function page(filter: JobFilter, limit: number, pageToken?: string): Promise<{ jobs: Job[]; nextPageToken: string | null }> {
+  async function page(
+    filter: JobFilter,
+    limit: number,
+    pageToken?: string,
+  ): Promise<{ jobs: Job[]; nextPageToken: string | null }> {
     const query = jobsQuery(filter);
     const token = pageToken ? tokens.open(pageToken, query) : undefined;
-    const response = await temporal.workflowService.listWorkflowExecutions({ namespace, pageSize: limit, nextPageToken: token, query });
+    const response = await temporal.workflowService.listWorkflowExecutions({
+      namespace,
+      pageSize: limit,
+      nextPageToken: token,
+      query,
+    });
     const jobs: Job[] = [];
     for (const raw of response.executions ?? []) {
       const info = await executionInfoFromRaw(raw, dataConverter, raw, namespace);
       const type = typeOf(info.type);
       if (type) jobs.push(jobOf(info, type));
     }
-    const next = response.nextPageToken && response.nextPageToken.length > 0 ? tokens.sign(response.nextPageToken, query) : null;
+    const next =
+      response.nextPageToken && response.nextPageToken.length > 0 ? tokens.sign(response.nextPageToken, query) : null;
     return { jobs, nextPageToken: next };
   }
 
   /** Starts a new run of a job that did not complete, with its input; the memo names the run it retries. */
-  async function retryOne(scope: WriteScope, description: WorkflowExecutionDescription, job: Job): Promise<{ workflowId: string; runId: string }> {
+  async function retryOne(
+    scope: WriteScope,
+    description: WorkflowExecutionDescription,
+    job: Job,
+  ): Promise<{ workflowId: string; runId: string }> {
     const history = await temporal.workflow.getHandle(job.workflowId, job.runId).fetchHistory();
     const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
     const args = payloads.map((payload) => defaultPayloadConverter.fromPayload(payload));
@@ -191,11 +219,14 @@ export function createJobsService(temporal: Client, options: { pageTokenSecret: 
     async counts(since: Date): Promise<Record<JobType, Record<JobStatus, number>>> {
       const entries = await Promise.all(
         (Object.keys(jobTypes) as JobType[]).map(async (type) => {
-          const counted = await temporal.workflow.count(`${jobsQuery({ type })} AND StartTime >= ${quoted(since.toISOString())} GROUP BY ExecutionStatus`);
+          const counted = await temporal.workflow.count(
+            `${jobsQuery({ type })} AND StartTime >= ${quoted(since.toISOString())} GROUP BY ExecutionStatus`,
+          );
           const byStatus = Object.fromEntries(jobStatuses.map((s) => [s, 0])) as Record<JobStatus, number>;
           for (const group of counted.groups) {
             const name = String(firstOf(group.groupValues) ?? '');
-            const status = (Object.entries(visibilityStatus).find(([, v]) => v === name)?.[0] ?? (name === 'ContinuedAsNew' ? 'completed' : null)) as JobStatus | null;
+            const status = (Object.entries(visibilityStatus).find(([, v]) => v === name)?.[0] ??
+              (name === 'ContinuedAsNew' ? 'completed' : null)) as JobStatus | null;
             if (status) byStatus[status] += group.count;
           }
           return [type, byStatus] as const;
@@ -210,13 +241,20 @@ export function createJobsService(temporal: Client, options: { pageTokenSecret: 
       const handle = temporal.workflow.getHandle(workflowId, job.runId);
       const history = await handle.fetchHistory();
       const events = history.events ?? [];
-      const input = (events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? []).map((p) => defaultPayloadConverter.fromPayload(p));
+      const input = (events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? []).map((p) =>
+        defaultPayloadConverter.fromPayload(p),
+      );
       const attempts = Math.max(
         0,
         ...events.map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0),
         ...(description.raw.pendingActivities ?? []).map((a) => a.attempt ?? 0),
       );
-      const base: JobDetail = { ...job, input, attempts: attempts > 0 ? attempts : null, memo: (description.memo ?? {}) as Record<string, unknown> };
+      const base: JobDetail = {
+        ...job,
+        input,
+        attempts: attempts > 0 ? attempts : null,
+        memo: (description.memo ?? {}) as Record<string, unknown>,
+      };
       if (job.status === 'running') return base;
       try {
         return { ...base, result: await handle.result() };
@@ -240,8 +278,11 @@ export function createJobsService(temporal: Client, options: { pageTokenSecret: 
      */
     async retry(scope: WriteScope, workflowId: string): Promise<{ workflowId: string; runId: string }> {
       const { description, job } = await describeJob(workflowId);
-      if (!retryable.includes(job.status)) {
-        throw new ConflictError('not_retryable', `job ${workflowId} is ${job.status}; only a failed, terminated, timed-out or canceled job can be retried`);
+      if (!retryableStatuses.includes(job.status)) {
+        throw new ConflictError(
+          'not_retryable',
+          `job ${workflowId} is ${job.status}; only a failed, terminated, timed-out or canceled job can be retried`,
+        );
       }
       return retryOne(scope, description, job);
     },
@@ -270,7 +311,11 @@ export function createJobsService(temporal: Client, options: { pageTokenSecret: 
     /** Asks a running job to cancel (it may clean up); `reason` is recorded in the audit log and the memo of nothing else. */
     async cancel(workflowId: string): Promise<{ workflowId: string; runId: string }> {
       const { job } = await describeJob(workflowId);
-      if (job.status !== 'running') throw new ConflictError('not_running', `job ${workflowId} is ${job.status}; only a running job can be canceled`);
+      if (job.status !== 'running')
+        throw new ConflictError(
+          'not_running',
+          `job ${workflowId} is ${job.status}; only a running job can be canceled`,
+        );
       await temporal.workflow.getHandle(workflowId, job.runId).cancel();
       return { workflowId, runId: job.runId };
     },
@@ -278,7 +323,11 @@ export function createJobsService(temporal: Client, options: { pageTokenSecret: 
     /** Ends a running job at once, with the reason in its history. */
     async terminate(workflowId: string, reason: string): Promise<{ workflowId: string; runId: string }> {
       const { job } = await describeJob(workflowId);
-      if (job.status !== 'running') throw new ConflictError('not_running', `job ${workflowId} is ${job.status}; only a running job can be terminated`);
+      if (job.status !== 'running')
+        throw new ConflictError(
+          'not_running',
+          `job ${workflowId} is ${job.status}; only a running job can be terminated`,
+        );
       await temporal.workflow.getHandle(workflowId, job.runId).terminate(reason);
       return { workflowId, runId: job.runId };
     },

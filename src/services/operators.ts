@@ -20,7 +20,9 @@ const USERNAME = /^[a-z0-9][a-z0-9._-]{1,62}$/;
 
 function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scryptCallback(password, salt, keylen, { ...options, maxmem: 128 * options.N! * options.r! * 2 }, (err, key) => (err ? reject(err) : resolve(key))),
+    scryptCallback(password, salt, keylen, { ...options, maxmem: 128 * options.N! * options.r! * 2 }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
   );
 }
 
@@ -34,7 +36,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const key = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  const key = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+  });
   return timingSafeEqual(key, expected);
 }
 
@@ -43,7 +49,11 @@ let decoyHash: Promise<string> | undefined;
 
 export function checkNewOperator(username: string, password: string): void {
   const issues = [];
-  if (!USERNAME.test(username)) issues.push({ path: 'username', message: '2 to 63 characters: lower-case letters, digits, dot, underscore, dash; starting with a letter or digit' });
+  if (!USERNAME.test(username))
+    issues.push({
+      path: 'username',
+      message: '2 to 63 characters: lower-case letters, digits, dot, underscore, dash; starting with a letter or digit',
+    });
   if (password.length < 12) issues.push({ path: 'password', message: 'at least 12 characters' });
   if (issues.length > 0) throw InvalidInputError.of(issues);
 }
@@ -52,8 +62,11 @@ export function createOperators(prisma: PrismaClient) {
   return {
     async add(username: string, password: string, role: OperatorRole): Promise<OperatorView> {
       checkNewOperator(username, password);
-      if (await prisma.operator.findUnique({ where: { username } })) throw new ConflictError('operator_exists', `operator ${username} already exists`);
-      const row = await prisma.operator.create({ data: { username, passwordHash: await hashPassword(password), role } });
+      if (await prisma.operator.findUnique({ where: { username } }))
+        throw new ConflictError('operator_exists', `operator ${username} already exists`);
+      const row = await prisma.operator.create({
+        data: { username, passwordHash: await hashPassword(password), role },
+      });
       return { username: row.username, role: row.role as OperatorRole, createdAt: row.createdAt.toISOString() };
     },
 
@@ -66,7 +79,11 @@ export function createOperators(prisma: PrismaClient) {
 
     async list(): Promise<OperatorView[]> {
       const rows = await prisma.operator.findMany({ orderBy: { username: 'asc' } });
-      return rows.map((r) => ({ username: r.username, role: r.role as OperatorRole, createdAt: r.createdAt.toISOString() }));
+      return rows.map((r) => ({
+        username: r.username,
+        role: r.role as OperatorRole,
+        createdAt: r.createdAt.toISOString(),
+      }));
     },
 
     /** The operator these credentials name, or null (an unknown name costs as long as a wrong password). */

@@ -39,7 +39,8 @@ export async function recordResult(
   const [game] = await tx.$queryRaw<{ status: string; home_goals: number | null; away_goals: number | null }[]>`
     SELECT status, home_goals, away_goals FROM games WHERE id = ${gameId} FOR UPDATE`;
   if (!game) throw new NotFoundError('game', gameId);
-  if (game.status === 'cancelled') throw new ConflictError('game_cancelled', `game ${gameId} was cancelled; it has no result`);
+  if (game.status === 'cancelled')
+    throw new ConflictError('game_cancelled', `game ${gameId} was cancelled; it has no result`);
 
   const ref = (id: string | null | undefined): WorkflowRef => (id ? { workflowId: id } : null);
   if (game.status === 'ended' && game.home_goals === score.homeGoals && game.away_goals === score.awayGoals) {
@@ -49,14 +50,30 @@ export async function recordResult(
 
   const ordinal = (await tx.gameResult.count({ where: { gameId } })) + 1;
   const hash = resultHash(gameId, score.homeGoals, score.awayGoals, ordinal);
-  await tx.game.update({ where: { id: gameId }, data: { status: 'ended', homeGoals: score.homeGoals, awayGoals: score.awayGoals } });
+  await tx.game.update({
+    where: { id: gameId },
+    data: { status: 'ended', homeGoals: score.homeGoals, awayGoals: score.awayGoals },
+  });
 
   const trigger = source === 'api' ? Triggers.postMatch : Triggers.verification;
-  const settlement = settlementStart({ gameId, resultHash: hash, requestId: scope.requestId, requestedBy: scope.requestedBy, trigger, taskQueue: taskQueues.settlement });
+  const settlement = settlementStart({
+    gameId,
+    resultHash: hash,
+    requestId: scope.requestId,
+    requestedBy: scope.requestedBy,
+    trigger,
+    taskQueue: taskQueues.settlement,
+  });
   await scope.enqueue(settlement);
   let stats: WorkflowRef = null;
   if ((await getStatsSwitches(tx)).triggers['post-match']) {
-    const start = statsRunStart({ requestId: scope.requestId, requestedBy: scope.requestedBy, triggeredBy: 'post-match', gameId, taskQueues });
+    const start = statsRunStart({
+      requestId: scope.requestId,
+      requestedBy: scope.requestedBy,
+      triggeredBy: 'post-match',
+      gameId,
+      taskQueues,
+    });
     await scope.enqueue(start);
     stats = { workflowId: start.workflowId };
   }

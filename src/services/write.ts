@@ -56,7 +56,12 @@ export type WriteRunner = (
  * commit the request's workflows are started at once, without holding the response; failures are
  * left to the outbox relay.
  */
-export function createWriteRunner(deps: { prisma: PrismaClient; starter: WorkflowStarter; temporal: Client; logger: Logger }): WriteRunner {
+export function createWriteRunner(deps: {
+  prisma: PrismaClient;
+  starter: WorkflowStarter;
+  temporal: Client;
+  logger: Logger;
+}): WriteRunner {
   return async (request, work) => {
     const { requestId, requestedBy, idempotencyKey, fingerprint } = request;
     const enqueued: Omit<OutboxEntry, 'attempts'>[] = [];
@@ -69,7 +74,9 @@ export function createWriteRunner(deps: { prisma: PrismaClient; starter: Workflo
             VALUES (${idempotencyKey}, ${fingerprint}, ${request.method}, ${request.path}, 0, 'null'::json)
             ON CONFLICT (key) DO NOTHING`;
           if (inserted === 0) {
-            const [stored] = await tx.$queryRaw<{ fingerprint: string; response_status: number; response_body: unknown }[]>`
+            const [stored] = await tx.$queryRaw<
+              { fingerprint: string; response_status: number; response_body: unknown }[]
+            >`
               SELECT fingerprint, response_status, response_body FROM idempotency_keys WHERE key = ${idempotencyKey}`;
             if (!stored || stored.fingerprint !== fingerprint) {
               throw new ConflictError(
@@ -91,7 +98,10 @@ export function createWriteRunner(deps: { prisma: PrismaClient; starter: Workflo
             try {
               return await startWorkflowNow(deps.temporal, start);
             } catch (err) {
-              throw new DependencyUnavailableError('temporal', `Temporal did not accept the workflow start (${(err as Error).message}); nothing was saved, retry the request`);
+              throw new DependencyUnavailableError(
+                'temporal',
+                `Temporal did not accept the workflow start (${(err as Error).message}); nothing was saved, retry the request`,
+              );
             }
           },
         });

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { createExportActivities } from '../activities/exports.ts';
 import { createMaintenanceActivities, type MaintenanceActivityDeps } from '../activities/maintenance.ts';
 import { createMinutesActivities, type MinutesActivityDeps } from '../activities/minutes.ts';
+import { createReconciliationActivities } from '../activities/reconciliation.ts';
 import { createSettlementActivities, type SettlementActivityDeps } from '../activities/settlement.ts';
 import { createStatsActivities, type StatsActivityDeps } from '../activities/stats.ts';
 import type { Config } from '../config.ts';
@@ -33,7 +34,8 @@ export function activityDeps(
     starter,
     runWrite: createWriteRunner({ prisma: base.prisma, starter, temporal: base.temporal, logger }),
     taskQueues: config.taskQueues,
-    provider: base.provider ?? createHttpProvider({ baseUrl: config.PROVIDER_URL, timeoutMs: config.PROVIDER_TIMEOUT_MS }),
+    provider:
+      base.provider ?? createHttpProvider({ baseUrl: config.PROVIDER_URL, timeoutMs: config.PROVIDER_TIMEOUT_MS }),
     verification: { lookbackHours: config.VERIFICATION_LOOKBACK_HOURS, concurrency: config.VERIFICATION_CONCURRENCY },
   };
 }
@@ -42,8 +44,12 @@ export function activityDeps(
 const activitiesOf: Record<TaskQueueName, (deps: ActivityDeps) => object> = {
   minutes: createMinutesActivities,
   stats: createStatsActivities,
-  // Housekeeping and exports: neither is on a hot path.
-  maintenance: (deps) => ({ ...createMaintenanceActivities(deps), ...createExportActivities(deps) }),
+  // Housekeeping, exports and reconciliation: none is on a hot path.
+  maintenance: (deps) => ({
+    ...createMaintenanceActivities(deps),
+    ...createExportActivities(deps),
+    ...createReconciliationActivities(deps),
+  }),
   settlement: createSettlementActivities,
 };
 

@@ -7,7 +7,13 @@ import { ExportFailureTypes, type ExportActivities } from '../contracts/exports.
 const { writeExport } = proxyActivities<ExportActivities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: [ExportFailureTypes.unknownExport] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: [ExportFailureTypes.unknownExport],
+  },
 });
 const { markExportFailed } = proxyActivities<ExportActivities>({
   startToCloseTimeout: '30 seconds',
@@ -20,6 +26,10 @@ export async function exportWorkflow(input: { exportId: string }): Promise<{ row
     return await writeExport(input);
   } catch (err) {
     await markExportFailed({ ...input, error: failureMessage(err) });
-    throw ApplicationFailure.create({ message: `export ${input.exportId} failed: ${failureMessage(err)}`, nonRetryable: true, cause: err instanceof Error ? err : undefined });
+    throw ApplicationFailure.create({
+      message: `export ${input.exportId} failed: ${failureMessage(err)}`,
+      nonRetryable: true,
+      cause: err instanceof Error ? err : undefined,
+    });
   }
 }

@@ -6,3 +6,4 @@ export { recalculateMinutesWorkflow } from './minutes.ts';
 export { projectScoreboardWorkflow, rebuildScoreboardWorkflow, settleGameWorkflow } from './settlement.ts';
 export { statsCoordinatorWorkflow, statsRefreshWorkflow, statsWorkflow } from './stats.ts';
 export { matchVerificationWorkflow } from './verification.ts';
+export { reconcileWorkflow, repairReconciliationWorkflow } from './reconciliation.ts';

@@ -3,7 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchDatabase, startTimeSkippingTemporal, startWorker, type RunningWorker } from '../../test/harness.ts';
+import {
+  createScratchDatabase,
+  startTimeSkippingTemporal,
+  startWorker,
+  type RunningWorker,
+} from '../../test/harness.ts';
 import { createMaintenanceActivities } from '../activities/maintenance.ts';
 import { createPrisma, type PrismaClient } from '../db/client.ts';
 import { maintenanceWorkflow, refreshViewsWorkflow } from './maintenance.ts';
@@ -55,7 +60,11 @@ describe('maintenanceWorkflow', () => {
       ].map((k) => ({ ...k, fingerprint: 'f', method: 'POST', path: '/x', responseStatus: 201, responseBody: {} })),
     });
     const outbox = (id: string, dispatchedAt: Date | null, createdAt: Date) => ({
-      requestId: id, workflowId: id, start: {}, dispatchedAt, createdAt,
+      requestId: id,
+      workflowId: id,
+      start: {},
+      dispatchedAt,
+      createdAt,
     });
     await prisma.workflowOutbox.createMany({
       data: [
@@ -79,9 +88,23 @@ describe('maintenanceWorkflow', () => {
     ]);
     expect(prunes.map((p) => p.deleted)).toEqual([10, 10, 5, 10, 2]);
     expect(prunes.every((p) => p.batchSize === 10)).toBe(true);
-    expect((await prisma.idempotencyKey.findMany({ orderBy: { key: 'asc' } })).map((k) => k.key)).toEqual(['new-0', 'new-1', 'new-2', 'new-3', 'new-4']);
+    expect((await prisma.idempotencyKey.findMany({ orderBy: { key: 'asc' } })).map((k) => k.key)).toEqual([
+      'new-0',
+      'new-1',
+      'new-2',
+      'new-3',
+      'new-4',
+    ]);
     const left = await prisma.workflowOutbox.findMany({ orderBy: { workflowId: 'asc' } });
-    expect(left.map((r) => r.workflowId)).toEqual(['new-done-0', 'new-done-1', 'new-done-2', 'old-pending-0', 'old-pending-1', 'old-pending-2', 'old-pending-3']);
+    expect(left.map((r) => r.workflowId)).toEqual([
+      'new-done-0',
+      'new-done-1',
+      'new-done-2',
+      'old-pending-0',
+      'old-pending-1',
+      'old-pending-2',
+      'old-pending-3',
+    ]);
     // The cutoff is the run's start minus the retention.
     expect(Date.parse(report.pruned[0]!.olderThan)).toBeLessThan(daysAgo(7).getTime() + 60_000);
     expect(Date.parse(report.pruned[0]!.olderThan)).toBeGreaterThan(daysAgo(7).getTime() - 60_000);
@@ -102,15 +125,28 @@ describe('maintenanceWorkflow', () => {
 describe('maintenanceWorkflow and exports', () => {
   it('removes finished exports past their retention with their chunks, never a running one', async () => {
     const made = (id: string, status: string, finishedAt: Date | null) => ({
-      id, kind: 'player-stats', params: { kind: 'player-stats', season: '2026' }, status, workflowId: `export:${id}`,
-      requestedBy: 'token', createdAt: finishedAt ?? daysAgo(30), finishedAt,
+      id,
+      kind: 'player-stats',
+      params: { kind: 'player-stats', season: '2026' },
+      status,
+      workflowId: `export:${id}`,
+      requestedBy: 'token',
+      createdAt: finishedAt ?? daysAgo(30),
+      finishedAt,
     });
     const ids = { oldReady: randomUUID(), oldFailed: randomUUID(), newReady: randomUUID(), oldRunning: randomUUID() };
     await prisma.export.createMany({
-      data: [made(ids.oldReady, 'ready', daysAgo(8)), made(ids.oldFailed, 'failed', daysAgo(9)), made(ids.newReady, 'ready', daysAgo(1)), made(ids.oldRunning, 'running', null)],
+      data: [
+        made(ids.oldReady, 'ready', daysAgo(8)),
+        made(ids.oldFailed, 'failed', daysAgo(9)),
+        made(ids.newReady, 'ready', daysAgo(1)),
+        made(ids.oldRunning, 'running', null),
+      ],
     });
     await prisma.exportChunk.createMany({
-      data: [ids.oldReady, ids.newReady].flatMap((exportId) => [0, 1].map((seq) => ({ exportId, seq, data: Buffer.from('a,b\n') }))),
+      data: [ids.oldReady, ids.newReady].flatMap((exportId) =>
+        [0, 1].map((seq) => ({ exportId, seq, data: Buffer.from('a,b\n') })),
+      ),
     });
     prunes.length = 0;
 
@@ -122,7 +158,9 @@ describe('maintenanceWorkflow and exports', () => {
     });
 
     expect(report.pruned.find((p) => p.table === 'exports')).toMatchObject({ deleted: 2, batches: 1 });
-    expect((await prisma.export.findMany({ select: { id: true } })).map((e) => e.id).sort()).toEqual([ids.newReady, ids.oldRunning].sort());
+    expect((await prisma.export.findMany({ select: { id: true } })).map((e) => e.id).sort()).toEqual(
+      [ids.newReady, ids.oldRunning].sort(),
+    );
     expect(await prisma.exportChunk.count({ where: { exportId: ids.oldReady } })).toBe(0);
     expect(await prisma.exportChunk.count({ where: { exportId: ids.newReady } })).toBe(2);
   });
@@ -130,7 +168,10 @@ describe('maintenanceWorkflow and exports', () => {
 
 describe('refreshViewsWorkflow', () => {
   it('refreshes every materialized view', async () => {
-    const result = await env.client.workflow.execute(refreshViewsWorkflow, { taskQueue, workflowId: `views-${randomUUID()}` });
+    const result = await env.client.workflow.execute(refreshViewsWorkflow, {
+      taskQueue,
+      workflowId: `views-${randomUUID()}`,
+    });
     expect(result.views.map((v) => v.view)).toEqual(['hall_of_fame']);
   });
 });

@@ -1,7 +1,12 @@
 // Scheduled housekeeping: retention (maintenance-daily) and materialized views (views-hourly), and
 // the ping workflow.
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { MaintenanceActivities, MaintenanceInput, MaintenanceReport, RefreshedView } from '../contracts/maintenance.ts';
+import type {
+  MaintenanceActivities,
+  MaintenanceInput,
+  MaintenanceReport,
+  RefreshedView,
+} from '../contracts/maintenance.ts';
 
 // One batch is one short DELETE; retried through a database outage of a few minutes.
 const { pruneBatch } = proxyActivities<MaintenanceActivities>({
@@ -25,11 +30,28 @@ export async function maintenanceWorkflow(input: MaintenanceInput): Promise<Main
   const startedAt = input.startedAt ?? new Date(Date.now()).toISOString();
   const report: MaintenanceReport = input.report ?? {
     pruned: [
-      { table: 'idempotency_keys', olderThan: new Date(Date.parse(startedAt) - input.idempotencyKeyRetentionDays * DAY_MS).toISOString(), deleted: 0, batches: 0 },
-      { table: 'workflow_outbox', olderThan: new Date(Date.parse(startedAt) - input.outboxRetentionDays * DAY_MS).toISOString(), deleted: 0, batches: 0 },
-      ...(input.exportRetentionDays === undefined ? [] : [
-        { table: 'exports' as const, olderThan: new Date(Date.parse(startedAt) - input.exportRetentionDays * DAY_MS).toISOString(), deleted: 0, batches: 0 },
-      ]),
+      {
+        table: 'idempotency_keys',
+        olderThan: new Date(Date.parse(startedAt) - input.idempotencyKeyRetentionDays * DAY_MS).toISOString(),
+        deleted: 0,
+        batches: 0,
+      },
+      {
+        table: 'workflow_outbox',
+        olderThan: new Date(Date.parse(startedAt) - input.outboxRetentionDays * DAY_MS).toISOString(),
+        deleted: 0,
+        batches: 0,
+      },
+      ...(input.exportRetentionDays === undefined
+        ? []
+        : [
+            {
+              table: 'exports' as const,
+              olderThan: new Date(Date.parse(startedAt) - input.exportRetentionDays * DAY_MS).toISOString(),
+              deleted: 0,
+              batches: 0,
+            },
+          ]),
     ],
   };
   for (const prune of report.pruned) {
@@ -38,7 +60,8 @@ export async function maintenanceWorkflow(input: MaintenanceInput): Promise<Main
       const deleted = await pruneBatch({ table: prune.table, olderThan: prune.olderThan, batchSize: input.batchSize });
       prune.deleted += deleted;
       prune.batches++;
-      if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof maintenanceWorkflow>({ ...input, startedAt, report });
+      if (workflowInfo().continueAsNewSuggested)
+        await continueAsNew<typeof maintenanceWorkflow>({ ...input, startedAt, report });
     }
   }
   return report;

@@ -45,16 +45,35 @@ afterAll(async () => {
 async function gameWith(events: 'valid' | 'impossible'): Promise<string> {
   const gameId = randomUUID();
   const [a, b] = [randomUUID(), randomUUID()];
-  await prisma.player.createMany({ data: [{ id: a, name: 'A' }, { id: b, name: 'B' }] });
+  await prisma.player.createMany({
+    data: [
+      { id: a, name: 'A' },
+      { id: b, name: 'B' },
+    ],
+  });
   await prisma.game.create({
     data: {
-      id: gameId, homeTeam: 'H', awayTeam: 'A', kickoffAt: new Date(), season: '2026', eventsVersion: 1,
-      lineup: { createMany: { data: [{ playerId: a, starter: true }, { playerId: b, starter: false }] } },
+      id: gameId,
+      homeTeam: 'H',
+      awayTeam: 'A',
+      kickoffAt: new Date(),
+      season: '2026',
+      eventsVersion: 1,
+      lineup: {
+        createMany: {
+          data: [
+            { playerId: a, starter: true },
+            { playerId: b, starter: false },
+          ],
+        },
+      },
     },
   });
   await prisma.substitution.create({ data: { id: randomUUID(), gameId, minute: 70, playerOutId: a, playerInId: b } });
   if (events === 'impossible') {
-    await prisma.disciplinaryAction.create({ data: { id: `red-${gameId}`, gameId, playerId: a, cardType: 'red', minute: 80 } });
+    await prisma.disciplinaryAction.create({
+      data: { id: `red-${gameId}`, gameId, playerId: a, cardType: 'red', minute: 80 },
+    });
   }
   return gameId;
 }
@@ -82,7 +101,8 @@ async function run(gameId: string) {
 /** Workflow time from start to close, read from the run's own history (the server's clock). */
 async function workflowDurationMs(handle: Awaited<ReturnType<typeof start>>): Promise<number> {
   const events = (await handle.fetchHistory()).events ?? [];
-  const ms = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
+  const ms = (e: (typeof events)[number]) =>
+    Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
   return ms(events[events.length - 1]!) - ms(events[0]!);
 }
 

@@ -1,5 +1,10 @@
 import { log, proxyLocalActivities } from '@temporalio/workflow';
-import { MinutesFailureTypes, type MinutesActivities, type RecalculateMinutesInput, type RecalculationResult } from '../contracts/minutes.ts';
+import {
+  MinutesFailureTypes,
+  type MinutesActivities,
+  type RecalculateMinutesInput,
+  type RecalculationResult,
+} from '../contracts/minutes.ts';
 
 // A local activity: one short database transaction runs inside the workflow task, so a
 // recalculation costs the server one workflow task instead of two plus an activity task (measured on

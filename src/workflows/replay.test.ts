@@ -9,7 +9,13 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
-import { historyFile, legacyHistories, recordedRunsFile, workflowTypes, type RecordedRun } from '../../test/histories/catalogue.ts';
+import {
+  historyFile,
+  legacyHistories,
+  recordedRunsFile,
+  workflowTypes,
+  type RecordedRun,
+} from '../../test/histories/catalogue.ts';
 import { projectRoot } from '../paths.ts';
 import { workerTracingOptions, workflowInterceptorModules } from '../workers/telemetry.ts';
 import { workflowBundleOptions } from '../workers/workflow-bundle.ts';
@@ -25,11 +31,15 @@ interface Replayed {
   workflowId: string;
   file: string;
 }
-const recorded = (types: readonly (typeof workflowTypes)[number][]): Replayed[] => types.map((type) => ({ type, workflowId: runs[type]!.workflowId, file: historyFile(type) }));
+const recorded = (types: readonly (typeof workflowTypes)[number][]): Replayed[] =>
+  types.map((type) => ({ type, workflowId: runs[type]!.workflowId, file: historyFile(type) }));
 
 /** Replays each history (under its own workflow ID) and says how each went. */
 async function replayAll(options: ReplayWorkerOptions, replayed: Replayed[]) {
-  const histories = replayed.map(({ workflowId, file }) => ({ workflowId, history: historyFromJSON(JSON.parse(fs.readFileSync(file, 'utf8'))) }));
+  const histories = replayed.map(({ workflowId, file }) => ({
+    workflowId,
+    history: historyFromJSON(JSON.parse(fs.readFileSync(file, 'utf8'))),
+  }));
   const outcomes: { type: string; error?: string }[] = [];
   for await (const result of Worker.runReplayHistories(options, histories)) {
     const { type, workflowId } = replayed[outcomes.length]!; // one at a time, in order
@@ -46,34 +56,57 @@ describe('recorded histories', () => {
   });
 
   it('replay against the current workflow code without a nondeterminism', async () => {
-    const outcomes = await replayAll({ workflowBundle: { codePath: inject('workflowBundlePath') }, sinks, replayName: 'committed histories' }, recorded(workflowTypes));
+    const outcomes = await replayAll(
+      { workflowBundle: { codePath: inject('workflowBundlePath') }, sinks, replayName: 'committed histories' },
+      recorded(workflowTypes),
+    );
     expect(outcomes).toEqual(workflowTypes.map((type) => ({ type })));
   }, 120_000);
 
   it('replay against the bundle without the tracing interceptors too (a worker that does not trace)', async () => {
     const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(false), logger: quiet });
-    const outcomes = await replayAll({ workflowBundle: { code }, sinks, replayName: 'committed histories, untraced' }, recorded(workflowTypes));
+    const outcomes = await replayAll(
+      { workflowBundle: { code }, sinks, replayName: 'committed histories, untraced' },
+      recorded(workflowTypes),
+    );
     expect(outcomes).toEqual(workflowTypes.map((type) => ({ type })));
   }, 120_000);
 
-  it.each(legacyHistories.map((h) => [h.type, h.before, h] as const))('of earlier versions replay too: %s from before %s', async (_type, _before, legacy) => {
-    const outcomes = await replayAll({ workflowBundle: { codePath: inject('workflowBundlePath') }, sinks, replayName: 'legacy history' }, [legacy]);
-    expect(outcomes).toEqual([{ type: legacy.type }]);
-  }, 120_000);
+  it.each(legacyHistories.map((h) => [h.type, h.before, h] as const))(
+    'of earlier versions replay too: %s from before %s',
+    async (_type, _before, legacy) => {
+      const outcomes = await replayAll(
+        { workflowBundle: { codePath: inject('workflowBundlePath') }, sinks, replayName: 'legacy history' },
+        [legacy],
+      );
+      expect(outcomes).toEqual([{ type: legacy.type }]);
+    },
+    120_000,
+  );
 
   it('catch a change that is not replay-safe: a ping that now sleeps first', async () => {
     const dir = path.join(projectRoot, '.build-test', `replay-${process.pid}`);
     fs.mkdirSync(dir, { recursive: true });
     try {
-      fs.writeFileSync(path.join(dir, 'workflows.ts'), [
-        "import { sleep } from '@temporalio/workflow';",
-        "export async function pingWorkflow(payload = 'pong'): Promise<string> {",
-        "  await sleep('1 second');",
-        '  return payload;',
-        '}',
-      ].join('\n'));
-      const { code } = await bundleWorkflowCode({ workflowsPath: path.join(dir, 'workflows.ts'), workflowInterceptorModules, logger: quiet });
-      const [outcome] = await replayAll({ workflowBundle: { code }, sinks, replayName: 'changed ping' }, recorded(['pingWorkflow']));
+      fs.writeFileSync(
+        path.join(dir, 'workflows.ts'),
+        [
+          "import { sleep } from '@temporalio/workflow';",
+          "export async function pingWorkflow(payload = 'pong'): Promise<string> {",
+          "  await sleep('1 second');",
+          '  return payload;',
+          '}',
+        ].join('\n'),
+      );
+      const { code } = await bundleWorkflowCode({
+        workflowsPath: path.join(dir, 'workflows.ts'),
+        workflowInterceptorModules,
+        logger: quiet,
+      });
+      const [outcome] = await replayAll(
+        { workflowBundle: { code }, sinks, replayName: 'changed ping' },
+        recorded(['pingWorkflow']),
+      );
       expect(outcome!.error).toMatch(/DeterminismViolation|[Nn]ondetermin/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

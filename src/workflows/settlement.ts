@@ -1,7 +1,12 @@
 // Settling a result, and keeping the Redis scoreboards in step with PostgreSQL.
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import { failureMessage } from '../contracts/common.ts';
-import { SettlementFailureTypes, type SettledGame, type SettlementActivities, type SettlementInput } from '../contracts/settlement.ts';
+import {
+  SettlementFailureTypes,
+  type SettledGame,
+  type SettlementActivities,
+  type SettlementInput,
+} from '../contracts/settlement.ts';
 
 // One transaction, however many predictions (a million takes seconds). The heartbeat timeout gets a
 // dead worker's attempt retried within seconds; a database outage is retried for up to six hours.
@@ -9,13 +14,22 @@ const { applySettlement } = proxyActivities<SettlementActivities>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '10 seconds',
   scheduleToCloseTimeout: '6 hours',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [SettlementFailureTypes.unknownResult] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [SettlementFailureTypes.unknownResult],
+  },
 });
-// Redis writes; a projection that keeps failing leaves reads on PostgreSQL until a rebuild.
+// Redis writes. A Redis that is down, refusing writes (OOM, MISCONF, READONLY) or timing out fails an
+// attempt; it is retried every 30 s at most until Redis takes writes again (so the boards catch up on
+// their own once it does), for up to an hour. Meanwhile reads are served from PostgreSQL. Past the
+// hour the projection is recorded as failed and a reader's or an operator's rebuild catches Redis up.
 const { projectScoreboard, rebuildScoreboard } = proxyActivities<SettlementActivities>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+  scheduleToCloseTimeout: '1 hour',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 const { recordSettlementFailure } = proxyActivities<SettlementActivities>({
   startToCloseTimeout: '30 seconds',
@@ -33,7 +47,11 @@ export async function settleGameWorkflow(input: SettlementInput): Promise<Settle
     settled = await applySettlement(input);
   } catch (err) {
     await recordSettlementFailure({ ...input, error: failureMessage(err) });
-    throw ApplicationFailure.create({ message: `settlement of ${input.gameId} (${input.resultHash}) failed: ${failureMessage(err)}`, nonRetryable: true, cause: err instanceof Error ? err : undefined });
+    throw ApplicationFailure.create({
+      message: `settlement of ${input.gameId} (${input.resultHash}) failed: ${failureMessage(err)}`,
+      nonRetryable: true,
+      cause: err instanceof Error ? err : undefined,
+    });
   }
   let projection: SettledGame['projection'] = null;
   if (settled.outcome !== 'skipped' && settled.tournamentId) {

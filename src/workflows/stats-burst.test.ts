@@ -16,9 +16,14 @@ const taskQueue = `stats-burst-${randomUUID()}`;
 beforeAll(async () => {
   env = await startLocalTemporal();
   worker = await startWorker(env.nativeConnection, taskQueue, {
-    ...Object.fromEntries(aggregationNames.map((name) => [aggregationActivities[name], async () => ({ rowsWritten: 0, attempt: 1 })])),
+    ...Object.fromEntries(
+      aggregationNames.map((name) => [aggregationActivities[name], async () => ({ rowsWritten: 0, attempt: 1 })]),
+    ),
     async readStatsSwitches() {
-      return { triggers: Object.fromEntries(statsTriggers.map((t) => [t, true])), aggregations: Object.fromEntries(aggregationNames.map((a) => [a, true])) };
+      return {
+        triggers: Object.fromEntries(statsTriggers.map((t) => [t, true])),
+        aggregations: Object.fromEntries(aggregationNames.map((a) => [a, true])),
+      };
     },
     joinStatsRefresh: joinStatsRefreshOn(() => env.client, taskQueue),
     async invalidateAggregationCache() {
@@ -36,7 +41,11 @@ it('serves a burst of 300 runs in refreshes of at most 100, and tells every run'
   const scope = `burst-${randomUUID()}`;
   const handles = await Promise.all(
     Array.from({ length: 300 }, (_, i) =>
-      env.client.workflow.start(statsWorkflow, { taskQueue, workflowId: `stats:burst-${i}-${randomUUID()}`, args: [{ triggeredBy: 'admin', requestId: `burst-${i}`, scope }] }),
+      env.client.workflow.start(statsWorkflow, {
+        taskQueue,
+        workflowId: `stats:burst-${i}-${randomUUID()}`,
+        args: [{ triggeredBy: 'admin', requestId: `burst-${i}`, scope }],
+      }),
     ),
   );
   const summaries = await Promise.all(handles.map((h) => h.result()));

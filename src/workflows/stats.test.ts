@@ -116,11 +116,17 @@ describe('statsWorkflow on the time-skipping server', () => {
     for (const other of summary.aggregations.filter((a) => a.name !== 'season-race')) {
       expect(other).toMatchObject({ status: 'succeeded', attempts: 1, invalidatedKeys: 2 });
     }
-    expect(calls.filter((c) => c.startsWith('aggregate:season-race'))).toEqual(['aggregate:season-race#1', 'aggregate:season-race#2', 'aggregate:season-race#3']);
+    expect(calls.filter((c) => c.startsWith('aggregate:season-race'))).toEqual([
+      'aggregate:season-race#1',
+      'aggregate:season-race#2',
+      'aggregate:season-race#3',
+    ]);
     // The others did not wait for it: all nine were invalidated before its last attempt.
     const lastRaceAttempt = calls.indexOf('aggregate:season-race#3');
     expect(calls.slice(0, lastRaceAttempt).filter((c) => c.startsWith('invalidate:'))).toHaveLength(9);
-    expect(calls.filter((c) => c.startsWith('invalidate:')).sort()).toEqual(aggregationNames.map((n) => `invalidate:${n}`).sort());
+    expect(calls.filter((c) => c.startsWith('invalidate:')).sort()).toEqual(
+      aggregationNames.map((n) => `invalidate:${n}`).sort(),
+    );
     // Backoff 2 s then 4 s, in (skipped) workflow time.
     expect(race.durationMs).toBeGreaterThanOrEqual(6000);
   });
@@ -129,8 +135,14 @@ describe('statsWorkflow on the time-skipping server', () => {
     failures = { 'hall-of-fame': { times: 'forever', nonRetryable: true } };
     const summary = failureSummary(await (await run('admin')).result().catch((err: unknown) => err));
     expect(summary.status).toBe('failed');
-    expect(summary.aggregations.find((a) => a.name === 'hall-of-fame')).toMatchObject({ status: 'failed', attempts: 1, rowsWritten: null });
-    expect(summary.aggregations.find((a) => a.name === 'hall-of-fame')!.error).toMatch(/simulated failure on attempt 1/);
+    expect(summary.aggregations.find((a) => a.name === 'hall-of-fame')).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      rowsWritten: null,
+    });
+    expect(summary.aggregations.find((a) => a.name === 'hall-of-fame')!.error).toMatch(
+      /simulated failure on attempt 1/,
+    );
     expect(summary.aggregations.filter((a) => a.status === 'succeeded')).toHaveLength(9);
     expect(calls).not.toContain('invalidate:hall-of-fame');
     expect(calls.filter((c) => c.startsWith('invalidate:'))).toHaveLength(9);
@@ -139,7 +151,10 @@ describe('statsWorkflow on the time-skipping server', () => {
   it('gives up on a retryable failure after the declared attempts', async () => {
     failures = { 'match-reports': { times: 'forever' } };
     const summary = failureSummary(await (await run('admin')).result().catch((err: unknown) => err));
-    expect(summary.aggregations.find((a) => a.name === 'match-reports')).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(summary.aggregations.find((a) => a.name === 'match-reports')).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+    });
     expect(calls.filter((c) => c.startsWith('aggregate:match-reports'))).toHaveLength(3);
   });
 
@@ -147,7 +162,13 @@ describe('statsWorkflow on the time-skipping server', () => {
     switches.aggregations['power-ratings'] = false;
     const summary = await (await run('admin')).result();
     expect(summary.status).toBe('completed');
-    expect(summary.aggregations.find((a) => a.name === 'power-ratings')).toEqual({ name: 'power-ratings', status: 'skipped', rowsWritten: null, durationMs: 0, attempts: 0 });
+    expect(summary.aggregations.find((a) => a.name === 'power-ratings')).toEqual({
+      name: 'power-ratings',
+      status: 'skipped',
+      rowsWritten: null,
+      durationMs: 0,
+      attempts: 0,
+    });
     expect(calls.some((c) => c.includes('power-ratings'))).toBe(false);
   });
 
@@ -159,7 +180,7 @@ describe('statsWorkflow on the time-skipping server', () => {
     expect(calls).toEqual([]);
   });
 
-  it('makes the game\'s minutes fresh before a post-match refresh starts', async () => {
+  it("makes the game's minutes fresh before a post-match refresh starts", async () => {
     const handle = await run('post-match', { gameId: 'game-7' });
     const summary = await handle.result();
     expect(summary.minutes).toEqual({ workflowId: `minutes-recalc:${handle.workflowId}`, outcome: 'calculated' });

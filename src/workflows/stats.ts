@@ -44,16 +44,31 @@ import {
 } from '../contracts/stats.ts';
 
 // Bookkeeping: short calls to PostgreSQL, Redis or Temporal; retried through a few minutes of outage.
-const { readStatsSwitches, joinStatsRefresh, invalidateAggregationCache } = proxyActivities<StatsActivities>({
+const { readStatsSwitches, joinStatsRefresh } = proxyActivities<StatsActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 12 },
+});
+// Dropping an aggregation's cache entries once its new data is committed. A Redis that is down or
+// refuses writes (OOM, MISCONF, READONLY) would leave entries of the old data to be served when it
+// comes back, so this is retried until Redis takes writes again, for up to an hour (the default
+// CACHE_TTL_SECONDS, past which the old entries have expired anyway); the refresh waits for it.
+const { invalidateAggregationCache } = proxyActivities<StatsActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '1 hour',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
 /** Each aggregation's own policy: how long one attempt may take, and how often it is retried. */
 function aggregation(startToCloseTimeout: ActivityOptions['startToCloseTimeout'], maximumAttempts: number) {
   return {
     startToCloseTimeout,
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts, nonRetryableErrorTypes: [StatsFailureTypes.aggregationDataError] },
+    retry: {
+      initialInterval: '2 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts,
+      nonRetryableErrorTypes: [StatsFailureTypes.aggregationDataError],
+    },
   } satisfies ActivityOptions;
 }
 const policies: Record<AggregationName, ActivityOptions> = {
@@ -76,9 +91,12 @@ const aggregations = Object.fromEntries(
 /** Attempts an aggregation made before it failed for good. */
 function attemptsOf(err: unknown, name: AggregationName): number | null {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
-  const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as { attempt?: number } | undefined) : undefined;
+  const details =
+    cause instanceof ApplicationFailure ? (cause.details?.[0] as { attempt?: number } | undefined) : undefined;
   if (typeof details?.attempt === 'number') return details.attempt;
-  return err instanceof ActivityFailure && err.retryState === 'MAXIMUM_ATTEMPTS_REACHED' ? (policies[name].retry?.maximumAttempts ?? null) : null;
+  return err instanceof ActivityFailure && err.retryState === 'MAXIMUM_ATTEMPTS_REACHED'
+    ? (policies[name].retry?.maximumAttempts ?? null)
+    : null;
 }
 
 /**
@@ -101,13 +119,34 @@ export async function statsRefreshWorkflow(input: RefreshInput): Promise<Refresh
     try {
       result = await aggregations[name](games ? { games } : {});
     } catch (err) {
-      return { name, status: 'failed', rowsWritten: null, durationMs: Date.now() - t0, attempts: attemptsOf(err, name), error: failureMessage(err) };
+      return {
+        name,
+        status: 'failed',
+        rowsWritten: null,
+        durationMs: Date.now() - t0,
+        attempts: attemptsOf(err, name),
+        error: failureMessage(err),
+      };
     }
     try {
       const { invalidatedKeys } = await invalidateAggregationCache(name);
-      return { name, status: 'succeeded', rowsWritten: result.rowsWritten, durationMs: Date.now() - t0, attempts: result.attempt, invalidatedKeys };
+      return {
+        name,
+        status: 'succeeded',
+        rowsWritten: result.rowsWritten,
+        durationMs: Date.now() - t0,
+        attempts: result.attempt,
+        invalidatedKeys,
+      };
     } catch (err) {
-      return { name, status: 'failed', rowsWritten: result.rowsWritten, durationMs: Date.now() - t0, attempts: result.attempt, error: `its data is written but its cache could not be invalidated: ${failureMessage(err)}` };
+      return {
+        name,
+        status: 'failed',
+        rowsWritten: result.rowsWritten,
+        durationMs: Date.now() - t0,
+        attempts: result.attempt,
+        error: `its data is written but its cache could not be invalidated: ${failureMessage(err)}`,
+      };
     }
   };
 
@@ -131,7 +170,12 @@ export async function statsRefreshWorkflow(input: RefreshInput): Promise<Refresh
     failed,
   };
   if (failed.length > 0) {
-    throw ApplicationFailure.create({ message: `stats refresh failed: ${failed.join(', ')}`, type: StatsFailureTypes.refreshFailed, nonRetryable: true, details: [summary] });
+    throw ApplicationFailure.create({
+      message: `stats refresh failed: ${failed.join(', ')}`,
+      type: StatsFailureTypes.refreshFailed,
+      nonRetryable: true,
+      details: [summary],
+    });
   }
   return summary;
 }
@@ -140,7 +184,16 @@ export async function statsRefreshWorkflow(input: RefreshInput): Promise<Refresh
 function summaryOfFailure(err: unknown, scope: string, served: RefreshRequest[]): RefreshSummary {
   const cause = err instanceof ChildWorkflowFailure ? err.cause : undefined;
   const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as RefreshSummary | undefined) : undefined;
-  return details ?? { scope, status: 'failed', served: served.map((r) => r.workflowId), durationMs: 0, aggregations: [], failed: [] };
+  return (
+    details ?? {
+      scope,
+      status: 'failed',
+      served: served.map((r) => r.workflowId),
+      durationMs: 0,
+      aggregations: [],
+      failed: [],
+    }
+  );
 }
 
 /**
@@ -178,7 +231,10 @@ export async function statsCoordinatorWorkflow(input: CoordinatorInput): Promise
     // Histories from before the bound replay as they ran (one batch of everyone, told at once).
     const bounded = patched(BOUNDED_BATCHES_PATCH);
     const batch = bounded ? waiting.splice(0, MAX_SERVED_PER_REFRESH) : waiting.splice(0);
-    const refreshWorkflowId = statsRefreshWorkflowId(input.scope, patched(REFRESH_ID_FROM_RUN_PATCH) ? `${workflowInfo().runId}-${refreshes + 1}` : uuid4());
+    const refreshWorkflowId = statsRefreshWorkflowId(
+      input.scope,
+      patched(REFRESH_ID_FROM_RUN_PATCH) ? `${workflowInfo().runId}-${refreshes + 1}` : uuid4(),
+    );
     let summary: RefreshSummary;
     try {
       summary = await executeChild<Workflows['statsRefreshWorkflow']>('statsRefreshWorkflow', {
@@ -191,9 +247,13 @@ export async function statsCoordinatorWorkflow(input: CoordinatorInput): Promise
     }
     refreshes++;
     // A run that was terminated meanwhile cannot be told; the others must be.
-    const tell = (r: RefreshRequest) => getExternalWorkflowHandle(r.workflowId).signal(refreshDone, { refreshWorkflowId, summary }).catch(() => undefined);
+    const tell = (r: RefreshRequest) =>
+      getExternalWorkflowHandle(r.workflowId)
+        .signal(refreshDone, { refreshWorkflowId, summary })
+        .catch(() => undefined);
     if (bounded) {
-      for (let i = 0; i < batch.length; i += SIGNALS_PER_TASK) await Promise.all(batch.slice(i, i + SIGNALS_PER_TASK).map(tell));
+      for (let i = 0; i < batch.length; i += SIGNALS_PER_TASK)
+        await Promise.all(batch.slice(i, i + SIGNALS_PER_TASK).map(tell));
     } else {
       await Promise.all(batch.map(tell));
     }
@@ -216,7 +276,12 @@ export async function statsWorkflow(input: StatsRunInput): Promise<StatsRunSumma
   const base = { triggeredBy: input.triggeredBy, requestId, ...(input.gameId ? { gameId: input.gameId } : {}) };
 
   if (input.triggeredBy === Triggers.cron && !(await readStatsSwitches()).triggers.cron) {
-    return { ...base, status: 'switched-off', message: 'the cron trigger is switched off; nothing was refreshed', aggregations: [] };
+    return {
+      ...base,
+      status: 'switched-off',
+      message: 'the cron trigger is switched off; nothing was refreshed',
+      aggregations: [],
+    };
   }
 
   let minutes: StatsRunSummary['minutes'];

@@ -18,6 +18,8 @@ const everyWorkflow: Record<WorkflowName, true> = {
   refreshViewsWorkflow: true,
   pingWorkflow: true,
   exportWorkflow: true,
+  reconcileWorkflow: true,
+  repairReconciliationWorkflow: true,
 };
 export const workflowTypes = Object.keys(everyWorkflow) as WorkflowName[];
 

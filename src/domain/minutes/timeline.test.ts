@@ -5,10 +5,22 @@ import { calculateMinutes, type LineupEntry, type TimelineEvent } from './timeli
 let clock = 0;
 const at = () => new Date(1_700_000_000_000 + clock++ * 1000);
 const sub = (minute: number, playerOutId: string, playerInId: string, id = `s${clock}`): TimelineEvent => ({
-  kind: 'substitution', id, minute, playerOutId, playerInId, recordedAt: at(), seq: clock,
+  kind: 'substitution',
+  id,
+  minute,
+  playerOutId,
+  playerInId,
+  recordedAt: at(),
+  seq: clock,
 });
 const card = (minute: number, playerId: string, cardType: CardType, id = `c${clock}`): TimelineEvent => ({
-  kind: 'card', id, minute, playerId, cardType, recordedAt: at(), seq: clock,
+  kind: 'card',
+  id,
+  minute,
+  playerId,
+  cardType,
+  recordedAt: at(),
+  seq: clock,
 });
 
 const lineup: LineupEntry[] = [
@@ -46,7 +58,11 @@ describe('calculateMinutes', () => {
 
   it('ends minutes at a red card and at a second yellow, not at a yellow', () => {
     expect(minutes([card(10, 'a', 'yellow'), card(50, 'a', 'second-yellow'), card(75, 'b', 'red')])).toEqual({
-      a: 50, b: 75, x: 0, y: 0, z: 0,
+      a: 50,
+      b: 75,
+      x: 0,
+      y: 0,
+      z: 0,
     });
   });
 
@@ -71,12 +87,17 @@ describe('calculateMinutes', () => {
       const second = sub(70, 'a', 'y', 'second-off');
       const result = failure([sub(60, 'a', 'x'), second]);
       expect(result.eventId).toBe('second-off');
-      expect(result.error).toMatch(/substitution second-off \(minute 70\): player a was already substituted off at minute 60/);
+      expect(result.error).toMatch(
+        /substitution second-off \(minute 70\): player a was already substituted off at minute 60/,
+      );
     });
 
     it('on twice', () => {
       const result = failure([sub(60, 'a', 'x'), sub(70, 'b', 'x', 'again')]);
-      expect(result).toMatchObject({ eventId: 'again', error: expect.stringMatching(/x already came on at minute 60/) });
+      expect(result).toMatchObject({
+        eventId: 'again',
+        error: expect.stringMatching(/x already came on at minute 60/),
+      });
     });
 
     it('a starter brought on', () => {
@@ -94,7 +115,9 @@ describe('calculateMinutes', () => {
     });
 
     it('a substitution involving a player already sent off', () => {
-      expect(failure([card(20, 'a', 'red'), sub(30, 'a', 'x', 'off')]).error).toMatch(/a was already sent off at minute 20/);
+      expect(failure([card(20, 'a', 'red'), sub(30, 'a', 'x', 'off')]).error).toMatch(
+        /a was already sent off at minute 20/,
+      );
       expect(failure([sub(10, 'a', 'x'), card(20, 'x', 'red'), sub(30, 'b', 'x', 'on')]).eventId).toBe('on');
     });
 

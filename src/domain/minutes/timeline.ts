@@ -39,15 +39,24 @@ export interface PlayerMinutes {
   minutesPlayed: number;
 }
 
-export type MinutesResult =
-  | { ok: true; players: PlayerMinutes[] }
-  | { ok: false; eventId: string; error: string };
+export type MinutesResult = { ok: true; players: PlayerMinutes[] } | { ok: false; eventId: string; error: string };
 
 interface PlayerState {
   starter: boolean;
   enteredAt: number | null;
   leftAt: number | null;
   leftBecause: 'substituted' | 'sent-off' | null;
+  /** The events that brought the player on and took them off (explanations name them). */
+  enteredBy: SubstitutionEvent | null;
+  leftBy: TimelineEvent | null;
+}
+
+/** How a player came on and went off, and by which event: what a report's explanation shows. */
+export interface PlayerTimeline {
+  playerId: string;
+  minutesPlayed: number;
+  entered: { minute: number; by: 'starter' | 'substitution'; eventId?: string } | null;
+  left: { minute: number; by: 'substitution' | CardType | 'full-time'; eventId?: string } | null;
 }
 
 function describe(event: TimelineEvent): string {
@@ -75,15 +84,72 @@ function notOnPitch(playerId: string, state: PlayerState): string | null {
   return null;
 }
 
-/**
- * Walks the events in time order. A starter enters at 0, a substitute at the minute they come on; a
- * player leaves when substituted off or sent off (red or second yellow), or at the final whistle.
- */
+/** Minutes played by every lineup player, or the first event that makes the timeline impossible. */
 export function calculateMinutes(input: {
   durationMinutes: number;
   lineup: LineupEntry[];
   events: TimelineEvent[];
 }): MinutesResult {
+  const walked = walkTimeline(input);
+  if (!walked.ok) return walked;
+  return {
+    ok: true,
+    players: input.lineup.map(({ playerId, starter }) => ({
+      playerId,
+      starter,
+      minutesPlayed: minutesOf(walked.players.get(playerId)!, input.durationMinutes),
+    })),
+  };
+}
+
+/** Each lineup player's way on and off the pitch, for a timeline that can happen. */
+export function explainTimeline(input: {
+  durationMinutes: number;
+  lineup: LineupEntry[];
+  events: TimelineEvent[];
+}): { ok: true; players: PlayerTimeline[] } | { ok: false; eventId: string; error: string } {
+  const walked = walkTimeline(input);
+  if (!walked.ok) return walked;
+  const { durationMinutes } = input;
+  return {
+    ok: true,
+    players: input.lineup.map(({ playerId }) => {
+      const state = walked.players.get(playerId)!;
+      const entered: PlayerTimeline['entered'] =
+        state.enteredAt === null
+          ? null
+          : state.enteredBy
+            ? { minute: state.enteredAt, by: 'substitution', eventId: state.enteredBy.id }
+            : { minute: 0, by: 'starter' };
+      const leftBy = state.leftBy;
+      const left: PlayerTimeline['left'] =
+        state.enteredAt === null
+          ? null
+          : leftBy
+            ? {
+                minute: leftBy.minute,
+                by: leftBy.kind === 'substitution' ? 'substitution' : leftBy.cardType,
+                eventId: leftBy.id,
+              }
+            : { minute: durationMinutes, by: 'full-time' };
+      return { playerId, minutesPlayed: minutesOf(state, durationMinutes), entered, left };
+    }),
+  };
+}
+
+function minutesOf(state: PlayerState, durationMinutes: number): number {
+  return state.enteredAt === null ? 0 : (state.leftAt ?? durationMinutes) - state.enteredAt;
+}
+
+/**
+ * Walks the events in time order. A starter enters at 0, a substitute at the minute they come on; a
+ * player leaves when substituted off or sent off (red or second yellow), or at the final whistle.
+ */
+function walkTimeline(input: {
+  durationMinutes: number;
+  lineup: LineupEntry[];
+  events: TimelineEvent[];
+}): { ok: true; players: Map<string, PlayerState> } | { ok: false; eventId: string; error: string } {
   const { durationMinutes } = input;
   const players = new Map<string, PlayerState>();
   for (const entry of input.lineup) {
@@ -92,52 +158,50 @@ export function calculateMinutes(input: {
       enteredAt: entry.starter ? 0 : null,
       leftAt: null,
       leftBecause: null,
+      enteredBy: null,
+      leftBy: null,
     });
   }
-  const fail = (event: TimelineEvent, reason: string): MinutesResult => ({
-    ok: false,
+  const fail = (event: TimelineEvent) => (reason: string) => ({
+    ok: false as const,
     eventId: event.id,
     error: `${describe(event)}: ${reason}`,
   });
 
   for (const event of sortEvents(input.events)) {
+    const refuse = fail(event);
     if (!Number.isInteger(event.minute) || event.minute < 0 || event.minute > durationMinutes) {
-      return fail(event, `minute must be between 0 and ${durationMinutes}`);
+      return refuse(`minute must be between 0 and ${durationMinutes}`);
     }
     if (event.kind === 'substitution') {
-      if (event.playerOutId === event.playerInId) return fail(event, 'a player cannot replace themselves');
+      if (event.playerOutId === event.playerInId) return refuse('a player cannot replace themselves');
       const out = players.get(event.playerOutId);
       const into = players.get(event.playerInId);
-      if (!out) return fail(event, `player ${event.playerOutId} is not in the lineup`);
-      if (!into) return fail(event, `player ${event.playerInId} is not in the lineup`);
+      if (!out) return refuse(`player ${event.playerOutId} is not in the lineup`);
+      if (!into) return refuse(`player ${event.playerInId} is not in the lineup`);
       const outProblem = notOnPitch(event.playerOutId, out);
-      if (outProblem) return fail(event, outProblem);
+      if (outProblem) return refuse(outProblem);
       if (into.leftBecause === 'sent-off') {
-        return fail(event, `player ${event.playerInId} was already sent off at minute ${into.leftAt}`);
+        return refuse(`player ${event.playerInId} was already sent off at minute ${into.leftAt}`);
       }
       if (into.enteredAt !== null) {
-        return fail(event, `player ${event.playerInId} already came on at minute ${into.enteredAt}`);
+        return refuse(`player ${event.playerInId} already came on at minute ${into.enteredAt}`);
       }
       out.leftAt = event.minute;
       out.leftBecause = 'substituted';
+      out.leftBy = event;
       into.enteredAt = event.minute;
+      into.enteredBy = event;
     } else {
       const player = players.get(event.playerId);
-      if (!player) return fail(event, `player ${event.playerId} is not in the lineup`);
+      if (!player) return refuse(`player ${event.playerId} is not in the lineup`);
       if (!isSendingOff(event.cardType)) continue; // a yellow card changes nothing
       const problem = notOnPitch(event.playerId, player);
-      if (problem) return fail(event, problem);
+      if (problem) return refuse(problem);
       player.leftAt = event.minute;
       player.leftBecause = 'sent-off';
+      player.leftBy = event;
     }
   }
-
-  return {
-    ok: true,
-    players: input.lineup.map(({ playerId, starter }) => {
-      const state = players.get(playerId)!;
-      const minutesPlayed = state.enteredAt === null ? 0 : (state.leftAt ?? durationMinutes) - state.enteredAt;
-      return { playerId, starter, minutesPlayed };
-    }),
-  };
+  return { ok: true, players };
 }

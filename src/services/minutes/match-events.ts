@@ -7,7 +7,12 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.ts';
 import type { Tx } from '../../db/client.ts';
 import { ConflictError, InvalidInputError, NotFoundError, type FieldIssue } from '../../domain/errors.ts';
-import { calculateMinutes, type CardEvent, type SubstitutionEvent, type TimelineEvent } from '../../domain/minutes/timeline.ts';
+import {
+  calculateMinutes,
+  type CardEvent,
+  type SubstitutionEvent,
+  type TimelineEvent,
+} from '../../domain/minutes/timeline.ts';
 import { Triggers, type Trigger } from '../../contracts/common.ts';
 import { isSendingOff, type CardType } from '../../domain/minutes/cards.ts';
 import { enqueueCorrectionStats } from '../stats/runs.ts';
@@ -49,7 +54,10 @@ async function lockGame(tx: Tx, gameId: string): Promise<GameTimeline> {
 function checkInput(timeline: GameTimeline, minute: number, players: Record<string, string | undefined>): void {
   const details: FieldIssue[] = [];
   if (minute > timeline.durationMinutes) {
-    details.push({ path: 'minute', message: `must be between 0 and ${timeline.durationMinutes} (the game's duration)` });
+    details.push({
+      path: 'minute',
+      message: `must be between 0 and ${timeline.durationMinutes} (the game's duration)`,
+    });
   }
   const lineup = new Set(timeline.lineup.map((entry) => entry.playerId));
   for (const [path, playerId] of Object.entries(players)) {
@@ -78,7 +86,12 @@ const substitutionView = (s: { id: string; minute: number; playerOutId: string; 
   playerInId: s.playerInId,
 });
 
-const cardView = (a: { id: string; playerId: string; cardType: 'yellow' | 'second_yellow' | 'red'; minute: number }) => ({
+const cardView = (a: {
+  id: string;
+  playerId: string;
+  cardType: 'yellow' | 'second_yellow' | 'red';
+  minute: number;
+}) => ({
   id: a.id,
   playerId: a.playerId,
   cardType: cardTypeFromDb(a.cardType),
@@ -131,7 +144,9 @@ export function createMatchEventService(taskQueues: Config['taskQueues']) {
         ...timeline.events,
         { kind: 'substitution', id, recordedAt, seq: Number.MAX_SAFE_INTEGER, ...input },
       ]);
-      const substitution = await scope.tx.substitution.create({ data: { id, gameId, createdAt: recordedAt, ...input } });
+      const substitution = await scope.tx.substitution.create({
+        data: { id, gameId, createdAt: recordedAt, ...input },
+      });
       const recalculation = await recalculate(scope, gameId, Triggers.substitutionCreated);
       await corrected(scope, timeline, Triggers.substitutionCreated);
       return { substitution: substitutionView(substitution), recalculation };
@@ -140,7 +155,12 @@ export function createMatchEventService(taskQueues: Config['taskQueues']) {
     async updateSubstitution(scope: WriteScope, gameId: string, id: string, patch: Partial<SubstitutionInput>) {
       const timeline = await lockGame(scope.tx, gameId);
       const current = findSubstitution(timeline, id);
-      const next = { minute: current.minute, playerOutId: current.playerOutId, playerInId: current.playerInId, ...patch };
+      const next = {
+        minute: current.minute,
+        playerOutId: current.playerOutId,
+        playerInId: current.playerInId,
+        ...patch,
+      };
       if (next.playerInId === next.playerOutId) {
         throw InvalidInputError.of([{ path: 'playerInId', message: 'must differ from playerOutId' }]);
       }
@@ -158,7 +178,10 @@ export function createMatchEventService(taskQueues: Config['taskQueues']) {
     async deleteSubstitution(scope: WriteScope, gameId: string, id: string) {
       const timeline = await lockGame(scope.tx, gameId);
       findSubstitution(timeline, id);
-      checkTimeline(timeline, timeline.events.filter((e) => !(e.kind === 'substitution' && e.id === id)));
+      checkTimeline(
+        timeline,
+        timeline.events.filter((e) => !(e.kind === 'substitution' && e.id === id)),
+      );
       await scope.tx.substitution.delete({ where: { id } });
       const recalculation = await recalculate(scope, gameId, Triggers.substitutionDeleted);
       await corrected(scope, timeline, Triggers.substitutionDeleted);
@@ -170,9 +193,19 @@ export function createMatchEventService(taskQueues: Config['taskQueues']) {
       checkInput(timeline, input.minute, { playerId: input.playerId });
       const id = randomUUID();
       const recordedAt = new Date();
-      checkTimeline(timeline, [...timeline.events, { kind: 'card', id, recordedAt, seq: Number.MAX_SAFE_INTEGER, ...input }]);
+      checkTimeline(timeline, [
+        ...timeline.events,
+        { kind: 'card', id, recordedAt, seq: Number.MAX_SAFE_INTEGER, ...input },
+      ]);
       const action = await scope.tx.disciplinaryAction.create({
-        data: { id, gameId, createdAt: recordedAt, playerId: input.playerId, minute: input.minute, cardType: cardTypeToDb(input.cardType) },
+        data: {
+          id,
+          gameId,
+          createdAt: recordedAt,
+          playerId: input.playerId,
+          minute: input.minute,
+          cardType: cardTypeToDb(input.cardType),
+        },
       });
       // Only a sending-off changes minutes; a yellow card starts nothing.
       const recalculation = isSendingOff(input.cardType)
@@ -188,7 +221,10 @@ export function createMatchEventService(taskQueues: Config['taskQueues']) {
       const before = current.cardType;
       const next = { playerId: current.playerId, minute: current.minute, cardType: before, ...patch };
       checkInput(timeline, next.minute, { playerId: next.playerId });
-      checkTimeline(timeline, timeline.events.map((e) => (e.kind === 'card' && e.id === id ? { ...e, ...next } : e)));
+      checkTimeline(
+        timeline,
+        timeline.events.map((e) => (e.kind === 'card' && e.id === id ? { ...e, ...next } : e)),
+      );
       const action = await scope.tx.disciplinaryAction.update({
         where: { id },
         data: { playerId: next.playerId, minute: next.minute, cardType: cardTypeToDb(next.cardType) },
@@ -204,7 +240,10 @@ export function createMatchEventService(taskQueues: Config['taskQueues']) {
     async deleteCard(scope: WriteScope, gameId: string, id: string) {
       const timeline = await lockGame(scope.tx, gameId);
       const current = findCard(timeline, id);
-      checkTimeline(timeline, timeline.events.filter((e) => !(e.kind === 'card' && e.id === id)));
+      checkTimeline(
+        timeline,
+        timeline.events.filter((e) => !(e.kind === 'card' && e.id === id)),
+      );
       await scope.tx.disciplinaryAction.delete({ where: { id } });
       const recalculation = isSendingOff(current.cardType)
         ? await recalculate(scope, gameId, Triggers.disciplinaryActionDeleted)
@@ -217,7 +256,14 @@ export function createMatchEventService(taskQueues: Config['taskQueues']) {
       const timeline = await lockGame(scope.tx, gameId);
       checkInput(timeline, input.minute, { scorerId: input.scorerId, assistId: input.assistId });
       const goal = await scope.tx.goal.create({
-        data: { id: randomUUID(), gameId, scorerId: input.scorerId, assistId: input.assistId ?? null, minute: input.minute, ownGoal: input.ownGoal },
+        data: {
+          id: randomUUID(),
+          gameId,
+          scorerId: input.scorerId,
+          assistId: input.assistId ?? null,
+          minute: input.minute,
+          ownGoal: input.ownGoal,
+        },
       });
       await corrected(scope, timeline, Triggers.goalCreated);
       return { goal: goalView(goal) };
@@ -226,9 +272,20 @@ export function createMatchEventService(taskQueues: Config['taskQueues']) {
     async updateGoal(scope: WriteScope, gameId: string, id: string, patch: GoalPatch) {
       const timeline = await lockGame(scope.tx, gameId);
       const current = await findGoal(scope.tx, gameId, id);
-      const next = { scorerId: current.scorerId, assistId: current.assistId, minute: current.minute, ownGoal: current.ownGoal, ...patch };
+      const next = {
+        scorerId: current.scorerId,
+        assistId: current.assistId,
+        minute: current.minute,
+        ownGoal: current.ownGoal,
+        ...patch,
+      };
       if (next.assistId !== null && next.assistId === next.scorerId) {
-        throw InvalidInputError.of([{ path: patch.assistId !== undefined ? 'assistId' : 'scorerId', message: 'the scorer cannot assist their own goal' }]);
+        throw InvalidInputError.of([
+          {
+            path: patch.assistId !== undefined ? 'assistId' : 'scorerId',
+            message: 'the scorer cannot assist their own goal',
+          },
+        ]);
       }
       checkInput(timeline, next.minute, { scorerId: next.scorerId, assistId: next.assistId ?? undefined });
       const goal = await scope.tx.goal.update({ where: { id }, data: next });

@@ -33,21 +33,41 @@ describe('backfillRecalculations', () => {
     const gameIds = Array.from({ length: 5 }, () => randomUUID());
     for (const id of gameIds) {
       await prisma.game.create({
-        data: { id, homeTeam: 'H', awayTeam: 'A', kickoffAt: new Date(), season: '2026', eventsVersion: 3, lineup: { create: { playerId: player, starter: true } } },
+        data: {
+          id,
+          homeTeam: 'H',
+          awayTeam: 'A',
+          kickoffAt: new Date(),
+          season: '2026',
+          eventsVersion: 3,
+          lineup: { create: { playerId: player, starter: true } },
+        },
       });
     }
     const batches: BackfillProgress[] = [];
-    const first = await backfillRecalculations({ prisma, temporal: env.client, taskQueue, batchSize: 2, onProgress: (p) => batches.push(p) });
+    const first = await backfillRecalculations({
+      prisma,
+      temporal: env.client,
+      taskQueue,
+      batchSize: 2,
+      onProgress: (p) => batches.push(p),
+    });
     expect(first).toEqual({ total: 5, processed: 5, started: 5, alreadyDone: 0, invalid: 0, failed: 0 });
     expect(batches.map((b) => b.processed)).toEqual([2, 4, 5]);
     const reports = await prisma.gameReport.findMany({ where: { gameId: { in: gameIds } } });
     expect(reports.map((r) => r.calculatedVersion)).toEqual([3, 3, 3, 3, 3]);
 
-    expect(await backfillRecalculations({ prisma, temporal: env.client, taskQueue, batchSize: 2 })).toMatchObject({ started: 0, alreadyDone: 5 });
+    expect(await backfillRecalculations({ prisma, temporal: env.client, taskQueue, batchSize: 2 })).toMatchObject({
+      started: 0,
+      alreadyDone: 5,
+    });
 
     // A game changed since the last backfill is recalculated again.
     await prisma.game.update({ where: { id: gameIds[2]! }, data: { eventsVersion: 4 } });
-    expect(await backfillRecalculations({ prisma, temporal: env.client, taskQueue, batchSize: 10 })).toMatchObject({ started: 1, alreadyDone: 4 });
+    expect(await backfillRecalculations({ prisma, temporal: env.client, taskQueue, batchSize: 10 })).toMatchObject({
+      started: 1,
+      alreadyDone: 4,
+    });
     expect((await prisma.gameReport.findUniqueOrThrow({ where: { gameId: gameIds[2]! } })).calculatedVersion).toBe(4);
   });
 });

@@ -51,7 +51,14 @@ export async function enqueueRecalculation(
   trigger: Trigger,
   eventsVersion: number,
 ): Promise<{ workflowId: string }> {
-  const start = recalculationStart({ requestId: scope.requestId, requestedBy: scope.requestedBy, gameId, trigger, eventsVersion, taskQueue });
+  const start = recalculationStart({
+    requestId: scope.requestId,
+    requestedBy: scope.requestedBy,
+    gameId,
+    trigger,
+    eventsVersion,
+    taskQueue,
+  });
   await scope.enqueue(start);
   return { workflowId: start.workflowId };
 }
@@ -83,7 +90,14 @@ export async function backfillRecalculations(options: {
 }): Promise<BackfillProgress> {
   const { prisma, temporal, taskQueue } = options;
   const batchSize = options.batchSize ?? 50;
-  const progress: BackfillProgress = { total: await prisma.game.count(), processed: 0, started: 0, alreadyDone: 0, invalid: 0, failed: 0 };
+  const progress: BackfillProgress = {
+    total: await prisma.game.count(),
+    processed: 0,
+    started: 0,
+    alreadyDone: 0,
+    invalid: 0,
+    failed: 0,
+  };
   let after: string | undefined;
 
   for (;;) {
@@ -103,7 +117,14 @@ export async function backfillRecalculations(options: {
         try {
           const started = await startWorkflowOnce(
             temporal,
-            recalculationStart({ requestId, requestedBy: RequestedBy.system, gameId, trigger: Triggers.backfill, eventsVersion, taskQueue }),
+            recalculationStart({
+              requestId,
+              requestedBy: RequestedBy.system,
+              gameId,
+              trigger: Triggers.backfill,
+              eventsVersion,
+              taskQueue,
+            }),
           );
           if (started.outcome === 'alreadyStarted') {
             progress.alreadyDone++;

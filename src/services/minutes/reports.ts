@@ -13,7 +13,12 @@ export async function getReport(prisma: PrismaClient, gameId: string) {
   // Prisma reads the game and each relation with its own query: one repeatable-read snapshot keeps a
   // recalculation that commits between them from pairing a new checked version with old minutes.
   const [game] = await prisma.$transaction(
-    [prisma.game.findUnique({ where: { id: gameId }, select: { eventsVersion: true, report: true, ...lineupInOrder, minutes: true } })],
+    [
+      prisma.game.findUnique({
+        where: { id: gameId },
+        select: { eventsVersion: true, report: true, ...lineupInOrder, minutes: true },
+      }),
+    ],
     { isolationLevel: 'RepeatableRead' },
   );
   if (!game) throw new NotFoundError('game', gameId);

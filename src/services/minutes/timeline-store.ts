@@ -45,7 +45,11 @@ export async function loadTimeline(
     eventsVersion: game.events_version,
     lineup: events!.lineup,
     events: [
-      ...events!.substitutions.map((s) => ({ kind: 'substitution' as const, ...s, recordedAt: new Date(s.recordedAt) })),
+      ...events!.substitutions.map((s) => ({
+        kind: 'substitution' as const,
+        ...s,
+        recordedAt: new Date(s.recordedAt),
+      })),
       ...events!.cards.map((c) => ({ kind: 'card' as const, ...c, recordedAt: new Date(c.recordedAt) })),
     ],
   };
@@ -53,7 +57,14 @@ export async function loadTimeline(
 
 interface TimelineRow {
   lineup: LineupEntry[];
-  substitutions: { id: string; minute: number; seq: number; recordedAt: string; playerOutId: string; playerInId: string }[];
+  substitutions: {
+    id: string;
+    minute: number;
+    seq: number;
+    recordedAt: string;
+    playerOutId: string;
+    playerInId: string;
+  }[];
   cards: { id: string; minute: number; seq: number; recordedAt: string; playerId: string; cardType: CardType }[];
 }
 

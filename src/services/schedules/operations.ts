@@ -50,16 +50,31 @@ const MAX_BACKFILL_MS = 31 * 24 * 60 * 60 * 1000;
  * and the catch-up window since then has passed with no run: the scheduler missed it. A paused
  * schedule is an operator's decision, not a fault.
  */
-export function assessSchedule(entry: ScheduleEntry, description: ScheduleDescription | undefined, now: Date): ScheduleHealth {
-  if (!description) return { jobKey: entry.jobKey, status: 'missing', detail: `schedule ${entry.jobKey} does not exist on the server (run npm run schedules:sync)` };
-  if (description.state.paused) return { jobKey: entry.jobKey, status: 'paused', detail: description.state.note || undefined };
+export function assessSchedule(
+  entry: ScheduleEntry,
+  description: ScheduleDescription | undefined,
+  now: Date,
+): ScheduleHealth {
+  if (!description)
+    return {
+      jobKey: entry.jobKey,
+      status: 'missing',
+      detail: `schedule ${entry.jobKey} does not exist on the server (run npm run schedules:sync)`,
+    };
+  if (description.state.paused)
+    return { jobKey: entry.jobKey, status: 'paused', detail: description.state.note || undefined };
   const [next, after] = description.info.nextActionTimes;
   if (!next || !after) return { jobKey: entry.jobKey, status: 'ok' };
   const period = after.getTime() - next.getTime();
   const expected = next.getTime() - period; // the run due before the next one
   // The latest run it had, or its creation: a backfill appends actions scheduled in the past, so the
   // last action listed is not the latest (found by the fuzz pass: a backfill of 2000 made it "late").
-  const last = new Date(Math.max(description.info.createdAt.getTime(), ...description.info.recentActions.map((a) => a.scheduledAt.getTime())));
+  const last = new Date(
+    Math.max(
+      description.info.createdAt.getTime(),
+      ...description.info.recentActions.map((a) => a.scheduledAt.getTime()),
+    ),
+  );
   const window = msToNumber(entry.catchupWindow);
   if (expected > last.getTime() + 1000 && now.getTime() - expected > window) {
     return {
@@ -78,7 +93,10 @@ async function onExistingSchedule<T>(jobKey: string, operation: () => Promise<T>
     return await operation();
   } catch (err) {
     if (err instanceof ScheduleNotFoundError) {
-      throw new ConflictError('schedule_not_created', `schedule ${jobKey} does not exist on the server yet; run npm run schedules:sync (or start a worker)`);
+      throw new ConflictError(
+        'schedule_not_created',
+        `schedule ${jobKey} does not exist on the server yet; run npm run schedules:sync (or start a worker)`,
+      );
     }
     throw err;
   }
@@ -103,7 +121,10 @@ export function createScheduleOperations(temporal: Client, registry: ScheduleEnt
   /** The job's runs, newest first (schedule and run-now alike: both carry its job key). */
   async function runsOf(jobKey: string, limit: number): Promise<ScheduledRun[]> {
     const runs: ScheduledRun[] = [];
-    for await (const info of temporal.workflow.list({ query: `${SearchAttributeNames.jobKey} = '${jobKey}'`, pageSize: limit })) {
+    for await (const info of temporal.workflow.list({
+      query: `${SearchAttributeNames.jobKey} = '${jobKey}'`,
+      pageSize: limit,
+    })) {
       runs.push({
         workflowId: info.workflowId,
         runId: info.runId,
@@ -157,25 +178,37 @@ export function createScheduleOperations(temporal: Client, registry: ScheduleEnt
 
     async pause(jobKey: string, note: string | undefined): Promise<CronJobView> {
       const entry = entryOf(jobKey);
-      await onExistingSchedule(jobKey, () => temporal.schedule.getHandle(jobKey).pause(note ?? 'paused through the API'));
+      await onExistingSchedule(jobKey, () =>
+        temporal.schedule.getHandle(jobKey).pause(note ?? 'paused through the API'),
+      );
       return view(entry);
     },
 
     async unpause(jobKey: string, note: string | undefined): Promise<CronJobView> {
       const entry = entryOf(jobKey);
-      await onExistingSchedule(jobKey, () => temporal.schedule.getHandle(jobKey).unpause(note ?? 'unpaused through the API'));
+      await onExistingSchedule(jobKey, () =>
+        temporal.schedule.getHandle(jobKey).unpause(note ?? 'unpaused through the API'),
+      );
       return view(entry);
     },
 
     /** Runs every action the spec had in [from, to), one after another (overlap BUFFER_ALL). */
-    async backfill(jobKey: string, from: Date, to: Date, now = new Date()): Promise<{ jobKey: string; from: string; to: string }> {
+    async backfill(
+      jobKey: string,
+      from: Date,
+      to: Date,
+      now = new Date(),
+    ): Promise<{ jobKey: string; from: string; to: string }> {
       entryOf(jobKey);
       const issues = [];
       if (from.getTime() >= to.getTime()) issues.push({ path: 'to', message: 'must be later than from' });
       if (to.getTime() > now.getTime()) issues.push({ path: 'to', message: 'must not be in the future' });
-      if (to.getTime() - from.getTime() > MAX_BACKFILL_MS) issues.push({ path: 'from', message: 'a backfill covers at most 31 days' });
+      if (to.getTime() - from.getTime() > MAX_BACKFILL_MS)
+        issues.push({ path: 'from', message: 'a backfill covers at most 31 days' });
       if (issues.length > 0) throw InvalidInputError.of(issues);
-      await onExistingSchedule(jobKey, () => temporal.schedule.getHandle(jobKey).backfill({ start: from, end: to, overlap: 'BUFFER_ALL' }));
+      await onExistingSchedule(jobKey, () =>
+        temporal.schedule.getHandle(jobKey).backfill({ start: from, end: to, overlap: 'BUFFER_ALL' }),
+      );
       return { jobKey, from: from.toISOString(), to: to.toISOString() };
     },
 

@@ -9,7 +9,9 @@ import { RequestedBy, toSearchAttributePairs, Triggers, type RunMemo, type Trigg
 import { SCHEDULE_MARKER, scheduledWorkflowId } from '../../contracts/schedules.ts';
 
 /** The workflow a schedule starts, typed by the workflow it names (args checked by the compiler). */
-export type ScheduledWorkflow = { [N in WorkflowName]: { workflowType: N; args: Parameters<Workflows[N]>; taskQueue: string } }[WorkflowName];
+export type ScheduledWorkflow = {
+  [N in WorkflowName]: { workflowType: N; args: Parameters<Workflows[N]>; taskQueue: string };
+}[WorkflowName];
 
 export type OverlapPolicy = 'SKIP' | 'BUFFER_ONE' | 'BUFFER_ALL' | 'CANCEL_OTHER' | 'TERMINATE_OTHER' | 'ALLOW_ALL';
 
@@ -55,7 +57,11 @@ export function scheduleRegistry(config: Config): ScheduleEntry[] {
       owner: 'stats',
       specText: `daily at 03:00 (${config.STATS_NIGHTLY_TIME_ZONE})`,
       spec: { calendars: [{ hour: 3, minute: 0, comment: 'stats-nightly' }], timezone: config.STATS_NIGHTLY_TIME_ZONE },
-      workflow: { workflowType: 'statsWorkflow', args: [{ triggeredBy: 'cron', minutesTaskQueue: config.taskQueues.minutes }], taskQueue: config.taskQueues.stats },
+      workflow: {
+        workflowType: 'statsWorkflow',
+        args: [{ triggeredBy: 'cron', minutesTaskQueue: config.taskQueues.minutes }],
+        taskQueue: config.taskQueues.stats,
+      },
       trigger: Triggers.cron,
       overlap: 'SKIP',
       catchupWindow: '6 hours',
@@ -83,11 +89,33 @@ export function scheduleRegistry(config: Config): ScheduleEntry[] {
       spec: { calendars: [{ hour: 4, minute: 30, comment: 'maintenance-daily' }], timezone: 'UTC' },
       workflow: {
         workflowType: 'maintenanceWorkflow',
-        args: [{ idempotencyKeyRetentionDays: config.IDEMPOTENCY_KEY_RETENTION_DAYS, outboxRetentionDays: config.OUTBOX_RETENTION_DAYS, exportRetentionDays: config.EXPORT_RETENTION_DAYS, batchSize: 1000 }],
+        args: [
+          {
+            idempotencyKeyRetentionDays: config.IDEMPOTENCY_KEY_RETENTION_DAYS,
+            outboxRetentionDays: config.OUTBOX_RETENTION_DAYS,
+            exportRetentionDays: config.EXPORT_RETENTION_DAYS,
+            batchSize: 1000,
+          },
+        ],
         taskQueue: config.taskQueues.maintenance,
       },
       trigger: Triggers.schedule,
       overlap: 'SKIP',
+      catchupWindow: '12 hours',
+      pauseOnFailure: false,
+      startPaused: false,
+    },
+    {
+      jobKey: 'reconcile-nightly',
+      description:
+        'Recomputes every derived number (ledger, points, totals, boards, minutes, stats) from its sources and records what differs.',
+      owner: 'platform',
+      specText: 'daily at 05:00 (UTC)',
+      spec: { calendars: [{ hour: 5, minute: 0, comment: 'reconcile-nightly' }], timezone: 'UTC' },
+      workflow: { workflowType: 'reconcileWorkflow', args: [{}], taskQueue: config.taskQueues.maintenance },
+      trigger: Triggers.schedule,
+      overlap: 'SKIP',
+      // FulltimeReconciliationStale fires after 26 h without a complete run: a late start still counts.
       catchupWindow: '12 hours',
       pauseOnFailure: false,
       startPaused: false,
@@ -117,7 +145,10 @@ export function scheduleOptions(entry: ScheduleEntry): ScheduleOptions {
       ...runTags(entry),
     },
     policies: { overlap: entry.overlap, catchupWindow: entry.catchupWindow, pauseOnFailure: entry.pauseOnFailure },
-    state: { paused: entry.startPaused, note: entry.startPaused ? 'created paused (schedule registry)' : 'created by schedules:sync' },
+    state: {
+      paused: entry.startPaused,
+      note: entry.startPaused ? 'created paused (schedule registry)' : 'created by schedules:sync',
+    },
     memo: { ...SCHEDULE_MARKER, jobKey: entry.jobKey },
   };
 }

@@ -4,7 +4,12 @@
 // schedule without the project's marker is never touched. Two workers syncing at once is safe:
 // creating one that now exists, or updating one that just changed, is settled by comparing again.
 import { isDeepStrictEqual } from 'node:util';
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  type Client,
+  type ScheduleDescription,
+} from '@temporalio/client';
 // The SDK's own spec encoder and decoder (no public export): what `describe()` returns for a spec
 // is decode(server's copy of encode(spec)), so decode(encode(desired)) is what a matching schedule shows.
 import { decodeScheduleSpec, encodeScheduleSpec } from '@temporalio/client/lib/schedule-helpers.js';
@@ -24,7 +29,11 @@ export interface SyncResult {
 /** Plain JSON, with what the server fills in for an unset field (empty time zone, calendar comment). */
 function normalizedSpec(spec: unknown): unknown {
   const plain = JSON.parse(JSON.stringify(spec)) as { timezone?: string; calendars?: { comment?: string }[] };
-  return { ...plain, timezone: plain.timezone ?? '', calendars: (plain.calendars ?? []).map((c) => ({ ...c, comment: c.comment ?? '' })) };
+  return {
+    ...plain,
+    timezone: plain.timezone ?? '',
+    calendars: (plain.calendars ?? []).map((c) => ({ ...c, comment: c.comment ?? '' })),
+  };
 }
 
 /** Search attribute pairs as a name -> value map, from a list of pairs or a TypedSearchAttributes. */
@@ -47,7 +56,11 @@ export function differences(entry: ScheduleEntry, description: ScheduleDescripti
     ['workflow ID', action.workflowId, wantedAction.workflowId],
     ['arguments', JSON.parse(JSON.stringify(action.args ?? [])), JSON.parse(JSON.stringify(wantedAction.args ?? []))],
     ['run memo', action.memo ?? {}, wantedAction.memo],
-    ['run search attributes', searchAttributeMap(action.typedSearchAttributes), searchAttributeMap(wantedAction.typedSearchAttributes)],
+    [
+      'run search attributes',
+      searchAttributeMap(action.typedSearchAttributes),
+      searchAttributeMap(wantedAction.typedSearchAttributes),
+    ],
     ['overlap policy', description.policies.overlap, entry.overlap],
     ['catch-up window', description.policies.catchupWindow, msToNumber(entry.catchupWindow)],
     ['pause on failure', description.policies.pauseOnFailure, entry.pauseOnFailure],
@@ -57,7 +70,11 @@ export function differences(entry: ScheduleEntry, description: ScheduleDescripti
 
 const isOurs = (memo: Record<string, unknown> | undefined) => memo?.managedBy === SCHEDULE_MARKER.managedBy;
 
-export async function syncSchedules(client: Client, registry: ScheduleEntry[], log: (line: string) => void = () => {}): Promise<SyncResult> {
+export async function syncSchedules(
+  client: Client,
+  registry: ScheduleEntry[],
+  log: (line: string) => void = () => {},
+): Promise<SyncResult> {
   const result: SyncResult = { created: [], updated: [], deleted: [], unchanged: [], conflicts: [] };
 
   for (const entry of registry) {
@@ -84,7 +101,12 @@ export async function syncSchedules(client: Client, registry: ScheduleEntry[], l
           } else {
             const { spec, action, policies } = scheduleOptions(entry);
             // Keep the schedule's state: an operator's pause and note outlive every sync.
-            await handle.update((previous) => ({ spec, action, policies, state: { paused: previous.state.paused, note: previous.state.note } }));
+            await handle.update((previous) => ({
+              spec,
+              action,
+              policies,
+              state: { paused: previous.state.paused, note: previous.state.note },
+            }));
             result.updated.push(entry.jobKey);
             log(`updated schedule ${entry.jobKey}: ${changed.join(', ')}`);
           }
@@ -92,7 +114,8 @@ export async function syncSchedules(client: Client, registry: ScheduleEntry[], l
         break;
       } catch (err) {
         // Another sync created or changed it meanwhile: look again.
-        if (attempt < 3 && (err instanceof ScheduleAlreadyRunning || /conflict|FAILED_PRECONDITION/i.test(String(err)))) continue;
+        if (attempt < 3 && (err instanceof ScheduleAlreadyRunning || /conflict|FAILED_PRECONDITION/i.test(String(err))))
+          continue;
         throw err;
       }
     }

@@ -76,9 +76,11 @@ async function resolveGamesScope(db: Tx | PrismaClient, games: string[]): Promis
 function scopedRows(key: ScopeKey, scope: GamesScope | undefined): ScopedRows {
   if (!scope) return unscoped;
   const within = (column: string) => `${column} = ANY($1::text[])`;
-  const rows = (games: string, players: string) => `(SELECT * FROM fulltime_player_game_stats(${games}, ${players}) OFFSET 0)`;
+  const rows = (games: string, players: string) =>
+    `(SELECT * FROM fulltime_player_game_stats(${games}, ${players}) OFFSET 0)`;
   if (key === 'player') return { stats: rows('NULL', '$1::text[]'), within, params: [scope.players] };
-  if (key === 'season') return { stats: rows('$2::text[]', 'NULL'), within, params: [scope.seasons, scope.seasonGames] };
+  if (key === 'season')
+    return { stats: rows('$2::text[]', 'NULL'), within, params: [scope.seasons, scope.seasonGames] };
   return { stats: rows('$1::text[]', 'NULL'), within, params: [scope.games] };
 }
 
@@ -131,7 +133,9 @@ export const aggregations: Record<AggregationName, Aggregation> = {
     keys: ['player_id'],
     values: ['seasons', ...totalColumns],
     scopedBy: 'player',
-    source: ({ stats }) => `SELECT s.player_id, (count(DISTINCT s.season) FILTER (WHERE s.minutes_played > 0))::int AS seasons, ${playerTotals}
+    source: ({
+      stats,
+    }) => `SELECT s.player_id, (count(DISTINCT s.season) FILTER (WHERE s.minutes_played > 0))::int AS seasons, ${playerTotals}
       FROM ${stats} s GROUP BY s.player_id`,
   },
   'hall-of-fame': {
@@ -238,7 +242,17 @@ export const aggregations: Record<AggregationName, Aggregation> = {
   'player-profiles': {
     table: 'player_profiles',
     keys: ['player_id'],
-    values: ['debut_game_id', 'last_game_id', 'appearances', 'starts', 'minutes_played', 'goals', 'assists', 'goals_per_90', 'minutes_per_goal'],
+    values: [
+      'debut_game_id',
+      'last_game_id',
+      'appearances',
+      'starts',
+      'minutes_played',
+      'goals',
+      'assists',
+      'goals_per_90',
+      'minutes_per_goal',
+    ],
     scopedBy: 'player',
     source: ({ stats }) => `SELECT s.player_id,
              (array_agg(s.game_id ORDER BY s.kickoff_at, s.game_id))[1] AS debut_game_id,
@@ -291,7 +305,12 @@ async function upsertTable(tx: Tx, table: TableAggregation, scope: GamesScope | 
  * cancelled attempt does not leave its query running), for what `games` touch (every game when
  * absent); returns the rows it wrote (a materialized view: the rows it holds).
  */
-export async function runAggregation(prisma: PrismaClient, name: AggregationName, timeoutMs: number, games?: string[]): Promise<number> {
+export async function runAggregation(
+  prisma: PrismaClient,
+  name: AggregationName,
+  timeoutMs: number,
+  games?: string[],
+): Promise<number> {
   const aggregation = aggregations[name];
   return prisma.$transaction(
     async (tx: Tx) => {
@@ -305,4 +324,84 @@ export async function runAggregation(prisma: PrismaClient, name: AggregationName
     },
     { maxWait: 10_000, timeout: timeoutMs + 5_000 },
   );
+}
+
+/** A stats table's key column as an API field: `player_id` -> `playerId`. */
+const camel = (column: string) => column.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+export interface TableDifferences {
+  table: string;
+  /** Rows compared (the stored rows in scope). */
+  checked: number;
+  /** Up to `limit` rows that differ: key, what a recompute gives, what is stored (null: no row). */
+  differences: {
+    key: Record<string, unknown>;
+    expected: Record<string, unknown> | null;
+    actual: Record<string, unknown> | null;
+  }[];
+  /** Differing rows beyond those listed. */
+  more: number;
+}
+
+/**
+ * Every stats table against a recompute of it, without writing: the aggregation's source beside the
+ * stored rows, joined on the key (for what `games` touch, or everything), and the materialized views
+ * against their own definitions. What `bench:matchday` checks at the end of a run, for reconciliation.
+ */
+export async function* statsDifferences(
+  prisma: PrismaClient,
+  games?: string[],
+  limit = 1000,
+): AsyncGenerator<TableDifferences> {
+  const scope = games ? await resolveGamesScope(prisma, games) : undefined;
+  for (const aggregation of Object.values(aggregations)) {
+    const table = 'view' in aggregation ? aggregation.totals : aggregation;
+    const rows = scopedRows(table.scopedBy, scope);
+    const json = (side: string, columns: string[]) =>
+      `jsonb_build_object(${columns.map((c) => `'${camel(c)}', ${side}.${c}`).join(', ')})`;
+    const on = table.keys.map((k) => `src.${k} = cur.${k}`).join(' AND ');
+    const k0 = table.keys[0]!;
+    const [row] = await prisma.$queryRawUnsafe<
+      { checked: bigint; differing: bigint; sample: TableDifferences['differences'] }[]
+    >(
+      `WITH src AS (${table.source(rows)}),
+        cur AS (SELECT ${[...table.keys, ...table.values].join(', ')} FROM "${table.table}" t WHERE ${rows.within(`t.${scopeColumns[table.scopedBy]}`)}),
+        d AS (
+          SELECT jsonb_build_object(${table.keys.map((k) => `'${camel(k)}', coalesce(src.${k}, cur.${k})`).join(', ')}) AS key,
+                 CASE WHEN src.${k0} IS NULL THEN NULL ELSE ${json('src', table.values)} END AS expected,
+                 CASE WHEN cur.${k0} IS NULL THEN NULL ELSE ${json('cur', table.values)} END AS actual
+          FROM src FULL JOIN cur ON ${on}
+          WHERE src.${k0} IS NULL OR cur.${k0} IS NULL
+             OR (${table.values.map((v) => `src.${v}`).join(', ')}) IS DISTINCT FROM (${table.values.map((v) => `cur.${v}`).join(', ')}))
+      SELECT (SELECT count(*) FROM cur) AS checked, (SELECT count(*) FROM d) AS differing,
+             (SELECT coalesce(jsonb_agg(jsonb_build_object('key', x.key, 'expected', x.expected, 'actual', x.actual)), '[]'::jsonb) FROM (SELECT * FROM d LIMIT ${limit}) x) AS sample`,
+      ...rows.params,
+    );
+    const differing = Number(row!.differing);
+    yield {
+      table: table.table,
+      checked: Number(row!.checked),
+      differences: row!.sample,
+      more: Math.max(0, differing - row!.sample.length),
+    };
+    if ('view' in aggregation) yield await viewDifferences(prisma, aggregation.view);
+  }
+}
+
+/** A materialized view against its own query, row for row (a refresh would change these). */
+async function viewDifferences(prisma: PrismaClient, view: MaterializedView): Promise<TableDifferences> {
+  const [{ sql }] = (await prisma.$queryRawUnsafe<{ sql: string }[]>(
+    `SELECT rtrim(pg_get_viewdef('${view}'::regclass), '; ') AS sql`,
+  )) as [{ sql: string }];
+  const [row] = await prisma.$queryRawUnsafe<{ checked: bigint; differing: bigint }[]>(
+    `SELECT (SELECT count(*) FROM ${view}) AS checked,
+            (SELECT count(*) FROM ((SELECT * FROM ${view} EXCEPT ALL (${sql})) UNION ALL ((${sql}) EXCEPT ALL SELECT * FROM ${view})) x) AS differing`,
+  );
+  const differing = Number(row!.differing);
+  return {
+    table: view,
+    checked: Number(row!.checked),
+    differences: differing > 0 ? [{ key: { rows: differing }, expected: null, actual: null }] : [],
+    more: Math.max(0, differing - 1),
+  };
 }

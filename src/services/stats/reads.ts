@@ -17,7 +17,14 @@ export interface PlayerTotals {
   yellowCards: number;
   redCards: number;
 }
-const zeroTotals: PlayerTotals = { appearances: 0, minutesPlayed: 0, goals: 0, assists: 0, yellowCards: 0, redCards: 0 };
+const zeroTotals: PlayerTotals = {
+  appearances: 0,
+  minutesPlayed: 0,
+  goals: 0,
+  assists: 0,
+  yellowCards: 0,
+  redCards: 0,
+};
 const totalsOf = (row: PlayerTotals): PlayerTotals => ({
   appearances: row.appearances,
   minutesPlayed: row.minutesPlayed,
@@ -27,7 +34,8 @@ const totalsOf = (row: PlayerTotals): PlayerTotals => ({
   redCards: row.redCards,
 });
 
-const withoutPlayerId = <T extends { playerId: string }>({ playerId: _playerId, ...rest }: T): Omit<T, 'playerId'> => rest;
+const withoutPlayerId = <T extends { playerId: string }>({ playerId: _playerId, ...rest }: T): Omit<T, 'playerId'> =>
+  rest;
 
 export const hallOfFameCategories = ['goals', 'assists', 'appearances', 'minutes-played'] as const;
 
@@ -40,7 +48,10 @@ export function createStatsReads({ prisma, cache }: { prisma: PrismaClient; cach
 
   /** Names of the players in `ids`, for leaderboards. */
   async function names(ids: string[]): Promise<Map<string, string>> {
-    const players = await prisma.player.findMany({ where: { id: { in: [...new Set(ids)] } }, select: { id: true, name: true } });
+    const players = await prisma.player.findMany({
+      where: { id: { in: [...new Set(ids)] } },
+      select: { id: true, name: true },
+    });
     return new Map(players.map((p) => [p.id, p.name]));
   }
 
@@ -63,36 +74,53 @@ export function createStatsReads({ prisma, cache }: { prisma: PrismaClient; cach
 
     /** Profile, personal bests, recent form and power rating of one player. */
     playerProfile(playerId: string) {
-      return cache.getOrLoad(`player-profile:${playerId}`, tags('player-profiles', 'personal-bests', 'recent-form', 'power-ratings'), async () => {
-        const name = await playerName(playerId);
-        const [profile, bests, form, rating] = await Promise.all([
-          prisma.playerProfile.findUnique({ where: { playerId } }),
-          prisma.playerPersonalBest.findMany({ where: { playerId }, orderBy: { record: 'asc' } }),
-          prisma.playerRecentForm.findUnique({ where: { playerId } }),
-          prisma.playerPowerRating.findUnique({ where: { playerId } }),
-        ]);
-        return {
-          playerId,
-          name,
-          profile: profile ? withoutPlayerId(profile) : null,
-          personalBests: bests.map((b) => ({ record: b.record, value: b.value, gameId: b.gameId })),
-          recentForm: form ? { games: form.games, minutesPlayed: form.minutesPlayed, goals: form.goals, assists: form.assists, formScore: form.formScore, lastGameId: form.lastGameId } : null,
-          powerRating: rating ? { rating: rating.rating, games: rating.games, lastGameId: rating.lastGameId } : null,
-        };
-      });
+      return cache.getOrLoad(
+        `player-profile:${playerId}`,
+        tags('player-profiles', 'personal-bests', 'recent-form', 'power-ratings'),
+        async () => {
+          const name = await playerName(playerId);
+          const [profile, bests, form, rating] = await Promise.all([
+            prisma.playerProfile.findUnique({ where: { playerId } }),
+            prisma.playerPersonalBest.findMany({ where: { playerId }, orderBy: { record: 'asc' } }),
+            prisma.playerRecentForm.findUnique({ where: { playerId } }),
+            prisma.playerPowerRating.findUnique({ where: { playerId } }),
+          ]);
+          return {
+            playerId,
+            name,
+            profile: profile ? withoutPlayerId(profile) : null,
+            personalBests: bests.map((b) => ({ record: b.record, value: b.value, gameId: b.gameId })),
+            recentForm: form
+              ? {
+                  games: form.games,
+                  minutesPlayed: form.minutesPlayed,
+                  goals: form.goals,
+                  assists: form.assists,
+                  formScore: form.formScore,
+                  lastGameId: form.lastGameId,
+                }
+              : null,
+            powerRating: rating ? { rating: rating.rating, games: rating.games, lastGameId: rating.lastGameId } : null,
+          };
+        },
+      );
     },
 
     /** All-time leaders per category. */
     hallOfFame() {
       return cache.getOrLoad('hall-of-fame', tags('hall-of-fame'), async () => {
-        const rows = await prisma.$queryRaw<{ category: string; rank: number; player_id: string; value: number; name: string }[]>`
+        const rows = await prisma.$queryRaw<
+          { category: string; rank: number; player_id: string; value: number; name: string }[]
+        >`
           SELECT h.category, h.rank, h.player_id, h.value, p.name
           FROM hall_of_fame h JOIN players p ON p.id = h.player_id
           ORDER BY h.category, h.rank, h.player_id`;
         return {
           categories: hallOfFameCategories.map((category) => ({
             category,
-            entries: rows.filter((r) => r.category === category).map((r) => ({ rank: r.rank, playerId: r.player_id, name: r.name, value: r.value })),
+            entries: rows
+              .filter((r) => r.category === category)
+              .map((r) => ({ rank: r.rank, playerId: r.player_id, name: r.name, value: r.value })),
           })),
         };
       });
@@ -118,10 +146,17 @@ export function createStatsReads({ prisma, cache }: { prisma: PrismaClient; cach
           season,
           matchdays,
           players: players.map((playerId) => {
-            const goalDays = new Map(rows.filter((r) => r.player_id === playerId).map((r) => [r.matchday, r.cumulative_goals]));
+            const goalDays = new Map(
+              rows.filter((r) => r.player_id === playerId).map((r) => [r.matchday, r.cumulative_goals]),
+            );
             const cumulative: number[] = [];
             for (let day = 1; day <= matchdays; day++) cumulative.push(goalDays.get(day) ?? cumulative.at(-1) ?? 0);
-            return { playerId, name: byPlayer.get(playerId) ?? '', totalGoals: cumulative.at(-1) ?? 0, cumulativeGoals: cumulative };
+            return {
+              playerId,
+              name: byPlayer.get(playerId) ?? '',
+              totalGoals: cumulative.at(-1) ?? 0,
+              cumulativeGoals: cumulative,
+            };
           }),
         };
       });
@@ -137,26 +172,61 @@ export function createStatsReads({ prisma, cache }: { prisma: PrismaClient; cach
             ORDER BY r.rating DESC, r.player_id LIMIT ${limit} OFFSET ${offset}`,
           prisma.playerPowerRating.count(),
         ]);
-        return { total, entries: rows.map((r) => ({ rank: r.rank, playerId: r.player_id, name: r.name, rating: r.rating, games: r.games })) };
+        return {
+          total,
+          entries: rows.map((r) => ({
+            rank: r.rank,
+            playerId: r.player_id,
+            name: r.name,
+            rating: r.rating,
+            games: r.games,
+          })),
+        };
       });
     },
 
     /** Players by recent form (mean game score of their last five appearances). */
     recentForm(limit: number) {
       return cache.getOrLoad(`recent-form:${limit}`, tags('recent-form'), async () => {
-        const rows = await prisma.playerRecentForm.findMany({ orderBy: [{ formScore: 'desc' }, { playerId: 'asc' }], take: limit });
+        const rows = await prisma.playerRecentForm.findMany({
+          orderBy: [{ formScore: 'desc' }, { playerId: 'asc' }],
+          take: limit,
+        });
         const byPlayer = await names(rows.map((r) => r.playerId));
-        return { entries: rows.map((r) => ({ playerId: r.playerId, name: byPlayer.get(r.playerId) ?? '', games: r.games, minutesPlayed: r.minutesPlayed, goals: r.goals, assists: r.assists, formScore: r.formScore, lastGameId: r.lastGameId })) };
+        return {
+          entries: rows.map((r) => ({
+            playerId: r.playerId,
+            name: byPlayer.get(r.playerId) ?? '',
+            games: r.games,
+            minutesPlayed: r.minutesPlayed,
+            goals: r.goals,
+            assists: r.assists,
+            formScore: r.formScore,
+            lastGameId: r.lastGameId,
+          })),
+        };
       });
     },
 
     /** A season's leaders and single-game records. */
     seasonHonours(season: string) {
       return cache.getOrLoad(`season-honours:${season}`, tags('season-honours'), async () => {
-        const rows = await prisma.seasonHonour.findMany({ where: { season }, orderBy: [{ honour: 'asc' }, { playerId: 'asc' }, { gameId: 'asc' }] });
+        const rows = await prisma.seasonHonour.findMany({
+          where: { season },
+          orderBy: [{ honour: 'asc' }, { playerId: 'asc' }, { gameId: 'asc' }],
+        });
         if (rows.length === 0) throw new NotFoundError('season', season);
         const byPlayer = await names(rows.map((r) => r.playerId));
-        return { season, honours: rows.map((r) => ({ honour: r.honour, playerId: r.playerId, name: byPlayer.get(r.playerId) ?? '', value: r.value, gameId: r.gameId || null })) };
+        return {
+          season,
+          honours: rows.map((r) => ({
+            honour: r.honour,
+            playerId: r.playerId,
+            name: byPlayer.get(r.playerId) ?? '',
+            value: r.value,
+            gameId: r.gameId || null,
+          })),
+        };
       });
     },
 

@@ -28,12 +28,20 @@ export function statsRunStart(options: {
 }
 
 /** The admin trigger: starts a full stats run now, unless the admin trigger is switched off. */
-export async function startAdminStatsRun(scope: WriteScope, taskQueues: Config['taskQueues']): Promise<{ workflowId: string; runId: string }> {
+export async function startAdminStatsRun(
+  scope: WriteScope,
+  taskQueues: Config['taskQueues'],
+): Promise<{ workflowId: string; runId: string }> {
   const switches = await getStatsSwitches(scope.tx);
   if (!switches.triggers.admin) {
-    throw new ConflictError('trigger_disabled', 'the admin stats trigger is switched off (see GET /api/admin/stats-switches)');
+    throw new ConflictError(
+      'trigger_disabled',
+      'the admin stats trigger is switched off (see GET /api/admin/stats-switches)',
+    );
   }
-  return scope.startNow(statsRunStart({ requestId: scope.requestId, requestedBy: scope.requestedBy, triggeredBy: 'admin', taskQueues }));
+  return scope.startNow(
+    statsRunStart({ requestId: scope.requestId, requestedBy: scope.requestedBy, triggeredBy: 'admin', taskQueues }),
+  );
 }
 
 /**
@@ -42,9 +50,21 @@ export async function startAdminStatsRun(scope: WriteScope, taskQueues: Config['
  * switched off. Its run coalesces with every other like a burst of results; the settlement depends
  * on the posted result only and is not touched.
  */
-export async function enqueueCorrectionStats(scope: WriteScope, taskQueues: Config['taskQueues'], gameId: string, correction: Trigger): Promise<{ workflowId: string } | null> {
+export async function enqueueCorrectionStats(
+  scope: WriteScope,
+  taskQueues: Config['taskQueues'],
+  gameId: string,
+  correction: Trigger,
+): Promise<{ workflowId: string } | null> {
   if (!(await getStatsSwitches(scope.tx)).triggers['post-match']) return null;
-  const start = statsRunStart({ requestId: scope.requestId, requestedBy: scope.requestedBy, triggeredBy: 'post-match', gameId, correction, taskQueues });
+  const start = statsRunStart({
+    requestId: scope.requestId,
+    requestedBy: scope.requestedBy,
+    triggeredBy: 'post-match',
+    gameId,
+    correction,
+    taskQueues,
+  });
   await scope.enqueue(start);
   return { workflowId: start.workflowId };
 }

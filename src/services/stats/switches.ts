@@ -13,7 +13,9 @@ export async function getStatsSwitches(db: PrismaClient | Tx): Promise<StatsSwit
   const state = (kind: Kind, name: string) => rows.find((r) => r.kind === kind && r.name === name)?.enabled ?? true;
   return {
     triggers: Object.fromEntries(statsTriggers.map((t) => [t, state('trigger', t)])) as StatsSwitches['triggers'],
-    aggregations: Object.fromEntries(aggregationNames.map((a) => [a, state('aggregation', a)])) as StatsSwitches['aggregations'],
+    aggregations: Object.fromEntries(
+      aggregationNames.map((a) => [a, state('aggregation', a)]),
+    ) as StatsSwitches['aggregations'],
   };
 }
 
@@ -25,14 +27,30 @@ export interface SwitchChange {
 }
 
 /** Applies any part of the switches; records each real change; answers the whole new state. */
-export async function updateStatsSwitches(scope: WriteScope, patch: Partial<{ triggers: Partial<StatsSwitches['triggers']>; aggregations: Partial<StatsSwitches['aggregations']> }>): Promise<StatsSwitches> {
+export async function updateStatsSwitches(
+  scope: WriteScope,
+  patch: Partial<{
+    triggers: Partial<StatsSwitches['triggers']>;
+    aggregations: Partial<StatsSwitches['aggregations']>;
+  }>,
+): Promise<StatsSwitches> {
   const { tx } = scope;
   // One writer at a time, so each recorded change's "old" is what the previous one left.
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('fulltime:stats-switches'))`;
   const before = await getStatsSwitches(tx);
   const wanted: { kind: Kind; name: string; enabled: boolean; old: boolean }[] = [
-    ...Object.entries(patch.triggers ?? {}).map(([name, enabled]) => ({ kind: 'trigger' as const, name, enabled: enabled!, old: before.triggers[name as keyof StatsSwitches['triggers']] })),
-    ...Object.entries(patch.aggregations ?? {}).map(([name, enabled]) => ({ kind: 'aggregation' as const, name, enabled: enabled!, old: before.aggregations[name as keyof StatsSwitches['aggregations']] })),
+    ...Object.entries(patch.triggers ?? {}).map(([name, enabled]) => ({
+      kind: 'trigger' as const,
+      name,
+      enabled: enabled!,
+      old: before.triggers[name as keyof StatsSwitches['triggers']],
+    })),
+    ...Object.entries(patch.aggregations ?? {}).map(([name, enabled]) => ({
+      kind: 'aggregation' as const,
+      name,
+      enabled: enabled!,
+      old: before.aggregations[name as keyof StatsSwitches['aggregations']],
+    })),
   ].filter((w) => w.enabled !== w.old);
   for (const { kind, name, enabled, old } of wanted) {
     await tx.statsSwitch.upsert({
@@ -40,7 +58,9 @@ export async function updateStatsSwitches(scope: WriteScope, patch: Partial<{ tr
       create: { kind, name, enabled },
       update: { enabled, updatedAt: new Date() },
     });
-    await tx.statsSwitchChange.create({ data: { requestId: scope.requestId, kind, name, oldEnabled: old, newEnabled: enabled } });
+    await tx.statsSwitchChange.create({
+      data: { requestId: scope.requestId, kind, name, oldEnabled: old, newEnabled: enabled },
+    });
   }
   return getStatsSwitches(tx);
 }

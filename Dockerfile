@@ -19,7 +19,8 @@ RUN npx prisma generate && node_modules/.bin/tsx scripts/build.ts
 
 FROM build AS migrate
 ENV NODE_ENV=production
-USER node
+# A user of its own with a high uid (no clash with a host user's), as the runtime.
+USER 10001:10001
 # Creates the database if needed, then `prisma migrate deploy` (the schema engine is here).
 CMD ["node", "dist/scripts/migrate.js"]
 
@@ -30,6 +31,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY prisma/migrations ./prisma/migrations
-# The image's own user (uid 1000), never root; Kubernetes' runAsNonRoot needs the numeric id.
-USER 1000:1000
+# Never root, and a high uid that clashes with no user of the host (the files are root's, read-only
+# to it); Kubernetes' runAsNonRoot needs the numeric id.
+USER 10001:10001
 CMD ["node", "dist/src/api/server.js"]

@@ -31,5 +31,7 @@ for (const traced of [false, true]) {
   const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(traced), logger: quiet });
   const file = path.join(out, bundleFileName(traced));
   fs.writeFileSync(file, code);
-  say(`workflow bundle ${path.relative(projectRoot, file)} (${(code.length / 1024).toFixed(0)} KiB) in ${Math.round(performance.now() - started)} ms`);
+  say(
+    `workflow bundle ${path.relative(projectRoot, file)} (${(code.length / 1024).toFixed(0)} KiB) in ${Math.round(performance.now() - started)} ms`,
+  );
 }

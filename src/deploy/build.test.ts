@@ -7,7 +7,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot as root, runProcess, startLocalTemporal, testConfig, waitFor, type RunningProcess } from '../../test/harness.ts';
+import {
+  projectRoot as root,
+  runProcess,
+  startLocalTemporal,
+  testConfig,
+  waitFor,
+  type RunningProcess,
+} from '../../test/harness.ts';
 import { createPrisma, type PrismaClient } from '../db/client.ts';
 import { Triggers } from '../contracts/common.ts';
 
@@ -17,10 +24,14 @@ let prisma: PrismaClient;
 const children: RunningProcess[] = [];
 
 beforeAll(async () => {
-  const build = spawnSync(path.join(root, 'node_modules/.bin/tsx'), ['scripts/build.ts', '--out', path.relative(root, outDir)], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  const build = spawnSync(
+    path.join(root, 'node_modules/.bin/tsx'),
+    ['scripts/build.ts', '--out', path.relative(root, outDir)],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
   expect(build.status, build.stderr + build.stdout).toBe(0);
   env = await startLocalTemporal();
   prisma = createPrisma(testConfig().DATABASE_URL);
@@ -35,7 +46,12 @@ afterAll(async () => {
 
 /** Runs compiled JavaScript with plain node, as the image does. */
 function runCompiled(script: string, args: string[], extraEnv: Record<string, string>) {
-  const running = runProcess(process.execPath, [path.join(outDir, script), ...args], testConfig({ TEMPORAL_ADDRESS: env.address }), extraEnv);
+  const running = runProcess(
+    process.execPath,
+    [path.join(outDir, script), ...args],
+    testConfig({ TEMPORAL_ADDRESS: env.address }),
+    extraEnv,
+  );
   children.push(running);
   return running;
 }
@@ -43,9 +59,18 @@ function runCompiled(script: string, args: string[], extraEnv: Record<string, st
 describe('production build', () => {
   it('emits JavaScript and the workflow bundles, with no TypeScript left to run', () => {
     // The tracing interceptors are in the traced bundle only.
-    expect(fs.readFileSync(path.join(outDir, 'workflow-bundle.js'), 'utf8')).not.toContain('OpenTelemetryInboundInterceptor');
-    expect(fs.readFileSync(path.join(outDir, 'workflow-bundle-traced.js'), 'utf8')).toContain('OpenTelemetryInboundInterceptor');
-    for (const entry of ['src/api/server.js', 'src/workers/worker.js', 'scripts/migrate.js', 'src/generated/prisma/client.js']) {
+    expect(fs.readFileSync(path.join(outDir, 'workflow-bundle.js'), 'utf8')).not.toContain(
+      'OpenTelemetryInboundInterceptor',
+    );
+    expect(fs.readFileSync(path.join(outDir, 'workflow-bundle-traced.js'), 'utf8')).toContain(
+      'OpenTelemetryInboundInterceptor',
+    );
+    for (const entry of [
+      'src/api/server.js',
+      'src/workers/worker.js',
+      'scripts/migrate.js',
+      'src/generated/prisma/client.js',
+    ]) {
       expect(fs.existsSync(path.join(outDir, entry)), entry).toBe(true);
     }
     const server = fs.readFileSync(path.join(outDir, 'src/api/server.js'), 'utf8');
@@ -65,7 +90,14 @@ describe('production build', () => {
       const player = randomUUID();
       await prisma.player.create({ data: { id: player, name: 'P' } });
       await prisma.game.create({
-        data: { id: gameId, homeTeam: 'H', awayTeam: 'A', kickoffAt: new Date(), season: '2026', lineup: { create: { playerId: player, starter: true } } },
+        data: {
+          id: gameId,
+          homeTeam: 'H',
+          awayTeam: 'A',
+          kickoffAt: new Date(),
+          season: '2026',
+          lineup: { create: { playerId: player, starter: true } },
+        },
       });
       const result = await env.client.workflow.execute('recalculateMinutesWorkflow', {
         taskQueue,
@@ -83,7 +115,11 @@ describe('production build', () => {
     const port = String(30_000 + Math.floor(Math.random() * 20_000));
     const api = runCompiled('src/api/server.js', [], { PORT: port });
     try {
-      const health = await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).json(), 30_000, 'the compiled API');
+      const health = await waitFor(
+        async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).json(),
+        30_000,
+        'the compiled API',
+      );
       expect(health).toEqual({ status: 'ok' });
       const docs = await fetch(`http://127.0.0.1:${port}/docs`);
       expect(docs.status).toBe(200);

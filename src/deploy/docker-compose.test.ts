@@ -33,13 +33,16 @@ type Compose = { services: Record<string, Service>; volumes?: Record<string, unk
 
 /** Compose's interpolation: ${NAME}, ${NAME:-default}, ${NAME:?error} (empty counts as unset), $$. */
 function interpolate(text: string, env: Record<string, string>): string {
-  return text.replace(/\$\$|\$\{([A-Z0-9_]+)(?::([-?])([^}]*))?\}/g, (whole, name: string | undefined, op?: string, arg?: string) => {
-    if (whole === '$$') return '$';
-    const value = env[name!];
-    if (value !== undefined && value !== '') return value;
-    if (op === '?') throw new Error(`required variable ${name} is missing a value: ${arg}`);
-    return op === '-' ? arg! : '';
-  });
+  return text.replace(
+    /\$\$|\$\{([A-Z0-9_]+)(?::([-?])([^}]*))?\}/g,
+    (whole, name: string | undefined, op?: string, arg?: string) => {
+      if (whole === '$$') return '$';
+      const value = env[name!];
+      if (value !== undefined && value !== '') return value;
+      if (op === '?') throw new Error(`required variable ${name} is missing a value: ${arg}`);
+      return op === '-' ? arg! : '';
+    },
+  );
 }
 const composeFile = fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
 const load = (file: string, env: Record<string, string>) => parse(interpolate(file, env), { merge: true }) as Compose;
@@ -61,7 +64,9 @@ const published = (name: string) => services[name]!.ports ?? [];
 
 describe('docker-compose.yml', () => {
   it('runs current, pinned images and no deprecated one', () => {
-    const images = Object.entries(services).filter(([, s]) => !s.build).map(([, s]) => s.image!);
+    const images = Object.entries(services)
+      .filter(([, s]) => !s.build)
+      .map(([, s]) => s.image!);
     for (const image of images) expect(image, image).toMatch(/^[a-z0-9./-]+:v?\d+\.\d+(\.\d+)?$/); // a release: no latest, no bare major
     expect(composeFile).not.toMatch(/auto-setup/);
     const version = (name: string) => services[name]!.image!.split(':')[1];
@@ -76,18 +81,26 @@ describe('docker-compose.yml', () => {
   });
 
   it('sets up Temporal in order: schema job, server, namespace job; and migrates before the app starts', () => {
-    expect(services.temporal!.depends_on).toMatchObject({ 'temporal-schema': { condition: 'service_completed_successfully' } });
+    expect(services.temporal!.depends_on).toMatchObject({
+      'temporal-schema': { condition: 'service_completed_successfully' },
+    });
     expect(services['temporal-namespace']!.depends_on).toMatchObject({ temporal: { condition: 'service_healthy' } });
     expect(services['temporal-schema']!.command).toEqual(['/scripts/temporal-schema.sh']);
     const schemaScript = fs.readFileSync(path.join(root, 'deploy/compose/temporal-schema.sh'), 'utf8');
     expect(schemaScript).toMatch(/setup-schema -v 0\.0/);
     expect(schemaScript).toMatch(/update-schema -d/);
-    expect(fs.readFileSync(path.join(root, 'deploy/compose/temporal-namespace.sh'), 'utf8')).toMatch(/temporal operator cluster health/);
+    expect(fs.readFileSync(path.join(root, 'deploy/compose/temporal-namespace.sh'), 'utf8')).toMatch(
+      /temporal operator cluster health/,
+    );
     for (const name of ['api', ...workers]) {
-      expect(services[name]!.depends_on, name).toMatchObject({ migrate: { condition: 'service_completed_successfully' } });
+      expect(services[name]!.depends_on, name).toMatchObject({
+        migrate: { condition: 'service_completed_successfully' },
+      });
     }
     for (const name of workers) {
-      expect(services[name]!.depends_on, name).toMatchObject({ 'temporal-namespace': { condition: 'service_completed_successfully' } });
+      expect(services[name]!.depends_on, name).toMatchObject({
+        'temporal-namespace': { condition: 'service_completed_successfully' },
+      });
     }
     // Every mounted file exists.
     for (const [name, service] of Object.entries(services)) {
@@ -100,9 +113,15 @@ describe('docker-compose.yml', () => {
 
   it('migrates with Prisma in the image stage that has its CLI, and runs the rest on production dependencies only', () => {
     expect(services.migrate!.build).toEqual({ context: '.', target: 'migrate' });
-    for (const name of ['api', ...workers]) expect(services[name]!.build, name).toEqual({ context: '.', target: 'runtime' });
+    for (const name of ['api', ...workers])
+      expect(services[name]!.build, name).toEqual({ context: '.', target: 'runtime' });
     const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
-    const stages = Object.fromEntries(dockerfile.split(/^FROM /m).slice(1).map((stage) => [/^\S+ AS (\S+)/.exec(stage)![1], stage]));
+    const stages = Object.fromEntries(
+      dockerfile
+        .split(/^FROM /m)
+        .slice(1)
+        .map((stage) => [/^\S+ AS (\S+)/.exec(stage)![1], stage]),
+    );
     expect(Object.keys(stages)).toEqual(['build', 'migrate', 'runtime']);
     expect(stages.build).toMatch(/RUN npm ci --no-audit/);
     expect(stages.build).toMatch(/RUN .*scripts\/build\.ts/);
@@ -111,7 +130,8 @@ describe('docker-compose.yml', () => {
     expect(stages.runtime).toMatch(/npm ci --omit=dev/);
     expect(stages.runtime).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
     expect(stages.runtime).not.toMatch(/tsx|COPY src/);
-    expect(stages.runtime).toMatch(/^USER 1000:1000$/m);
+    expect(stages.runtime).toMatch(/^USER 10001:10001$/m);
+    expect(stages.migrate).toMatch(/^USER 10001:10001$/m);
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
     expect(pkg.dependencies.tsx).toBeUndefined();
     expect(pkg.devDependencies.prisma).toBeDefined();
@@ -123,11 +143,22 @@ describe('docker-compose.yml', () => {
     expect(productionRequired.filter((k) => !(k in env) || env[k] === '')).toEqual([]);
     const { config } = loadConfig(env);
     expect(config.NODE_ENV).toBe('production');
-    expect(new URL(config.DATABASE_URL)).toMatchObject({ hostname: 'postgres', port: '5432', username: 'fulltime', password: secrets.FULLTIME_DB_PASSWORD });
-    expect(new URL(config.REDIS_URL)).toMatchObject({ hostname: 'redis', port: '6379', password: secrets.REDIS_PASSWORD });
+    expect(new URL(config.DATABASE_URL)).toMatchObject({
+      hostname: 'postgres',
+      port: '5432',
+      username: 'fulltime',
+      password: secrets.FULLTIME_DB_PASSWORD,
+    });
+    expect(new URL(config.REDIS_URL)).toMatchObject({
+      hostname: 'redis',
+      port: '6379',
+      password: secrets.REDIS_PASSWORD,
+    });
     expect(config.TEMPORAL_ADDRESS).toBe('temporal:7233');
     expect(config.API_TOKEN).toBe(secrets.API_TOKEN);
-    expect(new URL(config.PROVIDER_URL).host).toBe(`provider-sim:${services['provider-sim']!.environment!.PROVIDER_SIM_PORT}`);
+    expect(new URL(config.PROVIDER_URL).host).toBe(
+      `provider-sim:${services['provider-sim']!.environment!.PROVIDER_SIM_PORT}`,
+    );
   });
 
   it('takes every secret from .env and refuses to start without any of them', () => {
@@ -165,7 +196,11 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs one worker service per task queue, each with its health check and a stop grace past the shutdown deadline', () => {
-    expect(Object.keys(services).filter((s) => s.startsWith('worker')).sort()).toEqual([...workers].sort());
+    expect(
+      Object.keys(services)
+        .filter((s) => s.startsWith('worker'))
+        .sort(),
+    ).toEqual([...workers].sort());
     for (const queue of taskQueueNames) {
       const service = services[`worker-${queue}`]!;
       expect(service.command).toEqual(['node', 'dist/src/workers/worker.js', queue]);
@@ -180,9 +215,24 @@ describe('docker-compose.yml', () => {
 
   it('keeps the simulator in the demo profile and the observability stack in its own', () => {
     expect(services['provider-sim']!.profiles).toEqual(['demo']);
-    for (const name of ['prometheus', 'grafana', 'jaeger']) expect(services[name]!.profiles, name).toEqual(['observability']);
-    const always = Object.entries(services).filter(([, s]) => !s.profiles).map(([name]) => name);
-    expect(always.sort()).toEqual(['api', 'migrate', 'postgres', 'redis', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui', ...workers].sort());
+    for (const name of ['prometheus', 'grafana', 'jaeger'])
+      expect(services[name]!.profiles, name).toEqual(['observability']);
+    const always = Object.entries(services)
+      .filter(([, s]) => !s.profiles)
+      .map(([name]) => name);
+    expect(always.sort()).toEqual(
+      [
+        'api',
+        'migrate',
+        'postgres',
+        'redis',
+        'temporal',
+        'temporal-namespace',
+        'temporal-schema',
+        'temporal-ui',
+        ...workers,
+      ].sort(),
+    );
   });
 
   it('.env.example lists every setting, and every variable compose reads that is not one', () => {
@@ -192,27 +242,44 @@ describe('docker-compose.yml', () => {
     expect(names(app).sort()).toEqual([...settingNames].sort());
     const read = new Set([...composeFile.matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]!));
     const composeOnly = [...read].filter((name) => !(settingNames as string[]).includes(name));
-    expect(names(composeSection).filter((n) => !(settingNames as string[]).includes(n)).sort()).toEqual(composeOnly.sort());
+    expect(
+      names(composeSection)
+        .filter((n) => !(settingNames as string[]).includes(n))
+        .sort(),
+    ).toEqual(composeOnly.sort());
     // The example publishes no secret: the token and session secret are left for the operator.
     expect(example).not.toMatch(/^(API_TOKEN|SESSION_SECRET)=./m);
   });
 });
 
 describe('deploy/prometheus/prometheus.yml', () => {
-  it("is valid for promtool, with the alert rules, and scrapes the API, every worker service and Temporal", () => {
+  it('is valid for promtool, with the alert rules, and scrapes the API, every worker service and Temporal', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fulltime-prom-'));
     const config = fs.readFileSync(path.join(root, 'deploy/prometheus/prometheus.yml'), 'utf8');
     fs.copyFileSync(path.join(root, 'deploy/prometheus/alerts.yml'), path.join(dir, 'alerts.yml'));
-    fs.writeFileSync(path.join(dir, 'prometheus.yml'), config.replace('/etc/prometheus/alerts.yml', path.join(dir, 'alerts.yml')));
+    fs.writeFileSync(
+      path.join(dir, 'prometheus.yml'),
+      config.replace('/etc/prometheus/alerts.yml', path.join(dir, 'alerts.yml')),
+    );
     const checked = spawnSync('promtool', ['check', 'config', path.join(dir, 'prometheus.yml')], { encoding: 'utf8' });
     expect(checked.status, checked.stdout + checked.stderr).toBe(0);
     expect(services.prometheus!.volumes).toContain('./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro');
 
-    const scrape = (parse(config) as { scrape_configs: { job_name: string; dns_sd_configs?: { names: string[]; port: number }[]; static_configs?: { targets: string[] }[] }[] }).scrape_configs;
+    const scrape = (
+      parse(config) as {
+        scrape_configs: {
+          job_name: string;
+          dns_sd_configs?: { names: string[]; port: number }[];
+          static_configs?: { targets: string[] }[];
+        }[];
+      }
+    ).scrape_configs;
     const job = (name: string) => scrape.find((j) => j.job_name === name)!;
     expect(job('fulltime-api').dns_sd_configs![0]).toMatchObject({ names: ['api'], port: 9464 });
     expect(job('fulltime-worker').dns_sd_configs![0]!.names.sort()).toEqual([...workers].sort());
     expect(job('fulltime-worker').dns_sd_configs![0]!.port).toBe(9465);
-    expect(job('temporal-server').static_configs![0]!.targets).toEqual([`temporal:${envOf('temporal').PROMETHEUS_ENDPOINT!.split(':')[1]}`]);
+    expect(job('temporal-server').static_configs![0]!.targets).toEqual([
+      `temporal:${envOf('temporal').PROMETHEUS_ENDPOINT!.split(':')[1]}`,
+    ]);
   });
 });

@@ -15,13 +15,22 @@ import { taskQueueNames, type TaskQueueName } from '../contracts/task-queues.ts'
 import { projectRoot } from '../paths.ts';
 import { SHUTDOWN_DEADLINE_SECONDS } from '../workers/shutdown.ts';
 
-type Manifest = { apiVersion: string; kind: string; automountServiceAccountToken?: boolean; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; data?: Record<string, string> };
+type Manifest = {
+  apiVersion: string;
+  kind: string;
+  automountServiceAccountToken?: boolean;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: any;
+  data?: Record<string, string>;
+};
 
 const k8s = path.join(projectRoot, 'deploy/k8s');
 const overlays = fs.readdirSync(path.join(k8s, 'overlays')).sort();
 /** The keys of the Secret fulltime-secrets an operator creates (base/kustomization.yaml names them). */
 const secretKeys = ['DATABASE_URL', 'REDIS_URL', 'API_TOKEN', 'SESSION_SECRET'];
 const venvBin = path.join(projectRoot, '.venv/bin');
+/** checkov's own venv (tools/checkov-requirements.txt, installed by the tests' set-up). */
+const checkov = path.join(projectRoot, '.venv-checkov/bin/checkov');
 
 function render(dir: string): { file: string; manifests: Manifest[] } {
   const out = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
@@ -37,7 +46,11 @@ const named = (manifests: Manifest[], kind: string, name: string) => {
   expect(found, `${kind}/${name}`).toBeDefined();
   return found!;
 };
-const podSpecs = (manifests: Manifest[]) => [...of(manifests, 'Deployment'), ...of(manifests, 'Job')].map((m) => ({ name: m.metadata.name, spec: m.spec.template.spec }));
+const podSpecs = (manifests: Manifest[]) =>
+  [...of(manifests, 'Deployment'), ...of(manifests, 'Job')].map((m) => ({
+    name: m.metadata.name,
+    spec: m.spec.template.spec,
+  }));
 
 /** The settings a pod sees: the ConfigMap it references, plus the Secret's keys (values made up). */
 function podEnvironment(manifests: Manifest[]): Record<string, string> {
@@ -59,15 +72,29 @@ describe.each(['base', ...overlays.map((o) => `overlays/${o}`)])('deploy/k8s/%s'
     const lines = (validated.stdout + validated.stderr).trim().split('\n');
     expect(validated.status, lines.filter((l) => !l.startsWith('INFO')).join('\n')).toBe(0);
     const warnings = lines.filter((l) => l.startsWith('WARN'));
-    expect(warnings.every((l) => /Couldn't find schema for kind (ScaledObject|TriggerAuthentication) with api version keda\.sh\/v1alpha1/.test(l)), warnings.join('\n')).toBe(true);
-    expect(lines.filter((l) => / passed for resource /.test(l)).length).toBe(manifests.filter((m) => !m.apiVersion.startsWith('keda.sh/')).length);
+    expect(
+      warnings.every((l) =>
+        /Couldn't find schema for kind (ScaledObject|TriggerAuthentication) with api version keda\.sh\/v1alpha1/.test(
+          l,
+        ),
+      ),
+      warnings.join('\n'),
+    ).toBe(true);
+    expect(lines.filter((l) => / passed for resource /.test(l)).length).toBe(
+      manifests.filter((m) => !m.apiVersion.startsWith('keda.sh/')).length,
+    );
   });
 
   it('gives every pod the settings production requires, from the ConfigMap and the Secret', () => {
     for (const { name, spec } of podSpecs(manifests)) {
       for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
-        const sources = (container.envFrom ?? []).map((s: any) => s.configMapRef?.name ?? `secret:${s.secretRef?.name}`);
-        expect(sources, `${name}/${container.name}`).toEqual([expect.stringMatching(/^fulltime-config-/), 'secret:fulltime-secrets']);
+        const sources = (container.envFrom ?? []).map(
+          (s: any) => s.configMapRef?.name ?? `secret:${s.secretRef?.name}`,
+        );
+        expect(sources, `${name}/${container.name}`).toEqual([
+          expect.stringMatching(/^fulltime-config-/),
+          'secret:fulltime-secrets',
+        ]);
       }
     }
     const env = podEnvironment(manifests);
@@ -82,14 +109,28 @@ describe.each(['base', ...overlays.map((o) => `overlays/${o}`)])('deploy/k8s/%s'
 
   it('pins every image, and runs every container as non-root with probes, requests and limits', () => {
     for (const { name, spec } of podSpecs(manifests)) {
-      expect(spec.securityContext, name).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
-      expect(spec.automountServiceAccountToken ?? of(manifests, 'ServiceAccount')[0]!.automountServiceAccountToken, name).toBe(false);
+      expect(spec.securityContext, name).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 10001,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(
+        spec.automountServiceAccountToken ?? of(manifests, 'ServiceAccount')[0]!.automountServiceAccountToken,
+        name,
+      ).toBe(false);
       for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
         const where = `${name}/${container.name}`;
         expect(container.image, where).toMatch(/^[a-z0-9.-]+(\/[a-z0-9._-]+)+:\d+\.\d+\.\d+$/);
-        expect(container.resources.requests, where).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
+        expect(container.resources.requests, where).toMatchObject({
+          cpu: expect.anything(),
+          memory: expect.anything(),
+        });
         expect(container.resources.limits, where).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
-        expect(container.securityContext, where).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+        expect(container.securityContext, where).toMatchObject({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
       }
     }
     for (const deployment of of(manifests, 'Deployment')) {
@@ -103,7 +144,9 @@ describe.each(['base', ...overlays.map((o) => `overlays/${o}`)])('deploy/k8s/%s'
     const env = podEnvironment(manifests);
     const { config } = loadConfig(withReadableFiles(env));
     const workers = of(manifests, 'Deployment').filter((d) => d.metadata.name.startsWith('fulltime-worker-'));
-    expect(workers.map((w) => w.metadata.name).sort()).toEqual(taskQueueNames.map((q) => `fulltime-worker-${q}`).sort());
+    expect(workers.map((w) => w.metadata.name).sort()).toEqual(
+      taskQueueNames.map((q) => `fulltime-worker-${q}`).sort(),
+    );
     const selectors = new Set<string>();
     for (const worker of workers) {
       const name = worker.metadata.name;
@@ -111,7 +154,10 @@ describe.each(['base', ...overlays.map((o) => `overlays/${o}`)])('deploy/k8s/%s'
       const [container] = pod.containers;
       expect(container.command).toEqual(['node', 'dist/src/workers/worker.js']);
       const queues = container.args as TaskQueueName[];
-      expect(queues.every((q) => (taskQueueNames as string[]).includes(q)), name).toBe(true);
+      expect(
+        queues.every((q) => (taskQueueNames as string[]).includes(q)),
+        name,
+      ).toBe(true);
       expect(pod.terminationGracePeriodSeconds, name).toBeGreaterThan(SHUTDOWN_DEADLINE_SECONDS);
       selectors.add(JSON.stringify(worker.spec.selector.matchLabels));
       // Its metrics port is the one the config binds and the scrape annotation names.
@@ -124,7 +170,9 @@ describe.each(['base', ...overlays.map((o) => `overlays/${o}`)])('deploy/k8s/%s'
       const { spec } = scaled[0]!;
       expect(spec.minReplicaCount).toBeGreaterThanOrEqual(1);
       expect(spec.maxReplicaCount).toBeGreaterThan(spec.minReplicaCount);
-      expect(spec.triggers.map((t: any) => t.metadata.taskQueue).sort(), name).toEqual(queues.map((q) => config.taskQueues[q]).sort());
+      expect(spec.triggers.map((t: any) => t.metadata.taskQueue).sort(), name).toEqual(
+        queues.map((q) => config.taskQueues[q]).sort(),
+      );
       for (const trigger of spec.triggers) {
         expect(trigger.type).toBe('temporal');
         expect(trigger.metadata.namespace).toBe(config.TEMPORAL_NAMESPACE);
@@ -133,7 +181,8 @@ describe.each(['base', ...overlays.map((o) => `overlays/${o}`)])('deploy/k8s/%s'
         expect(Number(trigger.metadata.targetQueueSize)).toBeGreaterThan(0);
         if (trigger.authenticationRef) {
           const auth = named(manifests, 'TriggerAuthentication', trigger.authenticationRef.name);
-          for (const ref of auth.spec.secretTargetRef) expect(['apiKey', 'ca', 'cert', 'key', 'keyPassword']).toContain(ref.parameter);
+          for (const ref of auth.spec.secretTargetRef)
+            expect(['apiKey', 'ca', 'cert', 'key', 'keyPassword']).toContain(ref.parameter);
         }
       }
     }
@@ -147,8 +196,72 @@ describe.each(['base', ...overlays.map((o) => `overlays/${o}`)])('deploy/k8s/%s'
     expect(migrate.command, "the migrate image's own command: prisma migrate deploy").toBeUndefined();
     for (const deployment of of(manifests, 'Deployment')) {
       const [init] = deployment.spec.template.spec.initContainers;
-      expect(init.command, deployment.metadata.name).toEqual(['node', 'dist/scripts/migrate.js', '--wait', '--timeout-seconds', '900']);
+      expect(init.command, deployment.metadata.name).toEqual([
+        'node',
+        'dist/scripts/migrate.js',
+        '--wait',
+        '--timeout-seconds',
+        '900',
+      ]);
     }
+  });
+
+  it('passes checkov, an outside scanner, with only the skips its config names and explains', () => {
+    if (dir === 'base') return; // no namespace of its own: only an overlay is deployed
+    const scanned = spawnSync(
+      checkov,
+      ['-f', file, '--config-file', path.join(k8s, 'checkov.yaml'), '--compact', '--quiet', '-o', 'json'],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    expect(scanned.error, 'checkov is installed by `node scripts/setup.mjs --tests`').toBeUndefined();
+    const report = JSON.parse(scanned.stdout) as {
+      summary: { passed: number; failed: number; parsing_errors: number };
+      results: { failed_checks?: { check_id: string; resource: string; check_name: string }[] };
+    };
+    const failed = (report.results.failed_checks ?? []).map((c) => `${c.check_id} ${c.resource}: ${c.check_name}`);
+    expect(failed).toEqual([]);
+    expect(report.summary.parsing_errors).toBe(0);
+    expect(report.summary.passed).toBeGreaterThan(400);
+  });
+
+  it('lets pods talk only to what they need: deny by default, ingress from the controller and Prometheus', () => {
+    const policies = of(manifests, 'NetworkPolicy');
+    const deny = named(manifests, 'NetworkPolicy', 'fulltime-default-deny');
+    expect(deny.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'fulltime' } },
+      policyTypes: ['Ingress', 'Egress'],
+    });
+    // Every pod Fulltime runs is under the default deny.
+    for (const { name, spec } of podSpecs(manifests)) {
+      const pod = [...of(manifests, 'Deployment'), ...of(manifests, 'Job')].find((m) => m.metadata.name === name)!;
+      expect(pod.spec.template.metadata.labels['app.kubernetes.io/name'], name).toBe('fulltime');
+      expect(spec.automountServiceAccountToken, name).toBe(false);
+    }
+    const ingressFrom = (policy: Manifest) =>
+      policy.spec.ingress.flatMap((rule: any) =>
+        rule.from.map((peer: any) => [
+          peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name'],
+          rule.ports.map((p: any) => p.port),
+        ]),
+      );
+    expect(ingressFrom(named(manifests, 'NetworkPolicy', 'fulltime-api-ingress'))).toEqual([
+      ['ingress-nginx', [3000]],
+      ['monitoring', [9464]],
+    ]);
+    expect(ingressFrom(named(manifests, 'NetworkPolicy', 'fulltime-worker-ingress'))).toEqual([['monitoring', [9465]]]);
+    // Egress: DNS, Temporal, PostgreSQL, Redis, OTLP for all; HTTPS (the match provider) for settlement workers only.
+    const egressPorts = (policy: Manifest) =>
+      policy.spec.egress.flatMap((rule: any) => rule.ports.map((p: any) => `${p.port}/${p.protocol}`)).sort();
+    expect(egressPorts(named(manifests, 'NetworkPolicy', 'fulltime-egress'))).toEqual(
+      ['4317/TCP', '4318/TCP', '5432/TCP', '53/TCP', '53/UDP', '6379/TCP', '7233/TCP'].sort(),
+    );
+    const provider = named(manifests, 'NetworkPolicy', 'fulltime-settlement-provider-egress');
+    expect(egressPorts(provider)).toEqual(['443/TCP']);
+    const settlement = named(manifests, 'Deployment', 'fulltime-worker-settlement');
+    for (const [label, value] of Object.entries(provider.spec.podSelector.matchLabels as Record<string, string>)) {
+      expect(settlement.spec.template.metadata.labels[label], label).toBe(value);
+    }
+    expect(policies).toHaveLength(5);
   });
 
   it('keeps the API available: a PodDisruptionBudget, an HPA on CPU, a Service to its pods', () => {
@@ -186,13 +299,17 @@ describe('the overlays', () => {
     expect(values.elasticsearch.enabled).toBe(false);
     const { manifests } = render(path.join(k8s, 'overlays/self-hosted'));
     const env = podEnvironment(manifests);
-    expect(values.server.config.namespaces.namespace.map((n: { name: string }) => n.name)).toContain(env.TEMPORAL_NAMESPACE);
+    expect(values.server.config.namespaces.namespace.map((n: { name: string }) => n.name)).toContain(
+      env.TEMPORAL_NAMESPACE,
+    );
     expect(env.TEMPORAL_ADDRESS).toMatch(/^temporal-frontend\.temporal\.svc\.cluster\.local:7233$/);
   });
 
   it('cloud: the API key from the Secret for the app and for KEDA; cloud-mtls: the certificate mounted wherever settings load', () => {
     const cloud = render(path.join(k8s, 'overlays/cloud')).manifests;
-    expect(named(cloud, 'TriggerAuthentication', 'fulltime-temporal').spec.secretTargetRef).toEqual([{ parameter: 'apiKey', name: 'fulltime-secrets', key: 'TEMPORAL_API_KEY' }]);
+    expect(named(cloud, 'TriggerAuthentication', 'fulltime-temporal').spec.secretTargetRef).toEqual([
+      { parameter: 'apiKey', name: 'fulltime-secrets', key: 'TEMPORAL_API_KEY' },
+    ]);
     const withKey = loadConfig({ ...podEnvironment(cloud), TEMPORAL_API_KEY: 'a-cloud-api-key' }).config;
     expect(withKey.temporalConnection).toMatchObject({ tls: true, apiKey: 'a-cloud-api-key' });
 
@@ -204,10 +321,15 @@ describe('the overlays', () => {
       const volume = spec.volumes.find((v: any) => v.secret?.secretName === 'temporal-client-tls');
       expect(volume, name).toBeDefined();
       for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
-        expect((container.volumeMounts ?? []).some((m: any) => m.name === volume.name && m.mountPath === certDir), `${name}/${container.name}`).toBe(true);
+        expect(
+          (container.volumeMounts ?? []).some((m: any) => m.name === volume.name && m.mountPath === certDir),
+          `${name}/${container.name}`,
+        ).toBe(true);
       }
     }
-    const auth = named(mtls, 'TriggerAuthentication', 'fulltime-temporal').spec.secretTargetRef.map((r: any) => r.parameter);
+    const auth = named(mtls, 'TriggerAuthentication', 'fulltime-temporal').spec.secretTargetRef.map(
+      (r: any) => r.parameter,
+    );
     expect(auth.sort()).toEqual(['cert', 'key']);
   });
 });
@@ -217,5 +339,8 @@ function withReadableFiles(env: Record<string, string>): Record<string, string> 
   const paths = ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH'].filter((k) => env[k]);
   if (paths.length === 0) return env;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fulltime-tls-'));
-  return { ...env, ...Object.fromEntries(paths.map((k) => [k, (fs.writeFileSync(path.join(dir, k), 'pem'), path.join(dir, k))])) };
+  return {
+    ...env,
+    ...Object.fromEntries(paths.map((k) => [k, (fs.writeFileSync(path.join(dir, k), 'pem'), path.join(dir, k))])),
+  };
 }

@@ -55,11 +55,18 @@ export interface LeagueSize {
 type Row = unknown[];
 
 /** INSERT rows in chunks (PostgreSQL takes at most 65,535 parameters a statement). */
-export async function insert(db: pg.Client, table: string, columns: string[], rows: Row[]): Promise<void> {
+export async function insert(
+  db: Pick<pg.Client, 'query'> | Pick<pg.Pool, 'query'>,
+  table: string,
+  columns: string[],
+  rows: Row[],
+): Promise<void> {
   const perStatement = Math.floor(60_000 / columns.length);
   for (let start = 0; start < rows.length; start += perStatement) {
     const chunk = rows.slice(start, start + perStatement);
-    const values = chunk.map((_, r) => `(${columns.map((_c, c) => `$${r * columns.length + c + 1}`).join(', ')})`).join(', ');
+    const values = chunk
+      .map((_, r) => `(${columns.map((_c, c) => `$${r * columns.length + c + 1}`).join(', ')})`)
+      .join(', ');
     await db.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values}`, chunk.flat());
   }
 }
@@ -84,11 +91,22 @@ export async function generateLeague(databaseUrl: string, size: LeagueSize, seed
       careers === undefined
         ? fixedSquads
         : Array.from({ length: TEAMS }, (_, t) =>
-            Array.from({ length: SQUAD }, (_, j) => `p${String(t + 1).padStart(2, '0')}${String(j + 1).padStart(2, '0')}g${Math.floor((s + ((t * SQUAD + j) % careers)) / careers)}`),
+            Array.from(
+              { length: SQUAD },
+              (_, j) =>
+                `p${String(t + 1).padStart(2, '0')}${String(j + 1).padStart(2, '0')}g${Math.floor((s + ((t * SQUAD + j) % careers)) / careers)}`,
+            ),
           );
     const players = new Set(careers === undefined ? pool : []);
 
-    const rows = { games: [] as Row[], lineups: [] as Row[], minutes: [] as Row[], subs: [] as Row[], cards: [] as Row[], goals: [] as Row[] };
+    const rows = {
+      games: [] as Row[],
+      lineups: [] as Row[],
+      minutes: [] as Row[],
+      subs: [] as Row[],
+      cards: [] as Row[],
+      goals: [] as Row[],
+    };
     const gamesPerSeason = Math.ceil(size.games / size.seasons);
     let made = 0;
     for (let s = 0; s < size.seasons && made < size.games; s++) {
@@ -114,7 +132,15 @@ export async function generateLeague(databaseUrl: string, size: LeagueSize, seed
             const minute = rng.int(46, 85);
             const out = rng.pick(side.slice(0, 11).filter((p) => onPitch.has(p)));
             const into = side[11 + k]!;
-            events.push({ kind: 'substitution', id: `${id}-s${seq}`, minute, playerOutId: out, playerInId: into, recordedAt: at(minute), seq: seq++ });
+            events.push({
+              kind: 'substitution',
+              id: `${id}-s${seq}`,
+              minute,
+              playerOutId: out,
+              playerInId: into,
+              recordedAt: at(minute),
+              seq: seq++,
+            });
             onPitch.delete(out);
             onPitch.add(into);
           }
@@ -124,9 +150,18 @@ export async function generateLeague(databaseUrl: string, size: LeagueSize, seed
           const roll = rng.next();
           const cardType = roll < 0.04 ? 'red' : roll < 0.09 ? 'second-yellow' : 'yellow';
           const minute = rng.int(1, 90);
-          const event: TimelineEvent = { kind: 'card', id: `${id}-c${seq}`, minute, playerId, cardType, recordedAt: at(minute), seq: seq++ };
+          const event: TimelineEvent = {
+            kind: 'card',
+            id: `${id}-c${seq}`,
+            minute,
+            playerId,
+            cardType,
+            recordedAt: at(minute),
+            seq: seq++,
+          };
           // Keep the timeline possible: a sending-off only for someone on the pitch at that minute.
-          if (cardType === 'yellow' || calculateMinutes({ durationMinutes: 90, lineup, events: [...events, event] }).ok) events.push(event);
+          if (cardType === 'yellow' || calculateMinutes({ durationMinutes: 90, lineup, events: [...events, event] }).ok)
+            events.push(event);
         }
         const minutes = calculateMinutes({ durationMinutes: 90, lineup, events });
         if (!minutes.ok) throw new Error(`generated an impossible timeline: ${minutes.error}`);
@@ -142,7 +177,17 @@ export async function generateLeague(databaseUrl: string, size: LeagueSize, seed
           rows.goals.push([`${id}-goal${k}`, id, scorerId, assistId, rng.int(1, 90), ownGoal]);
         }
 
-        rows.games.push([id, `Team ${homeTeam + 1}`, `Team ${awayTeam + 1}`, kickoffAt, 90, season, 'ended', goals.home, goals.away]);
+        rows.games.push([
+          id,
+          `Team ${homeTeam + 1}`,
+          `Team ${awayTeam + 1}`,
+          kickoffAt,
+          90,
+          season,
+          'ended',
+          goals.home,
+          goals.away,
+        ]);
         for (const entry of lineup) rows.lineups.push([id, entry.playerId, entry.starter]);
         for (const p of minutes.players) rows.minutes.push([id, p.playerId, p.minutesPlayed, 'calculated', 0]);
         for (const e of events) {
@@ -151,10 +196,35 @@ export async function generateLeague(databaseUrl: string, size: LeagueSize, seed
         }
       }
     }
-    await insert(db, 'players', ['id', 'name'], [...players].map((id) => [id, `Player ${id.slice(1)}`]));
-    await insert(db, 'games', ['id', 'home_team', 'away_team', 'kickoff_at', 'duration_minutes', 'season', 'status', 'home_goals', 'away_goals'], rows.games);
+    await insert(
+      db,
+      'players',
+      ['id', 'name'],
+      [...players].map((id) => [id, `Player ${id.slice(1)}`]),
+    );
+    await insert(
+      db,
+      'games',
+      [
+        'id',
+        'home_team',
+        'away_team',
+        'kickoff_at',
+        'duration_minutes',
+        'season',
+        'status',
+        'home_goals',
+        'away_goals',
+      ],
+      rows.games,
+    );
     await insert(db, 'game_lineups', ['game_id', 'player_id', 'starter'], rows.lineups);
-    await insert(db, 'player_minutes', ['game_id', 'player_id', 'minutes_played', 'minutes_calculation_method', 'calculated_version'], rows.minutes);
+    await insert(
+      db,
+      'player_minutes',
+      ['game_id', 'player_id', 'minutes_played', 'minutes_calculation_method', 'calculated_version'],
+      rows.minutes,
+    );
     await insert(db, 'substitutions', ['id', 'game_id', 'minute', 'player_out_id', 'player_in_id'], rows.subs);
     await insert(db, 'disciplinary_actions', ['id', 'game_id', 'player_id', 'card_type', 'minute'], rows.cards);
     await insert(db, 'goals', ['id', 'game_id', 'scorer_id', 'assist_id', 'minute', 'own_goal'], rows.goals);

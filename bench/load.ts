@@ -4,7 +4,13 @@
 // autocannon's latency figures as JSON.
 import autocannon from 'autocannon';
 
-const { url, paths, rate, seconds, connections } = JSON.parse(process.argv[2]!) as { url: string; paths: string[]; rate: number; seconds: number; connections: number };
+const { url, paths, rate, seconds, connections } = JSON.parse(process.argv[2]!) as {
+  url: string;
+  paths: string[];
+  rate: number;
+  seconds: number;
+  connections: number;
+};
 let i = 0;
 const result = await autocannon({
   url,
@@ -13,5 +19,18 @@ const result = await autocannon({
   duration: seconds,
   requests: [{ method: 'GET', setupRequest: (req: object) => ({ ...req, path: paths[i++ % paths.length] }) }],
 });
-const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]));
-console.log(JSON.stringify({ requests: result.requests.total, non2xx: result.non2xx, statusCodes, errors: result.errors, p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max }));
+const statusCodes = Object.fromEntries(
+  Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]),
+);
+console.log(
+  JSON.stringify({
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    statusCodes,
+    errors: result.errors,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    max: result.latency.max,
+  }),
+);

@@ -62,7 +62,9 @@ interface BenchGame {
 /** 100 games of 11 starters and 5 substitutes, each with one substitution to edit. */
 async function createGames(base = baseUrl, count = GAMES): Promise<BenchGame[]> {
   const players = await Promise.all(
-    Array.from({ length: 16 }, (_, i) => call<{ id: string }>('POST', '/api/players', { name: `Bench player ${i + 1}` }, base)),
+    Array.from({ length: 16 }, (_, i) =>
+      call<{ id: string }>('POST', '/api/players', { name: `Bench player ${i + 1}` }, base),
+    ),
   );
   const lineup = players.map((p, i) => ({ playerId: p.id, starter: i < 11 }));
   const games: BenchGame[] = [];
@@ -70,13 +72,34 @@ async function createGames(base = baseUrl, count = GAMES): Promise<BenchGame[]> 
     games.push(
       ...(await Promise.all(
         Array.from({ length: Math.min(20, count - start) }, async () => {
-          const game = await call<{ id: string }>('POST', '/api/games', {
-            homeTeam: 'Bench FC', awayTeam: 'Load United', kickoffAt: new Date().toISOString(), lineup,
-          }, base);
-          const sub = await call<{ substitution: { id: string } }>('POST', `/api/games/${game.id}/substitutions`, {
-            minute: 45, playerOutId: lineup[0]!.playerId, playerInId: lineup[11]!.playerId,
-          }, base);
-          return { id: game.id, starterOut: lineup[0]!.playerId, benchIn: lineup[11]!.playerId, substitutionId: sub.substitution.id, lineup };
+          const game = await call<{ id: string }>(
+            'POST',
+            '/api/games',
+            {
+              homeTeam: 'Bench FC',
+              awayTeam: 'Load United',
+              kickoffAt: new Date().toISOString(),
+              lineup,
+            },
+            base,
+          );
+          const sub = await call<{ substitution: { id: string } }>(
+            'POST',
+            `/api/games/${game.id}/substitutions`,
+            {
+              minute: 45,
+              playerOutId: lineup[0]!.playerId,
+              playerInId: lineup[11]!.playerId,
+            },
+            base,
+          );
+          return {
+            id: game.id,
+            starterOut: lineup[0]!.playerId,
+            benchIn: lineup[11]!.playerId,
+            substitutionId: sub.substitution.id,
+            lineup,
+          };
         }),
       )),
     );
@@ -117,7 +140,11 @@ async function writeLatency(games: BenchGame[], base = baseUrl, duration = secon
           return {
             ...req,
             path: `/api/games/${game.id}/substitutions/${game.substitutionId}`,
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() },
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${token}`,
+              'idempotency-key': randomUUID(),
+            },
             body: JSON.stringify({ minute: 1 + (i % 89) }),
           };
         },
@@ -162,7 +189,11 @@ async function drain(games: BenchGame[], base = baseUrl) {
  * Runs `count` workflows, `CEILING_CONCURRENCY` at a time (start, then wait for the result), and
  * returns how many closed per second, first start to last close.
  */
-async function workflowsPerSecond(client: Client, count: number, startOf: (i: number) => Promise<AnyWorkflowStart>): Promise<{ perSecond: number; ms: number }> {
+async function workflowsPerSecond(
+  client: Client,
+  count: number,
+  startOf: (i: number) => Promise<AnyWorkflowStart>,
+): Promise<{ perSecond: number; ms: number }> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -184,7 +215,9 @@ async function waitIdle(address = config.TEMPORAL_ADDRESS): Promise<number> {
   const started = performance.now();
   try {
     for (;;) {
-      const { count } = await temporal.workflow.count("WorkflowType IN ('recalculateMinutesWorkflow', 'pingWorkflow') AND ExecutionStatus = 'Running'");
+      const { count } = await temporal.workflow.count(
+        "WorkflowType IN ('recalculateMinutesWorkflow', 'pingWorkflow') AND ExecutionStatus = 'Running'",
+      );
       if (count === 0) return performance.now() - started;
       if (performance.now() - started > 600_000) throw new Error(`${count} workflows still running after 10 minutes`);
       await new Promise((r) => setTimeout(r, 250));
@@ -215,11 +248,26 @@ async function ceiling(games: BenchGame[]) {
     // (with 50 in flight over 100 games, two runs of one game overlap only if one falls 50 places behind).
     const recalculations = await workflowsPerSecond(client, CEILING_WORKFLOWS, async (i) => {
       const game = games[i % games.length]!;
-      const { rows } = await db.query<{ v: number }>('UPDATE games SET events_version = events_version + 1 WHERE id = $1 RETURNING events_version AS v', [game.id]);
-      return recalculationStart({ requestId: `bench-recalc:${run}:${i}`, requestedBy: RequestedBy.system, gameId: game.id, trigger: Triggers.backfill, eventsVersion: rows[0]!.v, taskQueue: config.taskQueues.minutes });
+      const { rows } = await db.query<{ v: number }>(
+        'UPDATE games SET events_version = events_version + 1 WHERE id = $1 RETURNING events_version AS v',
+        [game.id],
+      );
+      return recalculationStart({
+        requestId: `bench-recalc:${run}:${i}`,
+        requestedBy: RequestedBy.system,
+        gameId: game.id,
+        trigger: Triggers.backfill,
+        eventsVersion: rows[0]!.v,
+        taskQueue: config.taskQueues.minutes,
+      });
     });
     const pingsAfter = await pingRun(2);
-    return { pingsBefore, recalculations, pingsAfter, noopPerSecond: (pingsBefore.perSecond + pingsAfter.perSecond) / 2 };
+    return {
+      pingsBefore,
+      recalculations,
+      pingsAfter,
+      noopPerSecond: (pingsBefore.perSecond + pingsAfter.perSecond) / 2,
+    };
   } finally {
     await client.connection.close();
     await db.end();
@@ -239,7 +287,11 @@ async function otlpSink(): Promise<{ url: string; requests: () => number; close(
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /**
@@ -258,17 +310,32 @@ async function telemetryCost() {
   await dropDatabase(databaseUrl.toString());
   await ensureDatabase(databaseUrl.toString());
   await applyMigrations(databaseUrl.toString());
-  const stackConfig: typeof config = { ...config, DATABASE_URL: databaseUrl.toString(), TEMPORAL_ADDRESS: server.address, temporalConnection: { ...config.temporalConnection, address: server.address } };
-  const results: Record<'off' | 'on', { writeP99Ms: number; writeP50Ms: number; recalculationsPerSecond: number }[]> = { off: [], on: [] };
+  const stackConfig: typeof config = {
+    ...config,
+    DATABASE_URL: databaseUrl.toString(),
+    TEMPORAL_ADDRESS: server.address,
+    temporalConnection: { ...config.temporalConnection, address: server.address },
+  };
+  const results: Record<'off' | 'on', { writeP99Ms: number; writeP50Ms: number; recalculationsPerSecond: number }[]> = {
+    off: [],
+    on: [],
+  };
   let scrapes = 0;
   try {
     for (const mode of ['off', 'on', 'off', 'on'] as const) {
       const stack = await startBenchStack(stackConfig, mode === 'on' ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {});
-      const scraper = mode === 'on'
-        ? setInterval(() => {
-            for (const address of [stack.apiMetrics, ...stack.workerMetrics]) void fetch(`http://${address}/metrics`).then((r) => r.text()).then(() => scrapes++, () => {});
-          }, 1000)
-        : undefined;
+      const scraper =
+        mode === 'on'
+          ? setInterval(() => {
+              for (const address of [stack.apiMetrics, ...stack.workerMetrics])
+                void fetch(`http://${address}/metrics`)
+                  .then((r) => r.text())
+                  .then(
+                    () => scrapes++,
+                    () => {},
+                  );
+            }, 1000)
+          : undefined;
       try {
         await waitUntilReady(stack.baseUrl);
         const games = await createGames(stack.baseUrl);
@@ -279,8 +346,14 @@ async function telemetryCost() {
         // Superseded recalculations may still be queued: let them close before this stack stops,
         // or they wait on its task queue for good and the next mode's waitIdle with them.
         await waitIdle(server.address);
-        results[mode].push({ writeP50Ms: load.latency.p50, writeP99Ms: load.latency.p99, recalculationsPerSecond: (GAMES * EDITS_PER_GAME) / (drained.totalMs / 1000) });
-        console.log(`[bench:minutes]     ${mode}: write p99 ${ms(load.latency.p99)}, ${(GAMES * EDITS_PER_GAME / (drained.totalMs / 1000)).toFixed(1)} recalculations/s`);
+        results[mode].push({
+          writeP50Ms: load.latency.p50,
+          writeP99Ms: load.latency.p99,
+          recalculationsPerSecond: (GAMES * EDITS_PER_GAME) / (drained.totalMs / 1000),
+        });
+        console.log(
+          `[bench:minutes]     ${mode}: write p99 ${ms(load.latency.p99)}, ${((GAMES * EDITS_PER_GAME) / (drained.totalMs / 1000)).toFixed(1)} recalculations/s`,
+        );
       } finally {
         clearInterval(scraper);
         await stack.stop();
@@ -314,7 +387,9 @@ const games = phases.has(1) || phases.has(2) || phases.has(3) || phases.has(4) ?
 await Promise.all(games.map((g) => waitFresh(g, 45)));
 
 console.log(`[bench:minutes] 1/5 substitution writes at ${rate}/s for ${seconds} s`);
-const load = phases.has(1) ? await writeLatency(games) : (skipped as unknown as Awaited<ReturnType<typeof writeLatency>>);
+const load = phases.has(1)
+  ? await writeLatency(games)
+  : (skipped as unknown as Awaited<ReturnType<typeof writeLatency>>);
 console.log(`[bench:minutes]     waiting for the ${load.requests.total} recalculation workflows to close`);
 const backlogMs = phases.has(1) ? await waitIdle() : 0;
 
@@ -325,10 +400,16 @@ console.log(`[bench:minutes] 3/5 ${GAMES * EDITS_PER_GAME} edits over ${GAMES} g
 const drained = phases.has(3) ? await drain(games) : { writesMs: 0, totalMs: 0 };
 if (phases.has(3)) await waitIdle();
 
-console.log(`[bench:minutes] 4/5 ceiling: ${CEILING_WORKFLOWS} no-op workflows, ${CEILING_WORKFLOWS} recalculations, ${CEILING_WORKFLOWS} no-op again, ${CEILING_CONCURRENCY} at a time`);
-const limits = phases.has(4) ? await ceiling(games) : { pingsBefore: { perSecond: 0 }, pingsAfter: { perSecond: 0 }, recalculations: { perSecond: 0 }, noopPerSecond: 1 };
+console.log(
+  `[bench:minutes] 4/5 ceiling: ${CEILING_WORKFLOWS} no-op workflows, ${CEILING_WORKFLOWS} recalculations, ${CEILING_WORKFLOWS} no-op again, ${CEILING_CONCURRENCY} at a time`,
+);
+const limits = phases.has(4)
+  ? await ceiling(games)
+  : { pingsBefore: { perSecond: 0 }, pingsAfter: { perSecond: 0 }, recalculations: { perSecond: 0 }, noopPerSecond: 1 };
 
-console.log('[bench:minutes] 5/5 telemetry off and on: the same writes and drain through a fresh API and workers each time, off, on, off, on');
+console.log(
+  '[bench:minutes] 5/5 telemetry off and on: the same writes and drain through a fresh API and workers each time, off, on, off, on',
+);
 const telemetry = phases.has(5) ? await telemetryCost() : { off: [], on: [], otlpRequests: 0, scrapes: 0 };
 
 const summary = {
@@ -346,13 +427,26 @@ const summary = {
     maxMs: load.latency.max,
     recalculationBacklogDrainedMs: Math.round(backlogMs),
   },
-  triggerToFresh: { samples: fresh.length, p50Ms: percentile(fresh, 50), p99Ms: percentile(fresh, 99), maxMs: Math.max(...fresh) },
-  drain: { edits: GAMES * EDITS_PER_GAME, games: GAMES, writesMs: Math.round(drained.writesMs), allFreshAndRightMs: Math.round(drained.totalMs) },
+  triggerToFresh: {
+    samples: fresh.length,
+    p50Ms: percentile(fresh, 50),
+    p99Ms: percentile(fresh, 99),
+    maxMs: Math.max(...fresh),
+  },
+  drain: {
+    edits: GAMES * EDITS_PER_GAME,
+    games: GAMES,
+    writesMs: Math.round(drained.writesMs),
+    allFreshAndRightMs: Math.round(drained.totalMs),
+  },
   ceiling: {
     workflows: CEILING_WORKFLOWS,
     concurrency: CEILING_CONCURRENCY,
     noopPerSecond: Number(limits.noopPerSecond.toFixed(1)),
-    noopRunsPerSecond: [Number(limits.pingsBefore.perSecond.toFixed(1)), Number(limits.pingsAfter.perSecond.toFixed(1))],
+    noopRunsPerSecond: [
+      Number(limits.pingsBefore.perSecond.toFixed(1)),
+      Number(limits.pingsAfter.perSecond.toFixed(1)),
+    ],
     recalculationsPerSecond: Number(limits.recalculations.perSecond.toFixed(1)),
     /** Recalculations of the write phase, closed per second (the 30 s of load plus the backlog). */
     writePhaseRecalculationsPerSecond: Number((load.requests.total / (seconds + backlogMs / 1000)).toFixed(1)),

@@ -40,7 +40,12 @@ const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 };
-const stats = (values: number[]) => ({ p50: Math.round(percentile(values, 50)), p95: Math.round(percentile(values, 95)), p99: Math.round(percentile(values, 99)), max: Math.round(Math.max(...values)) });
+const stats = (values: number[]) => ({
+  p50: Math.round(percentile(values, 50)),
+  p95: Math.round(percentile(values, 95)),
+  p99: Math.round(percentile(values, 99)),
+  max: Math.round(Math.max(...values)),
+});
 
 const base = loadConfigOrExit('bench:settlement');
 const databaseUrl = new URL(base.DATABASE_URL);
@@ -59,21 +64,51 @@ async function seed(label: string, users: number, leagues: number) {
   const tournamentId = `t-${label}`;
   const gameId = `g-${label}`;
   await db.query(`INSERT INTO tournaments (id, name) VALUES ($1, $1)`, [tournamentId]);
-  await db.query(`INSERT INTO games (id, home_team, away_team, kickoff_at, season, tournament_id) VALUES ($1, 'Home', 'Away', now() + interval '1 day', '2026', $2)`, [gameId, tournamentId]);
+  await db.query(
+    `INSERT INTO games (id, home_team, away_team, kickoff_at, season, tournament_id) VALUES ($1, 'Home', 'Away', now() + interval '1 day', '2026', $2)`,
+    [gameId, tournamentId],
+  );
   const leagueIds = Array.from({ length: leagues }, (_, i) => `${label}-league-${i}`);
-  await insert(db, 'leagues', ['id', 'name', 'tournament_id'], leagueIds.map((id) => [id, id, tournamentId]));
+  await insert(
+    db,
+    'leagues',
+    ['id', 'name', 'tournament_id'],
+    leagueIds.map((id) => [id, id, tournamentId]),
+  );
   for (let start = 0; start < users; start += 100_000) {
-    const ids = Array.from({ length: Math.min(100_000, users - start) }, (_, i) => `${label}-u${String(start + i).padStart(7, '0')}`);
-    await insert(db, 'users', ['id', 'name'], ids.map((id) => [id, id]));
-    await insert(db, 'predictions', ['game_id', 'user_id', 'home_goals', 'away_goals'], ids.map((id) => [gameId, id, rng.int(0, 3), rng.int(0, 3)]));
-    const members = ids.flatMap((id, i) => {
-      const first = leagueIds[(start + i) % leagues]!;
-      return rng.next() < 0.2 ? [[first, id, 0], [leagueIds[(start + i * 7 + 3) % leagues]!, id, 0]] : [[first, id, 0]];
-    }).filter((m, i, all) => i === 0 || m[0] !== all[i - 1]![0] || m[1] !== all[i - 1]![1]);
+    const ids = Array.from(
+      { length: Math.min(100_000, users - start) },
+      (_, i) => `${label}-u${String(start + i).padStart(7, '0')}`,
+    );
+    await insert(
+      db,
+      'users',
+      ['id', 'name'],
+      ids.map((id) => [id, id]),
+    );
+    await insert(
+      db,
+      'predictions',
+      ['game_id', 'user_id', 'home_goals', 'away_goals'],
+      ids.map((id) => [gameId, id, rng.int(0, 3), rng.int(0, 3)]),
+    );
+    const members = ids
+      .flatMap((id, i) => {
+        const first = leagueIds[(start + i) % leagues]!;
+        return rng.next() < 0.2
+          ? [
+              [first, id, 0],
+              [leagueIds[(start + i * 7 + 3) % leagues]!, id, 0],
+            ]
+          : [[first, id, 0]];
+      })
+      .filter((m, i, all) => i === 0 || m[0] !== all[i - 1]![0] || m[1] !== all[i - 1]![1]);
     await insert(db, 'league_members', ['league_id', 'user_id', 'version'], members);
   }
   await db.query('ANALYZE');
-  say(`${label}: ${users} users with a prediction each, ${leagues} leagues, in ${Math.round(performance.now() - started)} ms`);
+  say(
+    `${label}: ${users} users with a prediction each, ${leagues} leagues, in ${Math.round(performance.now() - started)} ms`,
+  );
   return { tournamentId, gameId };
 }
 
@@ -101,7 +136,15 @@ const settlementWorker = await Worker.create({
 });
 const workerRun = settlementWorker.run();
 const starter = new WorkflowStarter({ prisma, temporal: env.client, logger });
-const app = createApp({ config, prisma, redis, temporal: env.client, starter, logger, sessions: consoleSessions(config, redis) });
+const app = createApp({
+  config,
+  prisma,
+  redis,
+  temporal: env.client,
+  starter,
+  logger,
+  sessions: consoleSessions(config, redis),
+});
 const server = await new Promise<Server>((resolve) => {
   const s = app.listen(0, '127.0.0.1', () => resolve(s));
 });
@@ -110,7 +153,11 @@ const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 async function postResult(gameId: string, homeGoals: number, awayGoals: number): Promise<string> {
   const res = await fetch(`${apiUrl}/api/games/${gameId}/result`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${config.API_TOKEN}`, 'idempotency-key': randomUUID() },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${config.API_TOKEN}`,
+      'idempotency-key': randomUUID(),
+    },
     body: JSON.stringify({ homeGoals, awayGoals }),
   });
   const body = (await res.json()) as { settlement: { workflowId: string } };
@@ -133,34 +180,60 @@ async function settleOnce(game: { tournamentId: string; gameId: string }, homeGo
     }
   }
   const result = (await handle.result()) as {
-    outcome: string; version: number; predictionsSettled: number; durationMs: number; projection: { durationMs: number; users: number };
+    outcome: string;
+    version: number;
+    predictionsSettled: number;
+    durationMs: number;
+    projection: { durationMs: number; users: number };
   };
   const endToEnd = performance.now() - started;
   if (result.outcome !== 'applied') throw new Error(`settlement ${workflowId}: ${result.outcome}`);
   const reflected = Number(await redis.get(boardVersionKey(game.tournamentId)));
   if (reflected < result.version) throw new Error(`Redis reflects ${reflected}, settlement was ${result.version}`);
-  return { endToEnd, postgres: result.durationMs, redis: result.projection.durationMs, predictions: result.predictionsSettled, users: result.projection.users };
+  return {
+    endToEnd,
+    postgres: result.durationMs,
+    redis: result.projection.durationMs,
+    predictions: result.predictionsSettled,
+    users: result.projection.users,
+  };
 }
 
 say('first settlement of the 50k game (every user new on the board)');
 const first50k = await settleOnce(small, 2, 1);
-say(`  ${Math.round(first50k.endToEnd)} ms (PostgreSQL ${first50k.postgres} ms, Redis ${first50k.redis} ms, ${first50k.users} users projected)`);
+say(
+  `  ${Math.round(first50k.endToEnd)} ms (PostgreSQL ${first50k.postgres} ms, Redis ${first50k.redis} ms, ${first50k.users} users projected)`,
+);
 say(`${rounds} corrections of the 50k game, alternating 1-1 and 2-1`);
 const runs50k: Awaited<ReturnType<typeof settleOnce>>[] = [];
 for (let round = 0; round < rounds; round++) runs50k.push(await settleOnce(small, round % 2 === 0 ? 1 : 2, 1));
 
 // The seed's way: one UPDATE per prediction and per total, one ZADD per user, on 5,000 predictions.
-say('the seed\'s way (row by row) against the set-based settlement, 5,000 predictions each');
+say("the seed's way (row by row) against the set-based settlement, 5,000 predictions each");
 const naive = await seed('naive', 5_000, 10);
-const naivePredictions = (await db.query<{ user_id: string; home_goals: number; away_goals: number }>(
-  'SELECT user_id, home_goals, away_goals FROM predictions WHERE game_id = $1', [naive.gameId])).rows;
+const naivePredictions = (
+  await db.query<{ user_id: string; home_goals: number; away_goals: number }>(
+    'SELECT user_id, home_goals, away_goals FROM predictions WHERE game_id = $1',
+    [naive.gameId],
+  )
+).rows;
 const started = performance.now();
 for (const p of naivePredictions) {
-  const { points, exact } = pointsFor({ homeGoals: p.home_goals, awayGoals: p.away_goals }, { homeGoals: 2, awayGoals: 1 });
-  await db.query('UPDATE predictions SET points = $1, exact = $2 WHERE game_id = $3 AND user_id = $4', [points, exact, naive.gameId, p.user_id]);
-  await db.query(`INSERT INTO user_tournament_totals (tournament_id, user_id, points, exact_count, settled_predictions, version) VALUES ($1, $2, $3, $4, 1, 0)
+  const { points, exact } = pointsFor(
+    { homeGoals: p.home_goals, awayGoals: p.away_goals },
+    { homeGoals: 2, awayGoals: 1 },
+  );
+  await db.query('UPDATE predictions SET points = $1, exact = $2 WHERE game_id = $3 AND user_id = $4', [
+    points,
+    exact,
+    naive.gameId,
+    p.user_id,
+  ]);
+  await db.query(
+    `INSERT INTO user_tournament_totals (tournament_id, user_id, points, exact_count, settled_predictions, version) VALUES ($1, $2, $3, $4, 1, 0)
     ON CONFLICT (tournament_id, user_id) DO UPDATE SET points = user_tournament_totals.points + $3, exact_count = user_tournament_totals.exact_count + $4`,
-    [naive.tournamentId, p.user_id, points, exact ? 1 : 0]);
+    [naive.tournamentId, p.user_id, points, exact ? 1 : 0],
+  );
   await redis.zadd(`naive:${naive.tournamentId}`, boardScore(points, exact ? 1 : 0), p.user_id);
 }
 const naiveMs = performance.now() - started;
@@ -172,11 +245,21 @@ const setBased5k = await settleOnce(naive, 2, 1);
 // comes from another process (bench/load.ts), so it does not share the API's event loop.
 async function load(paths: string[]) {
   const args = JSON.stringify({ url: apiUrl, paths, rate: 200, seconds: 20, connections: 10 });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   await new Promise((resolve) => child.on('exit', resolve));
-  return JSON.parse(output) as { requests: number; non2xx: number; errors: number; p50: number; p90: number; p99: number; max: number };
+  return JSON.parse(output) as {
+    requests: number;
+    non2xx: number;
+    errors: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    max: number;
+  };
 }
 async function reads(label: string) {
   const users = Array.from({ length: 1000 }, () => `50k-u${String(rng.int(0, 49_999)).padStart(7, '0')}`);
@@ -207,12 +290,19 @@ let bigCorrection: Awaited<ReturnType<typeof settleOnce>> | null = null;
 if (million) {
   say('1,000,000 predictions');
   const large = await seed('1m', 1_000_000, 200);
-  const bigWorker = await Worker.create({ connection: env.nativeConnection, namespace: 'default', ...workerDefinition('settlement', config, activityDeps(config, { prisma, redis, temporal: env.client })), workflowBundle: bundle });
+  const bigWorker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    ...workerDefinition('settlement', config, activityDeps(config, { prisma, redis, temporal: env.client })),
+    workflowBundle: bundle,
+  });
   const bigRun = bigWorker.run();
   big = await settleOnce(large, 2, 1);
   say(`  first settlement: ${Math.round(big.endToEnd)} ms (PostgreSQL ${big.postgres} ms, Redis ${big.redis} ms)`);
   bigCorrection = await settleOnce(large, 1, 1);
-  say(`  correction: ${Math.round(bigCorrection.endToEnd)} ms (PostgreSQL ${bigCorrection.postgres} ms, Redis ${bigCorrection.redis} ms)`);
+  say(
+    `  correction: ${Math.round(bigCorrection.endToEnd)} ms (PostgreSQL ${bigCorrection.postgres} ms, Redis ${bigCorrection.redis} ms)`,
+  );
   bigWorker.shutdown();
   await bigRun;
 }
@@ -232,13 +322,28 @@ const summary = {
     msPerPrediction: Number((naiveMs / 5000).toFixed(3)),
     setBasedMs: Math.round(setBased5k.endToEnd),
     setBasedMsPerPrediction: Number((setBased5k.endToEnd / 5000).toFixed(3)),
-    setBasedMsPerPredictionAt50k: Number((percentile(runs50k.map((r) => r.endToEnd), 50) / 50_000).toFixed(4)),
+    setBasedMsPerPredictionAt50k: Number(
+      (
+        percentile(
+          runs50k.map((r) => r.endToEnd),
+          50,
+        ) / 50_000
+      ).toFixed(4),
+    ),
     ratioPerPrediction5k: Number((naiveMs / setBased5k.endToEnd).toFixed(1)),
   },
   reads: { floorHealthz: floor, redis: redisReads, postgres: postgresReads },
-  predictions1m: big && bigCorrection
-    ? { first: { endToEnd: Math.round(big.endToEnd), postgres: big.postgres, redis: big.redis }, correction: { endToEnd: Math.round(bigCorrection.endToEnd), postgres: bigCorrection.postgres, redis: bigCorrection.redis } }
-    : null,
+  predictions1m:
+    big && bigCorrection
+      ? {
+          first: { endToEnd: Math.round(big.endToEnd), postgres: big.postgres, redis: big.redis },
+          correction: {
+            endToEnd: Math.round(bigCorrection.endToEnd),
+            postgres: bigCorrection.postgres,
+            redis: bigCorrection.redis,
+          },
+        }
+      : null,
 };
 console.log(`
 50,000 predictions, ${rounds} corrections (each re-scores all 50,000), result posted -> Redis board reflects it:

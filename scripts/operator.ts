@@ -42,7 +42,8 @@ const { positionals, values } = parseArgs({ allowPositionals: true, options: { r
 const [command, username] = positionals;
 if (!command || !['add', 'remove', 'list'].includes(command)) fail(usage);
 if (command !== 'list' && !username) fail(usage);
-if (command === 'add' && !operatorRoles.includes(values.role as OperatorRole)) fail(`--role must be viewer or operator\n${usage}`);
+if (command === 'add' && !operatorRoles.includes(values.role as OperatorRole))
+  fail(`--role must be viewer or operator\n${usage}`);
 
 const config = loadConfigOrExit('operator');
 // The accounts' table may be newer than the database (a fresh checkout): migrate first, as dev does.
@@ -58,7 +59,8 @@ try {
     console.log(`[operator] removed ${username} and ended their sessions`);
   } else {
     const all = await operators.list();
-    if (all.length === 0) console.log('[operator] no operators yet: npm run operator -- add <username> --role operator');
+    if (all.length === 0)
+      console.log('[operator] no operators yet: npm run operator -- add <username> --role operator');
     for (const op of all) console.log(`${op.username}\t${op.role}\t${op.createdAt}`);
   }
 } catch (err) {

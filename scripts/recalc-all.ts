@@ -21,7 +21,9 @@ try {
     taskQueue: config.taskQueues.minutes,
     batchSize,
     onProgress: (p) =>
-      console.log(`[recalc:all] ${p.processed}/${p.total} games: ${p.started} recalculated, ${p.alreadyDone} already done at this version, ${p.invalid} invalid, ${p.failed} could not start`),
+      console.log(
+        `[recalc:all] ${p.processed}/${p.total} games: ${p.started} recalculated, ${p.alreadyDone} already done at this version, ${p.invalid} invalid, ${p.failed} could not start`,
+      ),
   });
   console.log(`[recalc:all] done: ${JSON.stringify(result)}`);
   process.exitCode = result.failed > 0 ? 1 : 0;

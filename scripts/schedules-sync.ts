@@ -8,7 +8,9 @@ import { createTemporalClient } from '../src/temporal/connection.ts';
 const config = loadConfigOrExit('schedules:sync');
 const temporal = createTemporalClient(config);
 try {
-  const result = await syncSchedules(temporal, scheduleRegistry(config), (line) => console.log(`[schedules:sync] ${line}`));
+  const result = await syncSchedules(temporal, scheduleRegistry(config), (line) =>
+    console.log(`[schedules:sync] ${line}`),
+  );
   if (result.conflicts.length > 0) process.exitCode = 1;
 } catch (err) {
   console.error(`[schedules:sync] ${(err as Error).message}`);

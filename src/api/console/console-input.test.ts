@@ -88,9 +88,12 @@ describe('hostile input to the console', () => {
       '/games/:gameId/settlement',
       '/exports',
       '/exports/:exportId/download',
+      '/reconciliations',
+      '/reconciliations/:reconciliationId',
+      '/explain',
       '/audit',
     ]);
-    expect(routes.filter((r) => r.kind === 'action').length).toBe(11);
+    expect(routes.filter((r) => r.kind === 'action').length).toBe(13); // 11, and reconciliation's start and repair
   });
 
   it('answers a 400 page for every path parameter, query field and form field sent a NUL, a lone surrogate or an overlong value', async () => {

@@ -92,6 +92,9 @@ describe('a settlement worker against a Redis that refuses writes', () => {
 
     const first = await http('POST', `/api/games/${g1}/result`, { body: { homeGoals: 1, awayGoals: 0 } });
     const firstRun = env.client.workflow.getHandle(first.body.settlement.workflowId);
+    // The outbox relay starts the run just after the write commits: result() of a run not yet
+    // started is a WorkflowNotFoundError, so wait until it exists.
+    await waitFor(() => firstRun.describe(), 30_000, 'the settlement to start');
     expect((await firstRun.result()).projection).toMatchObject({ version: expect.any(Number), rebuilt: false });
     expect(await board(`/api/tournaments/${tournamentId}/scoreboard`)).toEqual({
       source: 'redis',

@@ -15,6 +15,9 @@ COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
 COPY prisma ./prisma
 COPY src ./src
 COPY scripts ./scripts
+# The commit the image is built from (`--build-arg BUILD_COMMIT=$(git rev-parse HEAD)`): the context has
+# no .git, and the workers' build ID (their worker deployment version) is the package version and it.
+ARG BUILD_COMMIT=""
 RUN npx prisma generate && node_modules/.bin/tsx scripts/build.ts
 
 FROM build AS migrate

@@ -231,6 +231,8 @@ const env: NodeJS.ProcessEnv = {
   API_METRICS_ADDRESS: config.API_METRICS_ADDRESS,
   WORKER_METRICS_ADDRESS: config.WORKER_METRICS_ADDRESS,
   SESSION_SECRET: config.SESSION_SECRET,
+  // The worker started last serves every new run, whatever build it is (a release is a production matter).
+  WORKER_PROMOTE_ON_START: process.env.WORKER_PROMOTE_ON_START ?? 'always',
   // The console links each job to its run in the Web UI.
   TEMPORAL_UI_URL: config.TEMPORAL_UI_URL ?? webUi.split(' ')[0],
   LOG_FORMAT: pretty ? 'pretty' : 'json',

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
+import { BUILD_ID_PATTERN, DEFAULT_WORKER_DEPLOYMENT_NAME } from './contracts/releases.ts';
 import { taskQueueNames, taskQueueTable, type TaskQueueName, type TaskQueues } from './contracts/task-queues.ts';
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'expected host:port');
@@ -140,6 +141,21 @@ const settings = {
   API_METRICS_ADDRESS: setting(hostPort, { devDefault: '127.0.0.1:9464' }),
   /** Where each worker process serves its metrics (the Temporal SDK's and the project's) and /healthz. */
   WORKER_METRICS_ADDRESS: setting(hostPort, { devDefault: '127.0.0.1:9465' }),
+  /** The Temporal worker deployment every worker is a version of (Worker Versioning; docs/deploy.md). */
+  WORKER_DEPLOYMENT_NAME: setting(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, 'expected a name'), {
+    fallback: DEFAULT_WORKER_DEPLOYMENT_NAME,
+  }),
+  /** This worker's version in the deployment; unset: the build's own ID (package version and commit). */
+  WORKER_BUILD_ID: setting(
+    z.string().regex(BUILD_ID_PATTERN, 'expected a build ID such as 0.2.0-1a2b3c4d').optional(),
+    {},
+  ),
+  /**
+   * When a starting worker makes its version the current one: `if-none` (only while the deployment has
+   * no current version: the first deploy), `always` (npm run dev: the newest start serves everything) or
+   * `never` (a release waits for `npm run release -- ramp|promote`).
+   */
+  WORKER_PROMOTE_ON_START: setting(z.enum(['if-none', 'always', 'never']), { fallback: 'if-none' }),
   /** Signs the console's session cookies and the jobs API's page tokens; required in production (a long random string). */
   SESSION_SECRET: setting(z.string().min(16, 'at least 16 characters'), {
     devDefault: 'dev-session-secret-not-for-production',

@@ -144,9 +144,23 @@ describe.each(['base', ...overlays.map((o) => `overlays/${o}`)])('deploy/k8s/%s'
     const env = podEnvironment(manifests);
     const { config } = loadConfig(withReadableFiles(env));
     const workers = of(manifests, 'Deployment').filter((d) => d.metadata.name.startsWith('fulltime-worker-'));
-    expect(workers.map((w) => w.metadata.name).sort()).toEqual(
-      taskQueueNames.map((q) => `fulltime-worker-${q}`).sort(),
-    );
+    const slot = (d: Manifest) => d.spec.template.metadata.labels['fulltime.dev/slot'];
+    const stable = workers.filter((w) => slot(w) === 'stable');
+    const next = workers.filter((w) => slot(w) === 'next');
+    expect(stable.length + next.length, 'every worker is in a slot').toBe(workers.length);
+    expect(stable.map((w) => w.metadata.name).sort()).toEqual(taskQueueNames.map((q) => `fulltime-worker-${q}`).sort());
+    // A release overlay runs the new build beside the stable one, one worker per queue, taking no run
+    // until an operator ramps or promotes it.
+    if (next.length > 0) {
+      expect(next.map((w) => w.metadata.name).sort()).toEqual(
+        taskQueueNames.map((q) => `fulltime-worker-${q}-next`).sort(),
+      );
+      for (const worker of next) {
+        const [container] = worker.spec.template.spec.containers;
+        expect(container.env, worker.metadata.name).toEqual([{ name: 'WORKER_PROMOTE_ON_START', value: 'never' }]);
+        expect(container.image).not.toBe(stable[0]!.spec.template.spec.containers[0].image);
+      }
+    }
     const selectors = new Set<string>();
     for (const worker of workers) {
       const name = worker.metadata.name;

@@ -17,6 +17,7 @@ export const auditActions = [
   'export.create',
   'reconciliation.start',
   'reconciliation.repair',
+  'release',
   'operator.login',
   'operator.logout',
 ] as const;

@@ -61,7 +61,8 @@ export type ConflictCode =
   | 'not_running'
   | 'export_not_ready'
   | 'operator_exists'
-  | 'reconciliation_not_completed';
+  | 'reconciliation_not_completed'
+  | 'release_not_possible';
 
 /** The request is valid, but the current state does not allow it. */
 export class ConflictError extends DomainError {

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProcess, startLocalTemporal, testConfig, waitFor, type RunningProcess } from '../../test/harness.ts';
 import { workerMetricsAddress } from '../../test/prometheus.ts';
 import { createPrisma, type PrismaClient } from '../db/client.ts';
+import protos from '@temporalio/proto';
+import { buildInfo } from '../build-info.ts';
 import { Triggers } from '../contracts/common.ts';
 
 let env: TestWorkflowEnvironment;
@@ -52,12 +54,34 @@ describe('worker process', () => {
           lineup: { create: { playerId: player, starter: true } },
         },
       });
-      const result = await env.client.workflow.execute('recalculateMinutesWorkflow', {
+      const handle = await env.client.workflow.start('recalculateMinutesWorkflow', {
         taskQueue: config.taskQueues.minutes,
         workflowId: `minutes-recalc:${randomUUID()}`,
         args: [{ gameId, requestId: randomUUID(), trigger: Triggers.backfill }],
       });
-      expect(result).toEqual({ gameId, eventsVersion: 0, outcome: 'calculated' });
+      expect(await handle.result()).toEqual({ gameId, eventsVersion: 0, outcome: 'calculated' });
+      // It is a version of the worker deployment, the first one, so it made its build current at
+      // start (audited), and the run was pinned to that build.
+      const versioning = (await handle.describe()).raw.workflowExecutionInfo?.versioningInfo;
+      expect(versioning?.deploymentVersion).toEqual({ deploymentName: 'fulltime', buildId: buildInfo().buildId });
+      expect(versioning?.behavior).toBe(protos.temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED);
+      const promoted = await prisma.auditEntry.findFirst({
+        where: { action: 'release', target: `fulltime:${buildInfo().buildId}` },
+      });
+      expect(promoted).toMatchObject({ actor: 'system', outcome: 'succeeded' });
+      // The long-lived stats coordinator is the one type that moves to a new build (its contract).
+      const coordinator = await env.client.workflow.start('statsCoordinatorWorkflow', {
+        taskQueue: config.taskQueues.minutes,
+        workflowId: `stats-coordinator-test:${randomUUID()}`,
+        args: [{ scope: `test-${randomUUID()}` }],
+      });
+      const behavior = await waitFor(
+        async () => (await coordinator.describe()).raw.workflowExecutionInfo?.versioningInfo?.behavior,
+        30_000,
+        'the coordinator to be placed on a version',
+      );
+      expect(behavior).toBe(protos.temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_AUTO_UPGRADE);
+      await coordinator.terminate('test done');
     } finally {
       worker.child.kill('SIGTERM');
     }

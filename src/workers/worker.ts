@@ -17,7 +17,9 @@ import { installProcessErrorHandlers } from '../telemetry/process-errors.ts';
 import { startTracing } from '../telemetry/tracing.ts';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.ts';
 import { taskQueueNames, type TaskQueueName } from '../contracts/task-queues.ts';
+import { promoteOnStart } from '../services/releases/releases.ts';
 import { activityDeps, workerDefinition } from './task-queues.ts';
+import { workerDeploymentOptions, workerBuildId } from './versioning.ts';
 import { fetchSdkMetrics, installRuntime, workerTracingOptions } from './telemetry.ts';
 import { sdkLogger, workflowBundle } from './workflow-bundle.ts';
 import { SHUTDOWN_DEADLINE_SECONDS, WORKER_SHUTDOWN_GRACE_SECONDS } from './shutdown.ts';
@@ -95,6 +97,7 @@ try {
         ...workerDefinition(name, config, deps),
         ...workerTracingOptions(tracing),
         workflowBundle: bundle,
+        workerDeploymentOptions: workerDeploymentOptions(config),
         ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined
           ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS }
           : {}),
@@ -111,15 +114,36 @@ try {
     healthy: () => workers.every((worker) => worker.getState() === 'RUNNING'),
     logger,
   });
+  const running = Promise.all(workers.map((worker) => worker.run())); // resolve once a shutdown signal has drained them
+  running.catch(() => undefined); // awaited below; a failure before then is still thrown there
+  // The first deploy (or npm run dev) makes this build the one new runs go to; a release waits for an
+  // operator's `npm run release -- ramp|promote` (docs/deploy.md). Done before "worker started", so
+  // whoever waits for that line starts runs that find a current version; a failure is logged, never fatal.
+  const buildId = workerBuildId(config);
+  const promoted = await promoteOnStart(
+    { prisma, temporal, deploymentName: config.WORKER_DEPLOYMENT_NAME },
+    buildId,
+    config.WORKER_PROMOTE_ON_START,
+    { actor: 'system', requestId: `worker-start:${buildId}:${process.pid}` },
+  ).catch((err: Error) => {
+    logger.error(
+      { err: err.message, buildId },
+      'could not make this build current; run npm run release -- promote <buildId>',
+    );
+    return null;
+  });
+  if (promoted) logger.info({ buildId }, promoted);
   logger.info(
     {
       taskQueues: workers.map((w) => w.options.taskQueue),
+      deployment: config.WORKER_DEPLOYMENT_NAME,
+      buildId,
       namespace: config.TEMPORAL_NAMESPACE,
       metricsAddress: metricsServer.address,
     },
     'worker started',
   );
-  await Promise.all(workers.map((worker) => worker.run())); // resolve once a shutdown signal has drained them
+  await running;
   await deps.starter.drain();
   await Promise.allSettled([metricsServer.close(), tracing.shutdown()]);
   logger.info('worker stopped');

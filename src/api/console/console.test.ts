@@ -46,6 +46,8 @@ describe('signing in', () => {
     const overview = await browser.get('/admin');
     expect(overview.status).toBe(200);
     expect(overview.text).toContain('olive');
+    // The release block: these test workers are not versioned, so the deployment has no version yet.
+    expect(overview.text).toContain('No worker of deployment fulltime has polled yet.');
   });
 
   it('shows the form again with an error on a wrong password, and sets no session', async () => {

@@ -16,6 +16,7 @@ import {
 } from '../../services/jobs.ts';
 import type { CronJobView, ScheduleHealth } from '../../services/schedules/operations.ts';
 import type { OutboxBacklog } from '../../outbox/outbox.ts';
+import type { ReleaseStatus } from '../../services/releases/releases.ts';
 import type { settlementDetail } from '../../services/settlement/status.ts';
 import type { StatsSwitches } from '../../contracts/stats.ts';
 import { html, type Html } from './html.ts';
@@ -59,6 +60,7 @@ export function overviewPage(
     outbox: OutboxBacklog | null;
     counts: Record<JobType, Record<JobStatus, number>> | null;
     since: string;
+    release: ReleaseStatus | null;
   },
 ): Html {
   const problems = data.schedules.filter((s) => s.status === 'late' || s.status === 'missing');
@@ -107,6 +109,7 @@ export function overviewPage(
               )}
             </table>`
       }
+      ${releaseBlock(data.release)}
       <h2>Jobs since ${when(data.since)}</h2>
       ${
         data.counts
@@ -126,6 +129,40 @@ export function overviewPage(
           : html`<p class="muted">Temporal did not answer.</p>`
       }`,
   );
+}
+
+/** The workers' builds: which one new runs go to, which one is ramping, and what each still runs. */
+function releaseBlock(release: ReleaseStatus | null): Html {
+  if (!release)
+    return html`<h2>Release</h2>
+      <p class="muted">Temporal did not answer.</p>`;
+  if (!release.exists) {
+    return html`<h2>Release</h2>
+      <p class="muted">No worker of deployment ${release.deployment} has polled yet.</p>`;
+  }
+  return html`<h2>Release: ${release.deployment}</h2>
+    <p>
+      Current <strong>${release.current ?? 'none (unversioned workers)'}</strong>;
+      ${release.ramping ? html`ramping <strong>${release.ramping.buildId}</strong> at ${release.ramping.percent}%` : 'no ramp'}.
+      <span class="muted">Change with npm run release (docs/deploy.md).</span>
+    </p>
+    <table>
+      <tr>
+        <th>Build ID</th>
+        <th>Status</th>
+        <th class="num">Open runs</th>
+        <th>Created</th>
+      </tr>
+      ${release.versions.map(
+        (v) =>
+          html`<tr>
+            <td>${v.buildId}</td>
+            <td>${badge(v.status)}</td>
+            <td class="num">${v.openRuns}</td>
+            <td>${v.createdAt ? when(v.createdAt) : ''}</td>
+          </tr>`,
+      )}
+    </table>`;
 }
 
 // The enumerations are the jobs service's own.

@@ -9,6 +9,7 @@
 //     of the games.
 //   - At full time every result is posted within 5 s; readers hit the scoreboard, ranks, league boards
 //     and reports at MATCHDAY_READ_RATE (100) requests/s throughout (autocannon, its own process).
+//   - `--save-recording <file>` writes the generated matchday as a recording for `npm run release:check`.
 //   - `--fault <name>` (or MATCHDAY_FAULT) injects one fault from kickoff and lifts it
 //     MATCHDAY_LIFT_SECONDS (120) after full time: redis-refuses-writes, redis-slow, redis-down,
 //     pg-slow, pg-restart, temporal-unreachable, temporal-slow, worker-kill (bench/matchday/faults.ts).
@@ -20,11 +21,13 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config.ts';
+import pg from 'pg';
 import { projectRoot } from '../src/paths.ts';
+import { recordMatchday, writeRecording } from '../scripts/release/recording.ts';
 import { faultNames, isFaultName } from './matchday/faults.ts';
 import { allChecksRight, matchdayTable, runMatchday, saveFigures } from './matchday/run.ts';
 
-const { values } = parseArgs({ options: { fault: { type: 'string' } } });
+const { values } = parseArgs({ options: { fault: { type: 'string' }, 'save-recording': { type: 'string' } } });
 const faultName = values.fault ?? process.env.MATCHDAY_FAULT ?? null;
 if (faultName !== null && !isFaultName(faultName)) {
   console.error(`[bench:matchday] unknown fault ${faultName}; one of: ${faultNames.join(', ')}`);
@@ -32,7 +35,9 @@ if (faultName !== null && !isFaultName(faultName)) {
 }
 const say = (line: string) => console.log(`[bench:matchday] ${line}`);
 const games = Number(process.env.MATCHDAY_GAMES ?? 300);
-const figures = await runMatchday(loadConfigOrExit('bench:matchday'), {
+const config = loadConfigOrExit('bench:matchday');
+const runStarted = new Date();
+const figures = await runMatchday(config, {
   games,
   users: Number(process.env.MATCHDAY_USERS ?? 50_000),
   seconds: Number(process.env.MATCHDAY_SECONDS ?? 120),
@@ -52,4 +57,18 @@ for (const [what, value] of matchdayTable(figures)) console.log(`  ${what.padEnd
 const out = path.join(projectRoot, 'bench', 'results', `matchday-${games}${faultName ? `-${faultName}` : ''}.json`);
 saveFigures(out, figures);
 say(`figures and the Prometheus view saved to ${path.relative(projectRoot, out)}`);
+// The generated matchday as a recording (npm run matchday:record's format), for npm run release:check.
+if (values['save-recording']) {
+  const db = new URL(config.DATABASE_URL);
+  db.pathname = '/fulltime_bench_matchday';
+  const client = new pg.Client({ connectionString: db.toString() });
+  await client.connect();
+  try {
+    const recording = await recordMatchday(client, runStarted, new Date(Date.now() + 3600_000));
+    writeRecording(values['save-recording'], recording);
+    say(`the matchday saved as a recording to ${values['save-recording']}`);
+  } finally {
+    await client.end();
+  }
+}
 if (!allChecksRight(figures) || figures.unplannedExits > 0) process.exitCode = 1;

@@ -21,10 +21,20 @@ export interface BenchProcess {
   stop(): Promise<void>;
 }
 
-function start(name: string, script: string, args: string[], env: NodeJS.ProcessEnv): BenchProcess {
+/**
+ * One of the project's processes from sources (`script` relative to `cwd`: this checkout, or another
+ * build's, as release:check runs), its JSON log lines parsed as they come.
+ */
+export function startProcess(
+  name: string,
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd = projectRoot,
+): BenchProcess {
   // node with tsx's loader, not the tsx launcher: one process, so a signal reaches the process itself.
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: projectRoot,
+    cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -126,7 +136,7 @@ export interface BenchStack {
  * makes on purpose (`kill`) is started again too but not counted as an exit of its own.
  */
 function supervised(name: string, script: string, args: string[], env: NodeJS.ProcessEnv) {
-  let current = start(name, script, args, env);
+  let current = startProcess(name, script, args, env);
   let stopping = false;
   let restarts = 0;
   let planned = 0;
@@ -143,7 +153,7 @@ function supervised(name: string, script: string, args: string[], env: NodeJS.Pr
       }
       setTimeout(() => {
         if (stopping || interrupted) return;
-        current = start(name, script, args, env);
+        current = startProcess(name, script, args, env);
         watch(current);
       }, 2000);
     });

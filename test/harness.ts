@@ -455,9 +455,10 @@ export function runProcess(
   args: string[],
   config: Config,
   extraEnv: Record<string, string> = {},
+  cwd = projectRoot,
 ): RunningProcess {
   const child = spawn(command, args, {
-    cwd: projectRoot,
+    cwd,
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'development',

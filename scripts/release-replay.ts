@@ -7,7 +7,7 @@
 // (a candidate's sources) instead of this build's.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../src/config.ts';
 import { createTemporalClient } from '../src/temporal/connection.ts';
 import { recentRuns, replayRuns, type ReplayTarget } from '../src/workers/replay-histories.ts';
@@ -44,6 +44,8 @@ const limit = Number(values.limit);
 if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) usage('--limit must be a whole number from 1 to 100000');
 
 const config = loadConfigOrExit('release:replay');
+// The SDK's own lines (each replay worker starting and stopping) only when something is wrong.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 const client = createTemporalClient(config);
 try {
   const entry = values.workflows ? path.resolve(values.workflows) : workflowsPath;

@@ -10,7 +10,12 @@ import path from 'node:path';
 import type { Config } from '../src/config.ts';
 import { taskQueueNames, taskQueuesPrefixed, taskQueueTable } from '../src/contracts/task-queues.ts';
 import { projectRoot } from '../src/paths.ts';
-import { devServerSqliteArgs, executableOption, temporalCliPath } from '../src/temporal/binaries.ts';
+import {
+  devServerPriorityArgs,
+  devServerSqliteArgs,
+  executableOption,
+  temporalCliPath,
+} from '../src/temporal/binaries.ts';
 import { searchAttributeKeys } from '../src/temporal/register-search-attributes.ts';
 import { freePort } from '../src/workers/telemetry.ts';
 
@@ -248,7 +253,7 @@ export async function startBenchTemporal(): Promise<TestWorkflowEnvironment> {
       executable: executableOption(temporalCliPath()),
       searchAttributes: searchAttributeKeys,
       dbFilename: path.join(dir, 'temporal.db'),
-      extraArgs: devServerSqliteArgs,
+      extraArgs: [...devServerSqliteArgs, ...devServerPriorityArgs],
     },
   });
   const teardown = env.teardown.bind(env);

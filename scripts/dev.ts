@@ -13,7 +13,7 @@ import { seedFailedJob } from '../src/demo/failed-job.ts';
 import { seedDemoData } from '../src/demo/seed.ts';
 import { scheduleRegistry } from '../src/services/schedules/registry.ts';
 import { syncSchedules } from '../src/services/schedules/sync.ts';
-import { devServerSqliteArgs, projectRoot, temporalCliPath } from '../src/temporal/binaries.ts';
+import { devServerSqliteArgs, devServerPriorityArgs, projectRoot, temporalCliPath } from '../src/temporal/binaries.ts';
 import { registerSearchAttributes, searchAttributeKeys } from '../src/temporal/register-search-attributes.ts';
 
 const say = (line: string) => console.log(`[dev] ${line}`);
@@ -193,6 +193,7 @@ if (await temporalAnswers(config)) {
       '--db-filename',
       path.join(dataDir, 'temporal.db'),
       ...devServerSqliteArgs,
+      ...devServerPriorityArgs,
       '--namespace',
       config.TEMPORAL_NAMESPACE,
       '--log-level',

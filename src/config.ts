@@ -141,6 +141,11 @@ const settings = {
   API_METRICS_ADDRESS: setting(hostPort, { devDefault: '127.0.0.1:9464' }),
   /** Where each worker process serves its metrics (the Temporal SDK's and the project's) and /healthz. */
   WORKER_METRICS_ADDRESS: setting(hostPort, { devDefault: '127.0.0.1:9465' }),
+  /**
+   * Whether workflow starts carry their priority and fairness keys (contracts/priorities.ts): `on`;
+   * `off` only to measure what they change (bench:matchday's contention mode).
+   */
+  WORKFLOW_PRIORITIES: setting(z.enum(['on', 'off']), { fallback: 'on' }),
   /** The Temporal worker deployment every worker is a version of (Worker Versioning; docs/deploy.md). */
   WORKER_DEPLOYMENT_NAME: setting(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, 'expected a name'), {
     fallback: DEFAULT_WORKER_DEPLOYMENT_NAME,

@@ -20,7 +20,12 @@ import { createPrisma, type PrismaClient } from '../src/db/client.ts';
 import { createLogger } from '../src/logger.ts';
 import { WorkflowStarter } from '../src/outbox/outbox.ts';
 import { createRedis, type Redis } from '../src/redis.ts';
-import { executableOption, temporalCliPath, temporalTestServerPath } from '../src/temporal/binaries.ts';
+import {
+  devServerPriorityArgs,
+  executableOption,
+  temporalCliPath,
+  temporalTestServerPath,
+} from '../src/temporal/binaries.ts';
 import { searchAttributeKeys } from '../src/temporal/register-search-attributes.ts';
 import { createTemporalClient } from '../src/temporal/connection.ts';
 import type { MatchProvider } from '../src/services/settlement/provider.ts';
@@ -117,7 +122,11 @@ export function startLocalTemporal(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   return recordingServers(() =>
     TestWorkflowEnvironment.createLocal({
-      server: { executable: executableOption(temporalCliPath()), searchAttributes: searchAttributeKeys },
+      server: {
+        executable: executableOption(temporalCliPath()),
+        searchAttributes: searchAttributeKeys,
+        extraArgs: devServerPriorityArgs,
+      },
     }),
   );
 }

@@ -53,7 +53,8 @@ async function gameWithFailedRecalculation(): Promise<{ gameId: string; badSubst
     minute: 80,
   });
   const job = await closedJob(card.recalculation.workflowId);
-  expect(job).toMatchObject({ status: 'failed', error: { type: 'InvalidTimeline' } });
+  // A live game's recalculation: priority 2 (contracts/priorities.ts), after settlement's 1.
+  expect(job).toMatchObject({ status: 'failed', priority: 2, error: { type: 'InvalidTimeline' } });
   return { gameId, badSubstitution, workflowId: card.recalculation.workflowId };
 }
 
@@ -90,6 +91,7 @@ describe('jobs', () => {
     expect(later.body.counts['minutes-recalculation'].failed).toBe(0);
     const page = await http('GET', `/api/admin/jobs?gameId=${failed.gameId}&limit=1`);
     expect(page.body.jobs).toHaveLength(1);
+    expect(page.body.jobs[0].priority).toEqual(expect.any(Number));
     expect(page.body.nextPageToken).toEqual(expect.any(String));
     const next = await http(
       'GET',

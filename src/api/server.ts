@@ -12,10 +12,13 @@ import { initializeMetrics, registry } from '../telemetry/metrics.ts';
 import { installProcessErrorHandlers } from '../telemetry/process-errors.ts';
 import { startTracing } from '../telemetry/tracing.ts';
 import { createTemporalClient } from '../temporal/connection.ts';
+import { setWorkflowPriorities } from '../temporal/start-workflow.ts';
 import { apiGauges, createApp } from './app.ts';
 import { consoleSessions } from './console/session.ts';
 
 const config = loadConfigOrExit('api');
+// Before anything is started: whether starts carry their priority and fairness keys.
+setWorkflowPriorities(config.WORKFLOW_PRIORITIES === 'on');
 const logger = createLogger('api', config.LOG_LEVEL, config.LOG_FORMAT);
 // Before any client exists: the tracer provider the interceptors and the HTTP spans use.
 const tracing = startTracing(config, 'fulltime-api');

@@ -52,6 +52,8 @@ export interface Job {
   startedAt: string;
   closedAt: string | null;
   durationMs: number | null;
+  /** Its priority key, 1 first … 5 last (contracts/priorities.ts); a run started without one has the server's default, 3. */
+  priority: number;
   gameId?: string;
 }
 
@@ -81,6 +83,9 @@ const quoted = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g,
 const firstOf = (value: unknown) => (Array.isArray(value) ? (value[0] as unknown) : value);
 const dataConverter = loadDataConverter();
 
+/** The server's default priority key (the middle of 1 … 5), for runs started without one. */
+const DEFAULT_PRIORITY_KEY = 3;
+
 function jobOf(info: Omit<WorkflowExecutionInfo, 'raw'>, type: JobType): Job {
   const attributes = info.searchAttributes ?? {};
   const memo = (info.memo ?? {}) as Partial<RunMemo>;
@@ -98,6 +103,7 @@ function jobOf(info: Omit<WorkflowExecutionInfo, 'raw'>, type: JobType): Job {
     startedAt: info.startTime.toISOString(),
     closedAt: closedAt?.toISOString() ?? null,
     durationMs: closedAt ? closedAt.getTime() - info.startTime.getTime() : null,
+    priority: info.priority?.priorityKey || DEFAULT_PRIORITY_KEY,
     ...(typeof gameId === 'string' ? { gameId } : {}),
   };
 }

@@ -36,8 +36,9 @@ export async function recordResult(
   source: ResultSource,
 ): Promise<RecordedResult> {
   const { tx } = scope;
-  const [game] = await tx.$queryRaw<{ status: string; home_goals: number | null; away_goals: number | null }[]>`
-    SELECT status, home_goals, away_goals FROM games WHERE id = ${gameId} FOR UPDATE`;
+  const [game] = await tx.$queryRaw<
+    { status: string; home_goals: number | null; away_goals: number | null; tournament_id: string | null }[]
+  >`SELECT status, home_goals, away_goals, tournament_id FROM games WHERE id = ${gameId} FOR UPDATE`;
   if (!game) throw new NotFoundError('game', gameId);
   if (game.status === 'cancelled')
     throw new ConflictError('game_cancelled', `game ${gameId} was cancelled; it has no result`);
@@ -63,6 +64,7 @@ export async function recordResult(
     requestedBy: scope.requestedBy,
     trigger,
     taskQueue: taskQueues.settlement,
+    tournamentId: game.tournament_id,
   });
   await scope.enqueue(settlement);
   let stats: WorkflowRef = null;

@@ -49,3 +49,19 @@ export function executableOption(binary: string | undefined) {
  * in-memory mode is slower still under concurrency: one shared-cache connection for every writer.)
  */
 export const devServerSqliteArgs = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
+
+/**
+ * What the dev server needs for task-queue priority and fairness (contracts/priorities.ts): fairness is
+ * behind dynamic config (priority is on by default since server 1.31), and one partition per task
+ * queue makes priority order exact rather than per partition (a dev server is one node anyway).
+ */
+export const devServerPriorityArgs = [
+  '--dynamic-config-value',
+  'matching.useNewMatcher=true',
+  '--dynamic-config-value',
+  'matching.enableFairness=true',
+  '--dynamic-config-value',
+  'matching.numTaskqueueReadPartitions=1',
+  '--dynamic-config-value',
+  'matching.numTaskqueueWritePartitions=1',
+];

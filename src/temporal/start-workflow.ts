@@ -3,8 +3,10 @@ import {
   type Client,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
+import type { Priority } from '@temporalio/common';
 import type { WorkflowName, Workflows } from '../contracts/catalog.ts';
-import { toSearchAttributePairs, type RunMemo, type RunSearchAttributes } from '../contracts/common.ts';
+import { workflowPriorities } from '../contracts/priorities.ts';
+import { toSearchAttributePairs, type RunMemo, type RunSearchAttributes, type Trigger } from '../contracts/common.ts';
 import { metrics } from '../telemetry/metrics.ts';
 
 /**
@@ -20,6 +22,8 @@ export interface WorkflowStart<N extends WorkflowName = WorkflowName> {
   searchAttributes: RunSearchAttributes;
   /** Who asked (`requestedBy`) and what the run is about, for the Web UI and the jobs API. */
   memo: RunMemo;
+  /** Shares dispatch within a priority between tenants (contracts/priorities.ts): a game, a tournament. */
+  fairnessKey?: string;
 }
 
 /** A start of any registered workflow (a union, so each member keeps its own argument types). */
@@ -31,6 +35,26 @@ export function workflowStart<N extends WorkflowName>(
   options: Omit<WorkflowStart<N>, 'workflowType'>,
 ): WorkflowStart<N> {
   return { workflowType, ...options };
+}
+
+let prioritiesOn = true;
+/**
+ * Whether starts carry their priority and fairness keys (WORKFLOW_PRIORITIES; on unless a benchmark
+ * compares without them). Set once at a process's start, before it starts anything.
+ */
+export function setWorkflowPriorities(on: boolean): void {
+  prioritiesOn = on;
+}
+
+/** The priority of a run of `workflowType` started by `trigger` (contracts/priorities.ts); none when off. */
+export function priorityFor(workflowType: WorkflowName, trigger: Trigger, fairness?: string): Priority | undefined {
+  if (!prioritiesOn) return undefined;
+  return { priorityKey: workflowPriorities[workflowType](trigger), ...(fairness ? { fairnessKey: fairness } : {}) };
+}
+
+/** A start's priority: its workflow type's, from what started it, with its fairness key. */
+export function priorityOf(start: AnyWorkflowStart): Priority | undefined {
+  return priorityFor(start.workflowType, start.searchAttributes.trigger, start.fairnessKey);
 }
 
 export type StartOutcome =
@@ -45,6 +69,7 @@ export async function startWorkflowOnce(
   start: AnyWorkflowStart,
   deadlineMs?: number,
 ): Promise<StartOutcome> {
+  const priority = priorityOf(start);
   const call = () =>
     client.workflow.start(start.workflowType, {
       workflowId: start.workflowId,
@@ -53,6 +78,7 @@ export async function startWorkflowOnce(
       typedSearchAttributes: toSearchAttributePairs(start.searchAttributes),
       memo: start.memo,
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      ...(priority ? { priority } : {}),
     });
   try {
     const handle =

@@ -9,6 +9,7 @@ import { createPrisma } from '../db/client.ts';
 import { createLogger } from '../logger.ts';
 import { createRedis } from '../redis.ts';
 import { connectWorker, createTemporalClient } from '../temporal/connection.ts';
+import { setWorkflowPriorities } from '../temporal/start-workflow.ts';
 import { scheduleRegistry } from '../services/schedules/registry.ts';
 import { syncSchedules } from '../services/schedules/sync.ts';
 import { startMetricsServer } from '../telemetry/metrics-server.ts';
@@ -25,6 +26,8 @@ import { sdkLogger, workflowBundle } from './workflow-bundle.ts';
 import { SHUTDOWN_DEADLINE_SECONDS, WORKER_SHUTDOWN_GRACE_SECONDS } from './shutdown.ts';
 
 const config = loadConfigOrExit('worker');
+// Before anything is started: whether starts carry their priority and fairness keys.
+setWorkflowPriorities(config.WORKFLOW_PRIORITIES === 'on');
 const requested =
   process.argv.slice(2).length > 0 ? process.argv.slice(2) : (process.env.WORKER_QUEUES?.split(',') ?? taskQueueNames);
 const unknown = requested.filter((name) => !(taskQueueNames as string[]).includes(name));

@@ -215,6 +215,7 @@ export function jobsPage(viewer: Viewer, data: { filter: JobFilter; jobs: Job[];
           <th>Trigger</th>
           <th>Asked by</th>
           <th>Status</th>
+          <th class="num" title="1 first … 5 last">Priority</th>
           <th>Started</th>
           <th class="num">Duration</th>
           <th>Game</th>
@@ -227,6 +228,7 @@ export function jobsPage(viewer: Viewer, data: { filter: JobFilter; jobs: Job[];
               <td>${j.triggeredBy ?? ''}</td>
               <td>${j.requestedBy}</td>
               <td>${badge(j.status)}</td>
+              <td class="num">${j.priority}</td>
               <td>${when(j.startedAt)}</td>
               <td class="num">${duration(j.durationMs)}</td>
               <td>
@@ -326,6 +328,10 @@ export function jobPage(viewer: Viewer, data: { job: JobDetail; temporalUi: stri
         <tr>
           <th>Asked by</th>
           <td>${job.requestedBy}</td>
+        </tr>
+        <tr>
+          <th>Priority</th>
+          <td>${job.priority} <span class="muted">(1 first … 5 last)</span></td>
         </tr>
         <tr>
           <th>Started</th>

@@ -30,6 +30,10 @@ const jobFields = {
   startedAt: z.string(),
   closedAt: z.string().nullable(),
   durationMs: z.number().int().nullable().meta({ description: 'Null while running.' }),
+  priority: z.number().int().min(1).max(5).meta({
+    description:
+      "Its priority key, 1 first … 5 last: settlement and verification 1, live recalculations 2, post-match stats 3, operators' runs 4, backfills, nightly runs, exports and reconciliation 5.",
+  }),
   gameId: z.string().optional(),
 };
 const Job = z.strictObject(jobFields).meta({ id: 'Job' });

@@ -4,6 +4,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '../../db/client.ts';
 import { RequestedBy, Triggers, type Trigger } from '../../contracts/common.ts';
 import { recalculationWorkflowId } from '../../contracts/minutes.ts';
+import { fairnessKey } from '../../contracts/priorities.ts';
 import { startWorkflowOnce, workflowStart, type WorkflowStart } from '../../temporal/start-workflow.ts';
 import type { WriteScope } from '../write.ts';
 
@@ -23,6 +24,8 @@ export function recalculationStart(options: {
     args: [{ gameId, requestId, trigger }],
     searchAttributes: { trigger, requestId, gameId },
     memo: { requestedBy, gameId, requestId, trigger, eventsVersion },
+    // One game's burst of corrections must not hold back every other game's.
+    fairnessKey: fairnessKey('game', gameId),
   });
 }
 

@@ -7,6 +7,7 @@ import type { Config } from '../../config.ts';
 import type { WorkflowName, Workflows } from '../../contracts/catalog.ts';
 import { RequestedBy, toSearchAttributePairs, Triggers, type RunMemo, type Trigger } from '../../contracts/common.ts';
 import { SCHEDULE_MARKER, scheduledWorkflowId } from '../../contracts/schedules.ts';
+import { priorityFor } from '../../temporal/start-workflow.ts';
 
 /** The workflow a schedule starts, typed by the workflow it names (args checked by the compiler). */
 export type ScheduledWorkflow = {
@@ -143,6 +144,8 @@ export function scheduleOptions(entry: ScheduleEntry): ScheduleOptions {
       taskQueue: entry.workflow.taskQueue,
       workflowId: scheduledWorkflowId(entry.jobKey),
       ...runTags(entry),
+      // The SDK sends an action's priority but its options type leaves the field out.
+      ...({ priority: priorityFor(entry.workflow.workflowType, entry.trigger) } as object),
     },
     policies: { overlap: entry.overlap, catchupWindow: entry.catchupWindow, pauseOnFailure: entry.pauseOnFailure },
     state: {

@@ -57,6 +57,11 @@ export function differences(entry: ScheduleEntry, description: ScheduleDescripti
     ['arguments', JSON.parse(JSON.stringify(action.args ?? [])), JSON.parse(JSON.stringify(wantedAction.args ?? []))],
     ['run memo', action.memo ?? {}, wantedAction.memo],
     [
+      'priority',
+      (action.priority as { priorityKey?: number } | undefined)?.priorityKey ?? null,
+      (wantedAction.priority as { priorityKey?: number } | undefined)?.priorityKey ?? null,
+    ],
+    [
       'run search attributes',
       searchAttributeMap(action.typedSearchAttributes),
       searchAttributeMap(wantedAction.typedSearchAttributes),

@@ -5,6 +5,7 @@
 import type { PrismaClient } from '../../db/client.ts';
 import { EXACT_POINTS, OUTCOME_POINTS } from '../../domain/settlement/scoring.ts';
 import type { RequestedBy, Trigger } from '../../contracts/common.ts';
+import { fairnessKey } from '../../contracts/priorities.ts';
 import { settlementWorkflowId, type SettlementOutcome } from '../../contracts/settlement.ts';
 import { workflowStart, type WorkflowStart } from '../../temporal/start-workflow.ts';
 
@@ -15,14 +16,17 @@ export function settlementStart(options: {
   requestedBy: RequestedBy;
   trigger: Trigger;
   taskQueue: string;
+  /** The game's tournament, when known: settlements share dispatch between tournaments. */
+  tournamentId?: string | null;
 }): WorkflowStart<'settleGameWorkflow'> {
-  const { gameId, resultHash, requestId, requestedBy, trigger, taskQueue } = options;
+  const { gameId, resultHash, requestId, requestedBy, trigger, taskQueue, tournamentId } = options;
   return workflowStart('settleGameWorkflow', {
     workflowId: settlementWorkflowId(gameId, resultHash),
     taskQueue,
     args: [{ gameId, resultHash }],
     searchAttributes: { trigger, requestId, gameId },
     memo: { requestedBy, gameId, resultHash, requestId, trigger },
+    fairnessKey: tournamentId ? fairnessKey('tournament', tournamentId) : fairnessKey('game', gameId),
   });
 }
 

@@ -306,6 +306,7 @@ console.log(`
       -d '{"playerId":"${demo.playerIds[0]}","cardType":"red","minute":80}'
     .venv/bin/temporal workflow list --query 'FulltimeGameId = "${demo.games[0]!.id}"'
     curl ${apiUrl}/api/players/${demo.playerIds[8]}/stats
+    curl -N ${apiUrl}/api/tournaments/${demo.tournamentId}/scoreboard/stream   (live: leave it open, post the result below)
     curl -X POST ${apiUrl}/api/games/${demo.upcomingGameId}/result -H 'Authorization: Bearer ${config.API_TOKEN}' \\
       -H 'Content-Type: application/json' -d '{"homeGoals":2,"awayGoals":1}'
     curl ${apiUrl}/api/tournaments/${demo.tournamentId}/scoreboard

@@ -1,6 +1,7 @@
 // Helpers for tests that run the real thing: the API over HTTP, workers on a Temporal dev server
 // (createLocal) or the time-skipping test server, against this run's PostgreSQL database and Redis
 // key prefix (see global-setup.ts).
+import { ChangeFeed } from '../src/cache/change-feed.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -241,6 +242,7 @@ export async function startApi(
     });
   const starter = new WorkflowStarter({ prisma, temporal, logger, startTimeoutMs: 2000 });
   const sessions = consoleSessions(config, redis);
+  const feed = new ChangeFeed(redis, { checkEveryMs: 5000, checkEveryWhileDownMs: 1000 });
   const app = createApp({
     config,
     prisma,
@@ -250,6 +252,7 @@ export async function startApi(
     logger,
     tracing: options.tracing ?? false,
     sessions,
+    feed,
   });
   const server = await new Promise<import('node:http').Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -279,6 +282,7 @@ export async function startApi(
       await new Promise((resolve) => server.close(resolve));
       await prisma.$disconnect();
       await sessions.close();
+      await feed.close();
       redis.disconnect();
       if (!options.temporal) await temporal.connection.close();
     },

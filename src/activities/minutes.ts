@@ -1,3 +1,5 @@
+import { feedTopics, publishChange } from '../cache/change-feed.ts';
+import type { Redis } from '../redis.ts';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient, Tx } from '../db/client.ts';
@@ -8,6 +10,8 @@ import { MinutesFailureTypes, type MinutesActivities } from '../contracts/minute
 
 export interface MinutesActivityDeps {
   prisma: PrismaClient;
+  /** Tells live report streams of a new calculation (a failed notice changes nothing). */
+  redis?: Redis;
 }
 
 /** What `minutesCalculationMethod` says of minutes a recalculation computed. */
@@ -87,7 +91,7 @@ function recalculateInTransaction(prisma: PrismaClient, gameId: string, calculat
   );
 }
 
-export function createMinutesActivities({ prisma }: MinutesActivityDeps): MinutesActivities {
+export function createMinutesActivities({ prisma, redis }: MinutesActivityDeps): MinutesActivities {
   return {
     /**
      * Reads the game's whole event log at its current version and stores the minutes it gives.
@@ -111,6 +115,8 @@ export function createMinutesActivities({ prisma }: MinutesActivityDeps): Minute
           details: [{ gameId: input.gameId, eventsVersion: outcome.version, eventId: outcome.eventId }],
         });
       }
+      if (outcome.kind === 'calculated' && redis)
+        await publishChange(redis, feedTopics.report(input.gameId), outcome.version);
       return { gameId: input.gameId, eventsVersion: outcome.version, outcome: outcome.kind };
     },
   };

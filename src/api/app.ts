@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import express from 'express';
 import swaggerUi from 'swagger-ui-express';
+import { ChangeFeed } from '../cache/change-feed.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
@@ -31,6 +32,7 @@ import { peopleRoutes } from './routes/people.ts';
 import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { settlementRoutes } from './routes/settlement.ts';
+import { streamRoutes } from './routes/streams.ts';
 import { createCache, statsRoutes } from './routes/stats.ts';
 
 export interface AppDeps {
@@ -44,6 +46,8 @@ export interface AppDeps {
   temporal: Client;
   starter: WorkflowStarter;
   logger: Logger;
+  /** Change notices for the live streams (one Redis subscription); made here when not given. */
+  feed?: ChangeFeed;
 }
 
 /** Every route the API serves, in the order the document lists them. */
@@ -56,6 +60,7 @@ export function apiRoutes(deps: AppDeps): { routes: Route[]; document: OpenApiDo
     ...minutesRoutes(deps),
     ...statsRoutes({ ...deps, cache }),
     ...settlementRoutes(deps),
+    ...streamRoutes({ ...deps, feed: deps.feed ?? new ChangeFeed(deps.redis) }),
     ...jobsRoutes(deps),
     ...scheduleRoutes(deps),
     ...operationsRoutes(deps),

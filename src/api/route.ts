@@ -70,9 +70,10 @@ export interface WriteRoute<
   audit?: { action: AuditAction; target(input: RouteInput<P, Q, B>): string | null };
 }
 
-/** A body the handler streams itself (a large CSV), instead of one it returns whole. */
+/** A body the handler streams itself (a large CSV, a live stream), instead of one it returns whole. */
 export interface StreamedBody {
-  stream(write: (chunk: Uint8Array) => Promise<void>): Promise<void>;
+  /** `closed` aborts when the client goes (a live stream ends then; a finite body may ignore it). */
+  stream(write: (chunk: Uint8Array) => Promise<void>, closed: AbortSignal): Promise<void>;
   headers: Record<string, string>;
 }
 

@@ -5,18 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import { parseRequest, runDeclaredWrite, type WriteDeps } from './endpoint.ts';
 import { ApiError } from './errors.ts';
 import { expressPath, isStreamedBody, type Route, type RouteInput } from './route.ts';
-
-/** Writes a streamed body chunk by chunk, waiting for the socket to drain (a slow client holds no buffer). */
-async function sendStreamed(
-  res: Response,
-  body: { stream(write: (chunk: Uint8Array) => Promise<void>): Promise<void>; headers: Record<string, string> },
-): Promise<void> {
-  for (const [name, value] of Object.entries(body.headers)) res.setHeader(name, value);
-  await body.stream(async (chunk) => {
-    if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve));
-  });
-  res.end();
-}
+import { sendStreamed } from './streamed-body.ts';
 
 type RouterDeps = WriteDeps;
 

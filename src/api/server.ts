@@ -11,6 +11,7 @@ import { startMetricsServer } from '../telemetry/metrics-server.ts';
 import { initializeMetrics, registry } from '../telemetry/metrics.ts';
 import { installProcessErrorHandlers } from '../telemetry/process-errors.ts';
 import { startTracing } from '../telemetry/tracing.ts';
+import { ChangeFeed } from '../cache/change-feed.ts';
 import { createTemporalClient } from '../temporal/connection.ts';
 import { setWorkflowPriorities } from '../temporal/start-workflow.ts';
 import { apiGauges, createApp } from './app.ts';
@@ -43,7 +44,9 @@ const starter = new WorkflowStarter({ prisma, temporal, logger });
 const stopRelay = starter.startRelay(config.OUTBOX_RELAY_INTERVAL_MS);
 
 const sessions = consoleSessions(config, redis);
-const app = createApp({ config, prisma, redis, temporal, starter, logger, tracing: tracing.enabled, sessions });
+// One Redis subscription for every live stream this process serves.
+const feed = new ChangeFeed(redis);
+const app = createApp({ config, prisma, redis, temporal, starter, logger, tracing: tracing.enabled, sessions, feed });
 const server: Server = app.listen(config.PORT, () => {
   logger.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT}`);
 });
@@ -65,7 +68,13 @@ async function shutdown(signal: string, exitCode = 0) {
   await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
   await stopRelay();
   await Promise.allSettled([metricsServer.close(), tracing.shutdown()]);
-  await Promise.allSettled([prisma.$disconnect(), redis.quit(), temporal.connection.close(), sessions.close()]);
+  await Promise.allSettled([
+    prisma.$disconnect(),
+    redis.quit(),
+    temporal.connection.close(),
+    sessions.close(),
+    feed.close(),
+  ]);
   logger.flush();
   setTimeout(() => process.exit(exitCode), 100); // let the log buffer drain
 }

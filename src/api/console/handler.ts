@@ -4,6 +4,7 @@
 // one audited write with the form's `_key` as its Idempotency-Key. Errors go on to the console's error
 // page (router.ts), in the console's own look.
 import type { Request, RequestHandler, Response } from 'express';
+import { sendStreamed } from '../streamed-body.ts';
 import { RequestedBy } from '../../contracts/common.ts';
 import { parseRequest, runDeclaredWrite, type WriteDeps } from '../endpoint.ts';
 import { ApiError, parseInput } from '../errors.ts';
@@ -45,11 +46,7 @@ export function consoleHandler(route: ConsoleRoute, deps: ConsoleHandlerDeps): R
       input.query = route.query ? parseInput(route.query, filledIn(req.query), 'query') : undefined;
       const rendered = await route.render(input as never, deps.viewerOf(req, res));
       if (!isStreamedBody(rendered)) return void sendPage(res, rendered);
-      for (const [name, value] of Object.entries(rendered.headers)) res.setHeader(name, value);
-      await rendered.stream(async (chunk) => {
-        if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve));
-      });
-      res.end();
+      await sendStreamed(res, rendered);
     };
   }
   return async (req, res) => {

@@ -16,6 +16,7 @@ import { Prisma, type PrismaClient, type Tx } from '../../../db/client.ts';
 import { NotFoundError } from '../../../domain/errors.ts';
 import { boardScore } from '../../../domain/settlement/ranking.ts';
 import type { Redis } from '../../../redis.ts';
+import { feedTopics, publishChange } from '../../../cache/change-feed.ts';
 import { boardVersionKey, leagueBoardKey, tournamentBoardKey } from './keys.ts';
 
 // KEYS[1] version key; ARGV[1] version. Records it only if newer.
@@ -253,6 +254,7 @@ export function createScoreboardProjection({
         ]);
         const swapped =
           Number(await redis.eval(SWAP_IN, 1 + keys.length, boardVersionKey(tournamentId), ...keys, version)) === 1;
+        if (swapped) await publishChange(redis, feedTopics.board(tournamentId), version);
         return { version, users, leagues: leagues.length, swapped };
       });
     },
@@ -274,6 +276,8 @@ export function createScoreboardProjection({
         const users = await writeTournament(tx, tournamentId, since, tournamentBoardKey(tournamentId), writer);
         await writeLeagues(tx, tournamentId, since, leagueBoardKey, writer);
         await redis.eval(RECORD_VERSION, 1, boardVersionKey(tournamentId), version);
+        // Live boards (api/routes/streams.ts) hear of it now; a lost notice is found by their check.
+        await publishChange(redis, feedTopics.board(tournamentId), version);
         return { from: since, version, users, rebuilt: false };
       });
     },

@@ -95,6 +95,8 @@ describe('transactional outbox', () => {
         args: [{ gameId, requestId: key, trigger: 'substitution.created' }],
         searchAttributes: { trigger: 'substitution.created', requestId: key, gameId },
         memo: { requestedBy: 'token', gameId, requestId: key, trigger: 'substitution.created', eventsVersion: 1 },
+        // One game's burst of recalculations shares dispatch fairly with other games' (contracts/priorities.ts).
+        fairnessKey: `game:${gameId}`,
       });
       expect((await w.http('GET', `/api/games/${gameId}/report`)).body.status).toBe('pending');
 

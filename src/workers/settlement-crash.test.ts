@@ -118,7 +118,11 @@ describe('a worker killed in the middle of a settlement', () => {
     });
 
     // The history shows the dead attempt timing out on its heartbeat, and a second attempt applying it.
-    const history = await env.client.workflow.getHandle(settlementWorkflowId!).fetchHistory();
+    // Read once the run is over: an activity's started event is written when the attempt closes, a
+    // moment after its transaction committed what the status above already shows.
+    const handle = env.client.workflow.getHandle(settlementWorkflowId!);
+    await handle.result();
+    const history = await handle.fetchHistory();
     const timedOut = history.events!.filter((e) => e.activityTaskTimedOutEventAttributes);
     const attempts = history
       .events!.filter((e) => e.activityTaskStartedEventAttributes)

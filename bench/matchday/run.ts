@@ -14,7 +14,10 @@ import type { Config } from '../../src/config.ts';
 import { applyMigrations, dropDatabase, ensureDatabase } from '../../src/db/migrate.ts';
 import { createRedis } from '../../src/redis.ts';
 import { boardVersionKey } from '../../src/services/settlement/scoreboards/keys.ts';
-import { insert, random } from '../league.ts';
+import { createPrisma } from '../../src/db/client.ts';
+import { backfillRecalculations } from '../../src/services/minutes/recalculation.ts';
+import { setWorkflowPriorities } from '../../src/temporal/start-workflow.ts';
+import { generateLeague, insert, random } from '../league.ts';
 import { startBenchStack, startBenchTemporal } from '../stack.ts';
 import { checkMatchday } from './checks.ts';
 import { createFault, type FaultName } from './faults.ts';
@@ -36,6 +39,13 @@ export interface MatchdayOptions {
   prometheus: boolean;
   /** Names the run's database (fulltime_bench_<name>). */
   name: string;
+  /**
+   * Contention: a league of this many historical games, and at kickoff a `recalc:all` over it (batches
+   * of 500) and an admin stats refresh, running through the matchday.
+   */
+  backfill?: number;
+  /** Whether starts carry priority keys (WORKFLOW_PRIORITIES); on unless said. */
+  priorities?: boolean;
   say(line: string): void;
 }
 
@@ -77,6 +87,16 @@ export async function runMatchday(base: Config, options: MatchdayOptions) {
   await dropDatabase(databaseUrl.toString());
   await ensureDatabase(databaseUrl.toString());
   await applyMigrations(databaseUrl.toString());
+  if (options.backfill) {
+    const started = performance.now();
+    await generateLeague(databaseUrl.toString(), {
+      seasons: Math.ceil(options.backfill / 380),
+      games: options.backfill,
+    });
+    say(`generated a league of ${options.backfill} historical games in ${round(performance.now() - started)} ms`);
+  }
+  const prioritiesOn = options.priorities !== false;
+  setWorkflowPriorities(prioritiesOn); // this process's own starts (the backfill)
   // A pool, not one client: it outlives a PostgreSQL restart (a fault) by connecting again.
   const db = new pg.Pool({ connectionString: databaseUrl.toString(), max: 4 });
   db.on('error', () => {});
@@ -104,7 +124,7 @@ export async function runMatchday(base: Config, options: MatchdayOptions) {
   };
   const redis = createRedis(redisServer.url, prefix);
   redis.on('error', () => {});
-  const stack = await startBenchStack(config);
+  const stack = await startBenchStack(config, { WORKFLOW_PRIORITIES: prioritiesOn ? 'on' : 'off' });
   const prometheus = options.prometheus ? await startPrometheus([stack.apiMetrics, ...stack.workerMetrics]) : null;
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${config.API_TOKEN}` };
   const targets = {
@@ -115,6 +135,8 @@ export async function runMatchday(base: Config, options: MatchdayOptions) {
     say,
   };
   let lifted: Promise<number> | null = null;
+  let backfill: { stop: AbortController; done: Promise<void> } | null = null;
+  let backfillProgress = 0;
 
   try {
     // ---- the API as a client sees it ----------------------------------------------------------
@@ -310,6 +332,31 @@ export async function runMatchday(base: Config, options: MatchdayOptions) {
     const t0 = Date.now();
     const fullTime = t0 + SECONDS * 1000;
     const liftAt = fullTime + options.liftAfterMs;
+    // Contention: what an operator might start at kickoff, running through the matchday.
+    if (options.backfill) {
+      const backfillPrisma = createPrisma(databaseUrl.toString());
+      backfill = {
+        stop: new AbortController(),
+        done: Promise.resolve(),
+      };
+      const { stop } = backfill;
+      backfill.done = backfillRecalculations({
+        prisma: backfillPrisma,
+        temporal: server.client,
+        taskQueue: stack.queues.minutes,
+        batchSize: 500,
+        signal: stop.signal,
+        onProgress: (p) => (backfillProgress = p.processed),
+      }).then(
+        () => backfillPrisma.$disconnect(),
+        (err: Error) => {
+          say(`the backfill failed: ${err.message}`);
+          return backfillPrisma.$disconnect();
+        },
+      );
+      await write('POST', '/api/admin/stats-jobs', {}, `md:admin-stats:${options.name}`);
+      say('at kickoff: recalc:all over the historical league (batches of 500) and an admin stats refresh');
+    }
     if (fault) {
       await fault.inject(targets, { kickoff: t0, fullTime, liftAt });
       say(`fault ${fault.name} injected at kickoff; lifted ${options.liftAfterMs / 1000} s after full time`);
@@ -473,6 +520,9 @@ export async function runMatchday(base: Config, options: MatchdayOptions) {
         readRate: READ_RATE,
       },
       fault: fault ? { name: fault.name, what: fault.what, liftedAfterFullTimeMs: options.liftAfterMs } : null,
+      contention: options.backfill
+        ? { historicalGames: options.backfill, priorities: prioritiesOn, backfillGamesByTheEnd: backfillProgress }
+        : null,
       seededMs: round(seededMs),
       writes: {
         count: writeLatencies.length,
@@ -511,6 +561,11 @@ export async function runMatchday(base: Config, options: MatchdayOptions) {
       prometheus: prometheusView,
     };
   } finally {
+    if (backfill) {
+      backfill.stop.abort();
+      await backfill.done;
+      say(`backfill stopped after ${backfillProgress} games`);
+    }
     if (fault && !lifted) await fault.lift(targets).catch(() => undefined);
     if (lifted) await lifted.catch(() => undefined);
     await prometheus?.stop();
@@ -526,8 +581,9 @@ export async function runMatchday(base: Config, options: MatchdayOptions) {
   async function waitQuiet(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      // A contention run's backfill goes on through the matchday: what it waits for is the matchday's work.
       const { count: running } = await server.client.workflow.count(
-        "ExecutionStatus = 'Running' AND WorkflowType != 'statsCoordinatorWorkflow'",
+        `ExecutionStatus = 'Running' AND WorkflowType != 'statsCoordinatorWorkflow'${backfill ? " AND FulltimeTrigger != 'backfill'" : ''}`,
       );
       const pending = await db
         .query<{ n: string }>('SELECT count(*) AS n FROM workflow_outbox WHERE dispatched_at IS NULL')

@@ -90,6 +90,8 @@ export async function backfillRecalculations(options: {
   taskQueue: string;
   batchSize?: number;
   onProgress?: (progress: BackfillProgress) => void;
+  /** Stops before the next batch (its runs already started finish on their own). */
+  signal?: AbortSignal;
 }): Promise<BackfillProgress> {
   const { prisma, temporal, taskQueue } = options;
   const batchSize = options.batchSize ?? 50;
@@ -103,7 +105,7 @@ export async function backfillRecalculations(options: {
   };
   let after: string | undefined;
 
-  for (;;) {
+  while (!options.signal?.aborted) {
     const games = await prisma.game.findMany({
       select: { id: true, eventsVersion: true },
       orderBy: { id: 'asc' },

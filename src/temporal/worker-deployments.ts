@@ -121,3 +121,17 @@ export async function countOpenRuns(client: Client, deploymentName: string, buil
   );
   return count;
 }
+
+/** The task queues the server has seen a worker of this version poll. */
+export async function versionTaskQueues(client: Client, deploymentName: string, buildId: string): Promise<string[]> {
+  try {
+    const response = await client.workflowService.describeWorkerDeploymentVersion({
+      namespace: client.options.namespace,
+      deploymentVersion: { deploymentName, buildId },
+    });
+    return [...new Set((response.workerDeploymentVersionInfo?.taskQueueInfos ?? []).map((q) => q.name ?? ''))];
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
+  }
+}

@@ -128,6 +128,7 @@ try {
     buildId,
     config.WORKER_PROMOTE_ON_START,
     { actor: 'system', requestId: `worker-start:${buildId}:${process.pid}` },
+    workers.map((w) => w.options.taskQueue),
   ).catch((err: Error) => {
     logger.error(
       { err: err.message, buildId },

@@ -166,4 +166,18 @@ describe('releases with Worker Versioning', () => {
     expect(await malformed.exited).toBe(2);
     expect(malformed.output()).toContain('usage: npm run release');
   }, 60_000);
+
+  it('with `always` (npm run dev), a new build makes itself current once it polls every queue it serves', async () => {
+    // A worker that has only just started: the server refuses a current version missing a queue the
+    // old one had, so promoteOnStart waits until its queue is seen.
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: path.join(projectRoot, 'test/fixtures/release-probe-workflows.ts'),
+      logger: { trace() {}, debug() {}, info() {}, log() {}, warn() {}, error: console.error },
+    });
+    const v3 = '1.2.0-cccccccccccc';
+    const promoting = promoteOnStart(deps, v3, 'always', who(), [taskQueue]);
+    await startBuild(v3, code);
+    expect(await promoting).toMatch(new RegExp(`^${v3.replace(/\./g, '\\.')} is current`));
+    expect(await (await probe(`after-always-${randomUUID()}`)).result()).toBe(v3);
+  }, 120_000);
 });

@@ -13,6 +13,7 @@ import {
   describeDeployment,
   setCurrentVersion,
   setRampingVersion,
+  versionTaskQueues,
   type Deployment,
   type DeploymentVersion,
 } from '../../temporal/worker-deployments.ts';
@@ -168,17 +169,23 @@ export async function promoteOnStart(
   buildId: string,
   mode: 'if-none' | 'always' | 'never',
   who: ReleaseActor,
+  /** The task queues this process serves: the server refuses a current version missing one the old had. */
+  taskQueues: string[] = [],
 ): Promise<string | null> {
   if (mode === 'never') return null;
-  // The version exists once the server has seen one of its workers poll: wait for that first.
-  let deployment = await describeDeployment(deps.temporal, deps.deploymentName);
-  for (let waited = 0; !deployment.versions.some((v) => v.buildId === buildId); waited += VERSION_POLL_MS) {
+  // The version exists once the server has seen one of its workers poll, and has a queue once a worker
+  // of it polled that queue: wait for every queue this process serves first.
+  for (let waited = 0; ; waited += VERSION_POLL_MS) {
+    const seen = await versionTaskQueues(deps.temporal, deps.deploymentName, buildId);
+    if (seen.length > 0 && taskQueues.every((q) => seen.includes(q))) break;
     if (waited >= VERSION_WAIT_MS) {
-      throw new Error(`the server has not seen a worker of ${buildId} poll within ${VERSION_WAIT_MS / 1000} s`);
+      throw new Error(
+        `the server has not seen workers of ${buildId} poll every queue within ${VERSION_WAIT_MS / 1000} s`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, VERSION_POLL_MS));
-    deployment = await describeDeployment(deps.temporal, deps.deploymentName);
   }
+  const deployment = await describeDeployment(deps.temporal, deps.deploymentName);
   if (deployment.current === buildId) return null;
   if (mode === 'if-none' && deployment.current !== null) return null;
   try {

@@ -43,6 +43,9 @@ describe('npm run release:check', () => {
     const run = check(projectRoot, '--baseline', 'HEAD');
     expect(await run.exited, run.output()).toBe(0);
     expect(run.output()).toMatch(/compared: 12 minutes, 2 reports, 7 points, 4 totals, 2 ledger, .* 2 boards/);
+    // Both builds played (the candidate always is): two stacks' numbers compared, not one with itself.
+    expect(run.output()).toMatch(/baseline \(HEAD \([0-9a-f]{12}\)\): stack up/);
+    expect(run.output()).toMatch(/candidate \(this checkout[^)]*\)\)?: stack up/);
     expect(run.output()).toContain('SAME: every derived number is the same on both builds');
     expect(run.output()).toMatch(/result to settled, p95\s+\d+ ms\s+\d+ ms/);
   }, 300_000);

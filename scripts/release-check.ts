@@ -5,8 +5,9 @@
 // predictions' points, totals, the ledger, the Redis boards, and each write's answer. Prints the
 // differences by kind with the first subjects and why, and both builds' latencies side by side.
 // Exit 0 when nothing differs but what the --expect file lists (with its reasons), 1 otherwise, 2 on a
-// malformed command. A build's outcome on a recording is kept (RELEASE_CHECK_CACHE_DIR, default
-// .data/release-check) by its git tree and the recording, so a clean tree is played once.
+// malformed command. The baseline's outcome on a recording is kept (RELEASE_CHECK_CACHE_DIR, default
+// .data/release-check) by its git tree and the recording, so a baseline is played once; this checkout
+// is played every time.
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -124,7 +125,9 @@ try {
     run(path.join(worktree, 'node_modules/.bin/prisma'), ['generate']);
   }
   const base = await outcomeOf(baseline, baselineTree);
-  const cand = await outcomeOf(candidate, dirty ? null : git('rev-parse', 'HEAD^{tree}'));
+  // The candidate is always played: it is what is being checked, and a kept outcome compared with
+  // itself would prove nothing (HEAD against a clean checkout of HEAD is the same tree).
+  const cand = await outcomeOf(candidate, null);
   outcomes = [base, cand];
   differences = compareSnapshots(
     { ...base.snapshot, answers: base.answers },

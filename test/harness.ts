@@ -242,7 +242,9 @@ export async function startApi(
     });
   const starter = new WorkflowStarter({ prisma, temporal, logger, startTimeoutMs: 2000 });
   const sessions = consoleSessions(config, redis);
-  const feed = new ChangeFeed(redis, { checkEveryMs: 5000, checkEveryWhileDownMs: 1000 });
+  // PostgreSQL is asked only while the subscription is down: so a stream test that sees a change within
+  // seconds saw it through Redis pub/sub (change-feed.test.ts covers the checks).
+  const feed = new ChangeFeed(redis, { checkEveryMs: 600_000, checkEveryWhileDownMs: 1000 });
   const app = createApp({
     config,
     prisma,
